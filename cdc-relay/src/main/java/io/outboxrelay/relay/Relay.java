@@ -1,0 +1,287 @@
+package io.outboxrelay.relay;
+
+import java.io.IOException;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
+
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.connect.source.SourceRecord;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.debezium.engine.DebeziumEngine;
+import io.debezium.engine.RecordChangeEvent;
+import io.debezium.engine.format.ChangeEventFormat;
+import io.outboxrelay.relay.config.RelayConfig;
+import io.outboxrelay.relay.kafka.KafkaEventSink;
+import io.outboxrelay.relay.kafka.ProducerSettings;
+import io.outboxrelay.relay.preflight.Preflight;
+import io.outboxrelay.relay.preflight.StartupException;
+import io.outboxrelay.relay.routing.OutboxRouter;
+
+/**
+ * One running relay: Debezium's embedded engine reading the outbox through pgoutput, handing
+ * batches to a {@link KafkaEventSink}. Its position is kept in a Kafka topic
+ * ({@link RelayConfig#OFFSET_TOPIC}) and saved only for acknowledged events.
+ *
+ * <p>Lifecycle: {@link #start(RelayConfig)} checks, starts and returns once streaming has begun;
+ * {@link #close()} stops gracefully (in-flight sends acknowledged, position saved);
+ * {@link #awaitTermination()} blocks until the relay stops and tells whether it failed.
+ */
+public final class Relay implements AutoCloseable {
+
+    /** Ordered: a relay only moves forward through these. */
+    public enum State { NEW, STARTING, RUNNING, STOPPING, STOPPED, FAILED }
+
+    private static final Logger LOG = LoggerFactory.getLogger(Relay.class);
+
+    private final RelayConfig config;
+    private final AtomicReference<State> state = new AtomicReference<>(State.NEW);
+    private final RelayStats stats = new RelayStats();
+    private final CompletableFuture<Void> streaming = new CompletableFuture<>();
+    private final CompletableFuture<Void> terminated = new CompletableFuture<>();
+    private final ExecutorService engineThread = Executors.newSingleThreadExecutor(r -> new Thread(r, "relay-engine"));
+    private Producer<byte[], byte[]> producer;
+    private KafkaEventSink sink;
+    private DebeziumEngine<RecordChangeEvent<SourceRecord>> engine;
+
+    private Relay(RelayConfig config) {
+        this.config = config;
+    }
+
+    /**
+     * Runs the pre-flight checks, then starts streaming.
+     *
+     * @throws StartupException with a one-line reason when the relay cannot start
+     */
+    public static Relay start(RelayConfig config) {
+        Relay relay = new Relay(config);
+        relay.move(State.NEW, State.STARTING);
+        try {
+            Preflight.check(config);
+            relay.startEngine();
+            relay.awaitStreaming();
+            relay.move(State.STARTING, State.RUNNING);
+            return relay;
+        }
+        catch (RuntimeException e) {
+            relay.abandon();
+            throw e;
+        }
+    }
+
+    private void startEngine() {
+        producer = new KafkaProducer<>(ProducerSettings.from(config));
+        OutboxRouter router = new OutboxRouter(config.get(RelayConfig.TOPIC_PATTERN),
+                config.get(RelayConfig.DEAD_LETTER_TOPIC), config.headerColumns());
+        sink = new KafkaEventSink(producer, router, stats);
+        engine = DebeziumEngine.create(ChangeEventFormat.of(io.debezium.embedded.Connect.class))
+                .using(DebeziumSettings.from(config))
+                .using(new DebeziumEngine.ConnectorCallback() {
+                    @Override
+                    public void pollingStarted() {
+                        streaming.complete(null);
+                    }
+                })
+                .using((success, message, error) -> onEngineStopped(success, message, error))
+                .notifying(sink)
+                .build();
+        engineThread.execute(engine);
+    }
+
+    private void awaitStreaming() {
+        int timeoutMs = Math.max(60_000, config.getInt(RelayConfig.STARTUP_TIMEOUT_MS) * 2);
+        try {
+            streaming.get(timeoutMs, TimeUnit.MILLISECONDS);
+        }
+        catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            throw cause instanceof StartupException se ? se
+                    : new StartupException("the relay stopped while starting: " + rootMessage(cause), cause);
+        }
+        catch (TimeoutException e) {
+            throw new StartupException("the relay did not start streaming within " + timeoutMs + " ms; see the log above");
+        }
+        catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new StartupException("interrupted while starting", e);
+        }
+    }
+
+    private void onEngineStopped(boolean success, String message, Throwable error) {
+        try {
+            closeProducer();
+        }
+        finally {
+            if (error == null && (success || state.get() == State.STOPPING)) {
+                streaming.completeExceptionally(new StartupException("the relay stopped while starting: " + message));
+                state.set(State.STOPPED);
+                LOG.info("Relay state STOPPED");
+                terminated.complete(null);
+            }
+            else {
+                Throwable cause = error != null ? error : new IllegalStateException(message);
+                streaming.completeExceptionally(cause);
+                state.set(State.FAILED);
+                LOG.error("Relay state FAILED: {}", rootMessage(cause));
+                terminated.completeExceptionally(cause);
+            }
+            engineThread.shutdown();
+        }
+    }
+
+    /**
+     * Stops gracefully: waits for the batch in hand to be acknowledged, refuses further batches,
+     * then lets the engine save the position and stop. Idempotent.
+     */
+    @Override
+    public void close() {
+        if (!state.compareAndSet(State.RUNNING, State.STOPPING) && !state.compareAndSet(State.STARTING, State.STOPPING)) {
+            awaitQuietly();
+            return;
+        }
+        LOG.info("Relay state STOPPING");
+        sink.drainAndClose();
+        try {
+            engine.close();
+        }
+        catch (IOException | IllegalStateException e) {
+            // IllegalStateException: the engine is already stopping on its own; the callback reports how.
+            LOG.debug("Engine close: {}", e.getMessage());
+        }
+        awaitQuietly();
+    }
+
+    /**
+     * Blocks until the relay has stopped.
+     *
+     * @throws RelayFailedException if it stopped because of an error rather than {@link #close()}
+     */
+    public void awaitTermination() throws InterruptedException {
+        try {
+            terminated.get();
+        }
+        catch (ExecutionException e) {
+            throw new RelayFailedException("relay stopped: " + rootMessage(e.getCause()), e.getCause());
+        }
+    }
+
+    public State state() {
+        return state.get();
+    }
+
+    public RelayStats stats() {
+        return stats;
+    }
+
+    private void awaitQuietly() {
+        try {
+            terminated.get(5, TimeUnit.MINUTES);
+        }
+        catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        catch (ExecutionException | TimeoutException e) {
+            LOG.debug("Relay ended with {}", e.toString());
+        }
+    }
+
+    /** Start failed: stop whatever was started, without waiting for a clean stop. */
+    private void abandon() {
+        state.set(State.STOPPING);
+        if (engine != null) {
+            try {
+                engine.close();
+            }
+            catch (IOException | RuntimeException e) {
+                LOG.debug("Engine close after failed start: {}", e.getMessage());
+            }
+            awaitQuietly();
+        }
+        closeProducer();
+        engineThread.shutdownNow();
+        state.set(State.FAILED);
+    }
+
+    private synchronized void closeProducer() {
+        if (producer != null) {
+            producer.close(java.time.Duration.ofSeconds(30));
+            producer = null;
+        }
+    }
+
+    private void move(State from, State to) {
+        if (!state.compareAndSet(from, to)) {
+            throw new IllegalStateException("relay is " + state.get() + ", expected " + from);
+        }
+        LOG.info("Relay state {}", to);
+    }
+
+    static String rootMessage(Throwable t) {
+        Throwable root = t;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        String message = t.getMessage() != null ? t.getMessage() : t.getClass().getSimpleName();
+        if (root != t && root.getMessage() != null && !message.contains(root.getMessage())) {
+            message = message + " (" + root.getMessage() + ")";
+        }
+        return message.replace('\n', ' ');
+    }
+
+    /** The engine's configuration, derived from the relay's. */
+    static final class DebeziumSettings {
+
+        private DebeziumSettings() {
+        }
+
+        static Properties from(RelayConfig config) {
+            Properties p = new Properties();
+            String name = config.get(RelayConfig.RELAY_NAME);
+            p.setProperty("name", name);
+            p.setProperty("connector.class", "io.debezium.connector.postgresql.PostgresConnector");
+            p.setProperty("topic.prefix", name);
+            p.setProperty("database.hostname", config.get(RelayConfig.DATABASE_HOST));
+            p.setProperty("database.port", config.get(RelayConfig.DATABASE_PORT));
+            p.setProperty("database.dbname", config.get(RelayConfig.DATABASE_NAME));
+            p.setProperty("database.user", config.get(RelayConfig.DATABASE_USER));
+            p.setProperty("database.password", config.get(RelayConfig.DATABASE_PASSWORD));
+            p.setProperty("plugin.name", "pgoutput");
+            p.setProperty("slot.name", config.get(RelayConfig.SLOT_NAME));
+            p.setProperty("publication.name", config.get(RelayConfig.PUBLICATION));
+            p.setProperty("publication.autocreate.mode", "disabled");
+            p.setProperty("table.include.list", config.get(RelayConfig.OUTBOX_TABLE));
+            p.setProperty("snapshot.mode", config.get(RelayConfig.SNAPSHOT_MODE));
+            p.setProperty("poll.interval.ms", config.get(RelayConfig.POLL_INTERVAL_MS));
+            p.setProperty("max.batch.size", config.get(RelayConfig.MAX_BATCH_SIZE));
+            p.setProperty("max.queue.size", String.valueOf(config.getInt(RelayConfig.MAX_BATCH_SIZE) * 4));
+            p.setProperty("extended.headers.enabled", "false");
+            p.setProperty("tombstones.on.delete", "false");
+            // the position lives in Kafka, next to the events, and survives moving the relay
+            p.setProperty("offset.storage", "org.apache.kafka.connect.storage.KafkaOffsetBackingStore");
+            p.setProperty("offset.storage.topic", config.get(RelayConfig.OFFSET_TOPIC));
+            p.setProperty("offset.storage.partitions", "1");
+            p.setProperty("offset.storage.replication.factor", config.get(RelayConfig.OFFSET_TOPIC_REPLICATION));
+            p.setProperty("bootstrap.servers", config.get(RelayConfig.KAFKA_BOOTSTRAP));
+            p.setProperty("offset.flush.interval.ms", config.get(RelayConfig.OFFSET_FLUSH_INTERVAL_MS));
+            p.setProperty("offset.flush.timeout.ms", "30000");
+            // TLS/SASL for the offset store's clients: the same as the producer's
+            for (Map.Entry<String, String> e : config.withPrefix(RelayConfig.PRODUCER_PREFIX).entrySet()) {
+                String k = e.getKey();
+                if (k.startsWith("security.") || k.startsWith("ssl.") || k.startsWith("sasl.")) {
+                    p.setProperty(k, e.getValue());
+                }
+            }
+            config.withPrefix(RelayConfig.DEBEZIUM_PREFIX).forEach(p::setProperty);
+            return p;
+        }
+    }
+}

@@ -1,0 +1,108 @@
+package io.outboxrelay.relay.cli;
+
+import java.nio.file.Path;
+import java.util.concurrent.CountDownLatch;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.outboxrelay.relay.Relay;
+import io.outboxrelay.relay.RelayFailedException;
+import io.outboxrelay.relay.config.ConfigException;
+import io.outboxrelay.relay.config.RelayConfig;
+import io.outboxrelay.relay.config.Setting;
+import io.outboxrelay.relay.preflight.StartupException;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** The relay's command line. Exit codes: 0 stopped cleanly, 1 failed while running, 2 bad configuration, 3 cannot start. */
+@Command(name = "relay", mixinStandardHelpOptions = true, version = "outbox-relay 0.1.0",
+        description = "Relays outbox rows from PostgreSQL to Kafka through embedded Debezium.",
+        subcommands = {RelayCli.Run.class, RelayCli.Settings.class})
+public final class RelayCli {
+
+    public static final int EXIT_OK = 0;
+    public static final int EXIT_FAILED = 1;
+    public static final int EXIT_CONFIG = 2;
+    public static final int EXIT_STARTUP = 3;
+
+    public static void main(String[] args) {
+        System.exit(commandLine().execute(args));
+    }
+
+    public static CommandLine commandLine() {
+        return new CommandLine(new RelayCli());
+    }
+
+    @Command(name = "run", mixinStandardHelpOptions = true,
+            description = "Run the relay until SIGTERM or Ctrl-C; stops gracefully (sends acknowledged, position saved).",
+            footer = {"", "Examples:",
+                    "  relay run --config relay.properties",
+                    "  RELAY_DATABASE_PASSWORD=... relay run --config /etc/outbox-relay/relay.properties"})
+    static final class Run implements java.util.concurrent.Callable<Integer> {
+
+        private static final Logger LOG = LoggerFactory.getLogger(Run.class);
+
+        @Option(names = {"-c", "--config"}, required = true, paramLabel = "FILE",
+                description = "Properties file; RELAY_* environment variables override it (see 'relay settings').")
+        Path config;
+
+        @Override
+        public Integer call() throws InterruptedException {
+            RelayConfig relayConfig;
+            try {
+                relayConfig = RelayConfig.load(config, System.getenv());
+            }
+            catch (ConfigException e) {
+                return fail(EXIT_CONFIG, e.getMessage());
+            }
+            LOG.info("Configuration:\n{}", relayConfig.describe());
+            Relay relay;
+            try {
+                relay = Relay.start(relayConfig);
+            }
+            catch (StartupException e) {
+                LOG.debug("Start-up failure", e);
+                return fail(EXIT_STARTUP, e.getMessage());
+            }
+            CountDownLatch stopped = new CountDownLatch(1);
+            Runnable stop = () -> {
+                relay.close();
+                stopped.countDown();
+            };
+            Signals.onTermination(stop);
+            try {
+                relay.awaitTermination();
+                stopped.await();
+                LOG.info("Relay stopped cleanly after relaying {} events ({} dead letters)",
+                        relay.stats().relayed(), relay.stats().deadLettered());
+                return EXIT_OK;
+            }
+            catch (RelayFailedException e) {
+                LOG.debug("Relay failure", e);
+                return fail(EXIT_FAILED, e.getMessage());
+            }
+        }
+
+        private static int fail(int code, String message) {
+            System.err.println("error: " + message);
+            return code;
+        }
+    }
+
+    @Command(name = "settings", mixinStandardHelpOptions = true,
+            description = "List every setting with its default, environment variable and meaning.")
+    static final class Settings implements Runnable {
+        @Override
+        public void run() {
+            for (Setting s : RelayConfig.SETTINGS) {
+                System.out.printf("%s%s%n    env %s; default: %s%n    %s%n", s.name(), s.isRequired() ? " (required)" : "",
+                        s.environmentVariable(), s.defaultValue() == null ? "none" : "'" + s.defaultValue() + "'", s.doc());
+            }
+            System.out.printf("%s*  passed to the Debezium connector unchanged%n", RelayConfig.DEBEZIUM_PREFIX);
+            System.out.printf("%s*  passed to the Kafka producer unchanged (acks, idempotence and serializers are fixed)%n",
+                    RelayConfig.PRODUCER_PREFIX);
+        }
+    }
+}

@@ -1,0 +1,210 @@
+package io.outboxrelay.relay.config;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.TreeMap;
+import java.util.regex.Pattern;
+
+/**
+ * The relay's whole configuration: built from a properties file plus environment overrides,
+ * validated before anything connects, then read-only. {@link #describe()} prints it with secrets
+ * masked.
+ *
+ * <p>Keys with the prefix {@code debezium.} go to the Debezium connector unchanged (without the
+ * prefix); keys with {@code kafka.producer.} go to the Kafka producer unchanged.
+ */
+public final class RelayConfig {
+
+    public static final String DEBEZIUM_PREFIX = "debezium.";
+    public static final String PRODUCER_PREFIX = "kafka.producer.";
+
+    private static final Pattern LEGAL_NAME = Pattern.compile("[a-z_][a-z0-9_]{0,62}");
+
+    public static final Setting RELAY_NAME = Setting.optional("relay.name", "outbox-relay",
+            "Name of this relay: Debezium's connector name and topic prefix, and the Kafka client id.");
+    public static final Setting DATABASE_HOST = Setting.optional("database.host", "localhost",
+            "PostgreSQL host holding the outbox table.");
+    public static final Setting DATABASE_PORT = Setting.optional("database.port", "5432",
+            "PostgreSQL port.").positiveInt();
+    public static final Setting DATABASE_NAME = Setting.required("database.name",
+            "PostgreSQL database holding the outbox table.");
+    public static final Setting DATABASE_USER = Setting.required("database.user",
+            "Role the relay connects as; needs REPLICATION and SELECT on the outbox table.");
+    public static final Setting DATABASE_PASSWORD = Setting.optional("database.password", "",
+            "Password of database.user (prefer the environment variable).").secret();
+    public static final Setting SLOT_NAME = Setting.optional("slot.name", "outbox_relay",
+            "Logical replication slot the relay reads from; created on first start.")
+            .validatedBy(v -> LEGAL_NAME.matcher(v).matches(), "lower-case letters, digits and _ (at most 63)");
+    public static final Setting PUBLICATION = Setting.optional("publication", "outbox_publication",
+            "Publication covering the outbox table (created by outbox-sql; never created by the relay).");
+    public static final Setting OUTBOX_TABLE = Setting.optional("outbox.table", "outbox.event",
+            "Schema-qualified outbox table.")
+            .validatedBy(v -> v.matches("[A-Za-z_][A-Za-z0-9_]*\\.[A-Za-z_][A-Za-z0-9_]*"), "schema.table");
+    public static final Setting KAFKA_BOOTSTRAP = Setting.required("kafka.bootstrap.servers",
+            "Kafka bootstrap servers, host:port[,host:port].");
+    public static final Setting TOPIC_PATTERN = Setting.optional("topic.pattern", "outbox.${aggregateType}",
+            "Topic for an event; ${aggregateType} is replaced by the row's aggregate_type.")
+            .validatedBy(v -> v.contains("${aggregateType}") || !v.contains("${"), "a topic name, optionally with ${aggregateType}");
+    public static final Setting DEAD_LETTER_TOPIC = Setting.optional("dead.letter.topic", "outbox.dead-letter",
+            "Topic for outbox rows that cannot be routed; the reason is in the 'dlqReason' header.");
+    public static final Setting HEADER_COLUMNS = Setting.optional("header.columns",
+            "trace_id:traceId,correlation_id:correlationId",
+            "Extra outbox columns sent as Kafka headers when not null: column:header[,column:header].")
+            .validatedBy(v -> v.matches("\\s*[A-Za-z_][A-Za-z0-9_]*:[^,:\\s]+\\s*(,\\s*[A-Za-z_][A-Za-z0-9_]*:[^,:\\s]+\\s*)*"),
+                    "column:header pairs separated by commas");
+    public static final Setting OFFSET_TOPIC = Setting.optional("offset.topic", "outbox-relay.offsets",
+            "Compacted Kafka topic holding the relay's saved position (created if missing).");
+    public static final Setting OFFSET_TOPIC_REPLICATION = Setting.optional("offset.topic.replication.factor", "-1",
+            "Replication factor of the offset topic when the relay creates it; -1 takes the broker default.")
+            .intAtLeast(-1);
+    public static final Setting OFFSET_FLUSH_INTERVAL_MS = Setting.optional("offset.flush.interval.ms", "1000",
+            "How often the acknowledged position is saved; after a crash at most this much is re-sent.")
+            .intAtLeast(0);
+    public static final Setting POLL_INTERVAL_MS = Setting.optional("poll.interval.ms", "10",
+            "How long Debezium waits for more changes before handing over a batch (latency vs. batching).")
+            .positiveInt();
+    public static final Setting MAX_BATCH_SIZE = Setting.optional("max.batch.size", "2048",
+            "Most events handed over, sent and acknowledged as one batch.").positiveInt();
+    public static final Setting SNAPSHOT_MODE = Setting.optional("snapshot.mode", "no_data",
+            "Debezium snapshot.mode: no_data relays only rows committed after the slot was created; "
+                    + "initial also relays rows already in the table on the first start.")
+            .validatedBy(v -> v.equals("no_data") || v.equals("initial") || v.equals("when_needed"),
+                    "no_data, initial or when_needed");
+    public static final Setting STARTUP_TIMEOUT_MS = Setting.optional("startup.timeout.ms", "30000",
+            "How long pre-flight checks wait for PostgreSQL and Kafka to answer.").positiveInt();
+
+    public static final List<Setting> SETTINGS = List.of(RELAY_NAME, DATABASE_HOST, DATABASE_PORT, DATABASE_NAME,
+            DATABASE_USER, DATABASE_PASSWORD, SLOT_NAME, PUBLICATION, OUTBOX_TABLE, KAFKA_BOOTSTRAP, TOPIC_PATTERN,
+            DEAD_LETTER_TOPIC, HEADER_COLUMNS, OFFSET_TOPIC, OFFSET_TOPIC_REPLICATION, OFFSET_FLUSH_INTERVAL_MS,
+            POLL_INTERVAL_MS, MAX_BATCH_SIZE, SNAPSHOT_MODE, STARTUP_TIMEOUT_MS);
+
+    private static final Pattern SECRET_KEY = Pattern.compile("(?i).*(password|secret|jaas|token|credential|key\\.pem|keystore\\.key).*");
+
+    private final Map<String, String> values;
+
+    private RelayConfig(Map<String, String> values) {
+        this.values = Collections.unmodifiableMap(values);
+    }
+
+    /** Reads a properties file, then applies environment overrides, then validates. */
+    public static RelayConfig load(Path file, Map<String, String> environment) {
+        Properties properties = new Properties();
+        try (Reader reader = Files.newBufferedReader(file)) {
+            properties.load(reader);
+        }
+        catch (NoSuchFileException e) {
+            throw new ConfigException("configuration file " + file + " does not exist");
+        }
+        catch (IOException e) {
+            throw new ConfigException("cannot read configuration file " + file + ": " + e.getMessage());
+        }
+        return from(properties, environment);
+    }
+
+    /**
+     * Builds a validated configuration. Environment variables win over properties: each declared
+     * setting has one ({@link Setting#environmentVariable()}); pass-through keys can be given as
+     * {@code RELAY_DEBEZIUM__key} / {@code RELAY_KAFKA_PRODUCER__key} (after the double underscore,
+     * '_' stands for '.').
+     */
+    public static RelayConfig from(Properties properties, Map<String, String> environment) {
+        Map<String, String> values = new TreeMap<>();
+        properties.stringPropertyNames().forEach(k -> values.put(k.trim(), properties.getProperty(k).trim()));
+        for (Setting s : SETTINGS) {
+            String fromEnv = environment.get(s.environmentVariable());
+            if (fromEnv != null) {
+                values.put(s.name(), fromEnv.trim());
+            }
+        }
+        environment.forEach((k, v) -> {
+            if (k.startsWith("RELAY_DEBEZIUM__")) {
+                values.put(DEBEZIUM_PREFIX + envKey(k, "RELAY_DEBEZIUM__"), v);
+            }
+            else if (k.startsWith("RELAY_KAFKA_PRODUCER__")) {
+                values.put(PRODUCER_PREFIX + envKey(k, "RELAY_KAFKA_PRODUCER__"), v);
+            }
+        });
+        List<String> problems = new ArrayList<>();
+        for (Setting s : SETTINGS) {
+            values.putIfAbsent(s.name(), s.defaultValue());
+            String problem = s.problemWith(values.get(s.name()));
+            if (problem != null) {
+                problems.add(s.name() + " " + problem);
+            }
+        }
+        for (String key : values.keySet()) {
+            boolean known = SETTINGS.stream().anyMatch(s -> s.name().equals(key))
+                    || key.startsWith(DEBEZIUM_PREFIX) || key.startsWith(PRODUCER_PREFIX);
+            if (!known) {
+                problems.add("unknown setting '" + key + "' (see 'relay settings' for the list)");
+            }
+        }
+        if (!problems.isEmpty()) {
+            throw new ConfigException("invalid configuration: " + String.join("; ", problems));
+        }
+        return new RelayConfig(values);
+    }
+
+    private static String envKey(String variable, String prefix) {
+        return variable.substring(prefix.length()).toLowerCase(java.util.Locale.ROOT).replace('_', '.');
+    }
+
+    public String get(Setting setting) {
+        String value = values.get(setting.name());
+        return value == null ? "" : value;
+    }
+
+    public int getInt(Setting setting) {
+        return Integer.parseInt(get(setting).trim());
+    }
+
+    /** Settings under {@code prefix}, with the prefix removed. */
+    public Map<String, String> withPrefix(String prefix) {
+        Map<String, String> out = new LinkedHashMap<>();
+        values.forEach((k, v) -> {
+            if (k.startsWith(prefix)) {
+                out.put(k.substring(prefix.length()), v);
+            }
+        });
+        return out;
+    }
+
+    /** Parsed {@link #HEADER_COLUMNS}: column name to header name, in the order given. */
+    public Map<String, String> headerColumns() {
+        Map<String, String> out = new LinkedHashMap<>();
+        for (String pair : get(HEADER_COLUMNS).split(",")) {
+            String[] parts = pair.trim().split(":");
+            out.put(parts[0].trim(), parts[1].trim());
+        }
+        return out;
+    }
+
+    /** One line per setting, secrets masked, also inside JDBC URLs and JAAS configs. */
+    public String describe() {
+        StringBuilder out = new StringBuilder();
+        values.forEach((k, v) -> out.append(k).append('=').append(mask(k, v)).append('\n'));
+        return out.toString();
+    }
+
+    static String mask(String key, String value) {
+        if (value == null || value.isEmpty()) {
+            return value;
+        }
+        boolean declaredSecret = SETTINGS.stream().anyMatch(s -> s.name().equals(key) && s.isSecret());
+        if (declaredSecret || SECRET_KEY.matcher(key).matches()) {
+            return "****";
+        }
+        // user:password@host in URLs, and password=... inside JDBC query strings
+        return value.replaceAll("(://[^:/@]+:)[^@]*@", "$1****@")
+                .replaceAll("(?i)(password=)[^&;\\s]*", "$1****");
+    }
+}

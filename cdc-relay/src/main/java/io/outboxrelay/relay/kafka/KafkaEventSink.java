@@ -1,0 +1,124 @@
+package io.outboxrelay.relay.kafka;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import java.util.concurrent.locks.ReentrantLock;
+
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.errors.RecordTooLargeException;
+import org.apache.kafka.connect.source.SourceRecord;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.debezium.engine.DebeziumEngine;
+import io.debezium.engine.RecordChangeEvent;
+import io.outboxrelay.relay.RelayStats;
+import io.outboxrelay.relay.routing.OutboxRouter;
+
+/**
+ * Where events leave the relay. For each batch Debezium hands over: route and send every record,
+ * then wait for Kafka's acknowledgements in order, marking each record processed only once its
+ * send was acknowledged, then finish the batch (which may save the position). A send that fails
+ * throws: nothing after it is marked, so the saved position never passes an unacknowledged event.
+ *
+ * <p>Graceful stop: {@link #drainAndClose()} waits for the batch in hand to be acknowledged and
+ * marked, and refuses later batches without sending them, so the position the engine saves on
+ * close covers exactly what Kafka has.
+ */
+public final class KafkaEventSink implements DebeziumEngine.ChangeConsumer<RecordChangeEvent<SourceRecord>> {
+
+    private static final Logger LOG = LoggerFactory.getLogger(KafkaEventSink.class);
+
+    private final Producer<byte[], byte[]> producer;
+    private final OutboxRouter router;
+    private final RelayStats stats;
+    private final ReentrantLock batchLock = new ReentrantLock();
+    private volatile boolean closed;
+
+    public KafkaEventSink(Producer<byte[], byte[]> producer, OutboxRouter router, RelayStats stats) {
+        this.producer = producer;
+        this.router = router;
+        this.stats = stats;
+    }
+
+    @Override
+    public void handleBatch(List<RecordChangeEvent<SourceRecord>> records,
+                            DebeziumEngine.RecordCommitter<RecordChangeEvent<SourceRecord>> committer)
+            throws InterruptedException {
+        batchLock.lockInterruptibly();
+        try {
+            if (closed) {
+                // Neither sent nor marked: the next start reads these again. Park until the engine's
+                // close interrupts this thread, so that the engine sees a cancelled poll, not a failure.
+                new java.util.concurrent.CountDownLatch(1).await();
+            }
+            List<Future<RecordMetadata>> acks = new ArrayList<>(records.size());
+            for (RecordChangeEvent<SourceRecord> event : records) {
+                ProducerRecord<byte[], byte[]> record = router.route(event.record());
+                acks.add(record == null ? null : producer.send(record));
+            }
+            for (int i = 0; i < records.size(); i++) {
+                Future<RecordMetadata> ack = acks.get(i);
+                if (ack != null) {
+                    awaitAck(ack, records.get(i).record());
+                }
+                committer.markProcessed(records.get(i));
+            }
+            committer.markBatchFinished();
+        }
+        finally {
+            batchLock.unlock();
+        }
+    }
+
+    private void awaitAck(Future<RecordMetadata> ack, SourceRecord change) throws InterruptedException {
+        try {
+            RecordMetadata metadata = ack.get();
+            stats.recordRelayed(metadata.topic().equals(router.deadLetterTopic()));
+        }
+        catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof RecordTooLargeException) {
+                sendDeadLetter(change, "record too large for Kafka: " + cause.getMessage());
+                return;
+            }
+            throw new SendFailedException("Kafka did not acknowledge an outbox event (" + cause.getClass().getSimpleName()
+                    + ": " + cause.getMessage() + "); the relay stops without saving a position past it", cause);
+        }
+    }
+
+    private void sendDeadLetter(SourceRecord change, String reason) throws InterruptedException {
+        LOG.warn("Outbox row sent to dead-letter topic {}: {}", router.deadLetterTopic(), reason);
+        try {
+            producer.send(router.deadLetter(change, reason)).get();
+            stats.recordRelayed(true);
+        }
+        catch (ExecutionException e) {
+            throw new SendFailedException("Kafka did not acknowledge a dead-letter record (" + e.getCause().getMessage()
+                    + "); the relay stops without saving a position past it", e.getCause());
+        }
+    }
+
+    /**
+     * Waits until the batch being sent (if any) is acknowledged and marked, then refuses further
+     * batches. Call before closing the engine.
+     */
+    public void drainAndClose() {
+        batchLock.lock();
+        try {
+            closed = true;
+        }
+        finally {
+            batchLock.unlock();
+        }
+    }
+
+    @Override
+    public boolean supportsTombstoneEvents() {
+        return false;
+    }
+}

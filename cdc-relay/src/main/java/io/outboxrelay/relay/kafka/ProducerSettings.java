@@ -1,0 +1,33 @@
+package io.outboxrelay.relay.kafka;
+
+import java.util.HashMap;
+import java.util.Map;
+
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+
+import io.outboxrelay.relay.config.RelayConfig;
+
+/** The producer's settings: safe defaults the user cannot weaken by accident, then pass-through. */
+public final class ProducerSettings {
+
+    private ProducerSettings() {
+    }
+
+    public static Map<String, Object> from(RelayConfig config) {
+        Map<String, Object> props = new HashMap<>();
+        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.get(RelayConfig.KAFKA_BOOTSTRAP));
+        props.put(ProducerConfig.CLIENT_ID_CONFIG, config.get(RelayConfig.RELAY_NAME));
+        props.put(ProducerConfig.LINGER_MS_CONFIG, 5);
+        props.put(ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024);
+        props.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "none");
+        props.putAll(config.withPrefix(RelayConfig.PRODUCER_PREFIX));
+        // Not overridable: these make "acknowledged" mean "durable and in order per key".
+        props.put(ProducerConfig.ACKS_CONFIG, "all");
+        props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        props.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 5);
+        props.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+        props.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+        return props;
+    }
+}

@@ -1,0 +1,154 @@
+package io.outboxrelay.relay.preflight;
+
+import java.net.ConnectException;
+import java.net.UnknownHostException;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.Properties;
+
+import io.outboxrelay.relay.config.RelayConfig;
+
+/** Checks, before Debezium connects, that the database can serve the relay; fails with what to do. */
+final class DatabaseChecks {
+
+    private final RelayConfig config;
+    private final String where;
+
+    DatabaseChecks(RelayConfig config) {
+        this.config = config;
+        this.where = config.get(RelayConfig.DATABASE_HOST) + ":" + config.get(RelayConfig.DATABASE_PORT) + "/"
+                + config.get(RelayConfig.DATABASE_NAME);
+    }
+
+    void run() {
+        try (Connection connection = connect()) {
+            checkWalLevel(connection);
+            checkReplicationRight(connection);
+            checkOutboxTable(connection);
+            checkPublication(connection);
+        }
+        catch (SQLException e) {
+            throw new StartupException("PostgreSQL at " + where + " failed a pre-flight query: " + e.getMessage(), e);
+        }
+    }
+
+    private Connection connect() {
+        String url = "jdbc:postgresql://" + config.get(RelayConfig.DATABASE_HOST) + ":"
+                + config.get(RelayConfig.DATABASE_PORT) + "/" + config.get(RelayConfig.DATABASE_NAME);
+        Properties props = new Properties();
+        props.setProperty("user", config.get(RelayConfig.DATABASE_USER));
+        props.setProperty("password", config.get(RelayConfig.DATABASE_PASSWORD));
+        int timeoutSeconds = Math.max(1, config.getInt(RelayConfig.STARTUP_TIMEOUT_MS) / 1000);
+        props.setProperty("connectTimeout", String.valueOf(timeoutSeconds));
+        props.setProperty("loginTimeout", String.valueOf(timeoutSeconds));
+        props.setProperty("ApplicationName", config.get(RelayConfig.RELAY_NAME) + "-preflight");
+        try {
+            return DriverManager.getConnection(url, props);
+        }
+        catch (SQLException e) {
+            throw explain(e);
+        }
+    }
+
+    private StartupException explain(SQLException e) {
+        String user = config.get(RelayConfig.DATABASE_USER);
+        String state = e.getSQLState() == null ? "" : e.getSQLState();
+        if (state.equals("28P01")) {
+            return new StartupException("PostgreSQL at " + where + " rejected the password for user '" + user
+                    + "': check database.password (or RELAY_DATABASE_PASSWORD)", e);
+        }
+        if (state.startsWith("28")) {
+            return new StartupException("PostgreSQL at " + where + " refused user '" + user + "' (" + firstLine(e)
+                    + "): check database.user and pg_hba.conf", e);
+        }
+        if (state.equals("3D000")) {
+            return new StartupException("database '" + config.get(RelayConfig.DATABASE_NAME) + "' does not exist at "
+                    + where + ": check database.name", e);
+        }
+        if (state.startsWith("08") || hasCause(e, ConnectException.class) || hasCause(e, UnknownHostException.class)) {
+            return new StartupException("cannot reach PostgreSQL at " + where + " (" + firstLine(e)
+                    + "): check database.host and database.port, and that PostgreSQL is running and accepts TCP connections", e);
+        }
+        return new StartupException("cannot connect to PostgreSQL at " + where + ": " + firstLine(e), e);
+    }
+
+    private void checkWalLevel(Connection connection) throws SQLException {
+        String walLevel = scalar(connection, "SHOW wal_level");
+        if (!"logical".equals(walLevel)) {
+            throw new StartupException("wal_level is '" + walLevel + "' on " + where
+                    + "; set wal_level=logical in postgresql.conf (or ALTER SYSTEM SET wal_level = logical) and restart PostgreSQL");
+        }
+    }
+
+    private void checkReplicationRight(Connection connection) throws SQLException {
+        String can = scalar(connection,
+                "SELECT (rolreplication OR rolsuper)::text FROM pg_roles WHERE rolname = current_user");
+        if (!"true".equals(can)) {
+            throw new StartupException("role '" + config.get(RelayConfig.DATABASE_USER)
+                    + "' may not stream logical changes: run ALTER ROLE " + config.get(RelayConfig.DATABASE_USER)
+                    + " WITH REPLICATION as a superuser");
+        }
+    }
+
+    private void checkOutboxTable(Connection connection) throws SQLException {
+        String table = config.get(RelayConfig.OUTBOX_TABLE);
+        try (PreparedStatement ps = connection.prepareStatement("SELECT to_regclass(?) IS NOT NULL")) {
+            ps.setString(1, table);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                if (!rs.getBoolean(1)) {
+                    throw new StartupException("outbox table " + table + " does not exist in " + where
+                            + ": apply the outbox-sql migrations, or set outbox.table");
+                }
+            }
+        }
+    }
+
+    private void checkPublication(Connection connection) throws SQLException {
+        String publication = config.get(RelayConfig.PUBLICATION);
+        String[] table = config.get(RelayConfig.OUTBOX_TABLE).split("\\.");
+        try (PreparedStatement ps = connection.prepareStatement(
+                "SELECT p.pubinsert, EXISTS (SELECT 1 FROM pg_publication_tables t WHERE t.pubname = p.pubname"
+                        + " AND t.schemaname = ? AND t.tablename = ?) FROM pg_publication p WHERE p.pubname = ?")) {
+            ps.setString(1, table[0]);
+            ps.setString(2, table[1]);
+            ps.setString(3, publication);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                    throw new StartupException("publication '" + publication + "' does not exist in " + where
+                            + ": apply the outbox-sql migrations (V2__outbox_publication.sql) or set publication");
+                }
+                if (!rs.getBoolean(2) || !rs.getBoolean(1)) {
+                    throw new StartupException("publication '" + publication + "' does not publish inserts on "
+                            + config.get(RelayConfig.OUTBOX_TABLE) + ": run ALTER PUBLICATION " + publication
+                            + " ADD TABLE " + config.get(RelayConfig.OUTBOX_TABLE));
+                }
+            }
+        }
+    }
+
+    private static String scalar(Connection connection, String sql) throws SQLException {
+        try (Statement st = connection.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+            return rs.next() ? rs.getString(1) : null;
+        }
+    }
+
+    static String firstLine(Throwable e) {
+        String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        int newline = message.indexOf('\n');
+        return newline < 0 ? message : message.substring(0, newline);
+    }
+
+    private static boolean hasCause(Throwable e, Class<? extends Throwable> type) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (type.isInstance(t)) {
+                return true;
+            }
+        }
+        return false;
+    }
+}

@@ -1,0 +1,16 @@
+package io.outboxrelay.relay.preflight;
+
+/**
+ * The relay cannot start. The message is one line that says what is wrong and what to do; the
+ * CLI prints it as it is, without a stack trace.
+ */
+public final class StartupException extends RuntimeException {
+
+    public StartupException(String message) {
+        super(message);
+    }
+
+    public StartupException(String message, Throwable cause) {
+        super(message, cause);
+    }
+}
