@@ -44,6 +44,9 @@ public final class RelayCli {
 
         private static final Logger LOG = LoggerFactory.getLogger(Run.class);
 
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
         @Option(names = {"-c", "--config"}, required = true, paramLabel = "FILE",
                 description = "Properties file; RELAY_* environment variables override it (see 'relay settings').")
         Path config;
@@ -85,8 +88,9 @@ public final class RelayCli {
             }
         }
 
-        private static int fail(int code, String message) {
-            System.err.println("error: " + message);
+        private int fail(int code, String message) {
+            spec.commandLine().getErr().println("error: " + message);
+            spec.commandLine().getErr().flush();
             return code;
         }
     }

@@ -1,0 +1,113 @@
+package io.outboxrelay.relay;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicLong;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import io.outboxrelay.legacy.load.SampleEventLoad;
+import io.outboxrelay.testkit.Infrastructure;
+import io.outboxrelay.testkit.KafkaInstance;
+import io.outboxrelay.testkit.PostgresInstance;
+
+/** The relay in this JVM against real PostgreSQL and Kafka: what is committed arrives, once, in order. */
+class RelayDeliveryIntegrationTests {
+
+    private static final SampleEventLoad.Plan TEN_THOUSAND = new SampleEventLoad.Plan(10_000, 4, 1, 100, 15, 200, 200);
+
+    static PostgresInstance postgres;
+    static KafkaInstance kafka;
+
+    @BeforeAll
+    static void startInfrastructure() {
+        postgres = Infrastructure.startPostgres();
+        kafka = Infrastructure.startKafka();
+    }
+
+    @AfterAll
+    static void stopInfrastructure() {
+        if (kafka != null) {
+            kafka.close();
+        }
+        if (postgres != null) {
+            postgres.close();
+        }
+    }
+
+    @Test
+    void relaysEveryCommittedEventOnceAndNothingRolledBackInCommitOrderPerAggregate() throws Exception {
+        RelayFixture fixture = new RelayFixture(postgres, kafka);
+        SampleEventLoad.Result load;
+        try (Relay relay = Relay.start(fixture.relayConfig())) {
+            load = new SampleEventLoad(fixture.dataSource()).run(TEN_THOUSAND, n -> { });
+            awaitDelivered(fixture, load.committed().size());
+            assertThat(relay.state()).isEqualTo(Relay.State.RUNNING);
+        }
+        Delivery delivery = Delivery.compare(load, fixture.topicPrefix, fixture.readAll(topics(fixture)));
+
+        assertThat(load.rolledBack()).as("the load rolled some transactions back").isNotEmpty();
+        assertThat(delivery.lost).as("lost: " + delivery).isEmpty();
+        assertThat(delivery.duplicates).as("duplicated: " + delivery).isEmpty();
+        assertThat(delivery.fromRolledBack).as("from rolled-back transactions: " + delivery).isEmpty();
+        assertThat(delivery.misrouted).as("wrong topic, key or headers: " + delivery).isEmpty();
+        assertThat(delivery.orderViolations).as("out of commit order: " + delivery).isEmpty();
+        assertThat(delivery.delivered).isEqualTo(10_000);
+    }
+
+    @Test
+    void survivesThreeGracefulRestartsMidStreamWithoutLossOrDuplicates() throws Exception {
+        RelayFixture fixture = new RelayFixture(postgres, kafka);
+        AtomicLong committed = new AtomicLong();
+        Relay relay = Relay.start(fixture.relayConfig());
+        CompletableFuture<SampleEventLoad.Result> load = CompletableFuture.supplyAsync(() -> {
+            try {
+                return new SampleEventLoad(fixture.dataSource()).run(TEN_THOUSAND, committed::set);
+            }
+            catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        try {
+            for (int restart = 1; restart <= 3; restart++) {
+                long threshold = restart * 2_000L;
+                await().atMost(Duration.ofSeconds(120)).until(() -> committed.get() >= threshold || load.isDone());
+                relay.close();
+                assertThat(relay.state()).isEqualTo(Relay.State.STOPPED);
+                relay = Relay.start(fixture.relayConfig());
+            }
+            SampleEventLoad.Result result = load.get();
+            assertThat(committed.get()).as("restarts happened mid-stream").isEqualTo(10_000);
+            awaitDelivered(fixture, result.committed().size());
+            Delivery delivery = Delivery.compare(result, fixture.topicPrefix, fixture.readAll(topics(fixture)));
+
+            assertThat(delivery.lost).as("lost: " + delivery).isEmpty();
+            assertThat(delivery.duplicates).as("duplicated: " + delivery).isEmpty();
+            assertThat(delivery.fromRolledBack).isEmpty();
+            assertThat(delivery.orderViolations).isEmpty();
+        }
+        finally {
+            relay.close();
+        }
+    }
+
+    static List<String> topics(RelayFixture fixture) {
+        return List.of(fixture.topic("Order"), fixture.topic("Customer"), fixture.topicPrefix + ".dead-letter");
+    }
+
+    static void awaitDelivered(RelayFixture fixture, long expected) {
+        await().atMost(Duration.ofSeconds(180)).pollInterval(Duration.ofMillis(250))
+                .until(() -> fixture.endOffsetSum(topics(fixture)) >= expected);
+    }
+
+    static Map<String, String> none() {
+        return Map.of();
+    }
+}

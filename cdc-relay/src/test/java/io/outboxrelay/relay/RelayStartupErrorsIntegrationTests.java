@@ -1,0 +1,142 @@
+package io.outboxrelay.relay;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.io.Writer;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Properties;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import io.outboxrelay.relay.cli.RelayCli;
+import io.outboxrelay.testkit.Infrastructure;
+import io.outboxrelay.testkit.KafkaInstance;
+import io.outboxrelay.testkit.PostgresInstance;
+import picocli.CommandLine;
+
+/** Each start-up problem, provoked for real, gives one actionable line and a non-zero exit. */
+class RelayStartupErrorsIntegrationTests {
+
+    static PostgresInstance postgres;
+    static KafkaInstance kafka;
+
+    @TempDir
+    Path dir;
+
+    @BeforeAll
+    static void startInfrastructure() {
+        postgres = Infrastructure.startPostgres();
+        kafka = Infrastructure.startKafka();
+    }
+
+    @AfterAll
+    static void stopInfrastructure() {
+        if (kafka != null) {
+            kafka.close();
+        }
+        if (postgres != null) {
+            postgres.close();
+        }
+    }
+
+    record Outcome(int exitCode, String stderr) {
+    }
+
+    @Test
+    void wrongPasswordSaysWhichSettingToCheckAndNeverPrintsThePassword() throws Exception {
+        RelayFixture fixture = new RelayFixture(postgres, kafka);
+        Outcome outcome = run(fixture.relayProperties(Map.of("database.password", "Wr0ng-S3cret")));
+
+        assertOneLine(outcome, RelayCli.EXIT_STARTUP, "rejected the password for user '" + postgres.superuser()
+                + "': check database.password");
+        assertThat(outcome.stderr()).doesNotContain("Wr0ng-S3cret");
+    }
+
+    @Test
+    void unreachableDatabaseNamesHostAndPort() throws Exception {
+        RelayFixture fixture = new RelayFixture(postgres, kafka);
+        int closedPort = freePort();
+        Outcome outcome = run(fixture.relayProperties(Map.of("database.port", String.valueOf(closedPort))));
+
+        assertOneLine(outcome, RelayCli.EXIT_STARTUP, "cannot reach PostgreSQL at " + postgres.host() + ":" + closedPort);
+    }
+
+    @Test
+    void walLevelReplicaSaysToSetLogicalAndRestart() throws Exception {
+        try (PostgresInstance replicaOnly = Infrastructure.startPostgres(Map.of("wal_level", "replica"))) {
+            RelayFixture fixture = new RelayFixture(replicaOnly, kafka);
+            Outcome outcome = run(fixture.relayProperties(Map.of()));
+
+            assertOneLine(outcome, RelayCli.EXIT_STARTUP,
+                    "wal_level is 'replica'", "set wal_level=logical in postgresql.conf");
+        }
+    }
+
+    @Test
+    void missingPublicationSaysHowToCreateIt() throws Exception {
+        RelayFixture fixture = new RelayFixture(postgres, kafka);
+        fixture.sql("DROP PUBLICATION outbox_publication");
+        Outcome outcome = run(fixture.relayProperties(Map.of()));
+
+        assertOneLine(outcome, RelayCli.EXIT_STARTUP, "publication 'outbox_publication' does not exist",
+                "V2__outbox_publication.sql");
+    }
+
+    @Test
+    void unreachableKafkaNamesTheBootstrapServers() throws Exception {
+        RelayFixture fixture = new RelayFixture(postgres, kafka);
+        String nowhere = "127.0.0.1:" + freePort();
+        Outcome outcome = run(fixture.relayProperties(Map.of("kafka.bootstrap.servers", nowhere,
+                "startup.timeout.ms", "2000")));
+
+        assertOneLine(outcome, RelayCli.EXIT_STARTUP, "cannot reach Kafka at " + nowhere,
+                "check kafka.bootstrap.servers");
+    }
+
+    @Test
+    void missingRequiredSettingIsAConfigurationErrorNamingIt() throws Exception {
+        RelayFixture fixture = new RelayFixture(postgres, kafka);
+        Properties props = fixture.relayProperties(Map.of());
+        props.remove("database.name");
+        Outcome outcome = run(props);
+
+        assertOneLine(outcome, RelayCli.EXIT_CONFIG, "database.name is required", "RELAY_DATABASE_NAME");
+    }
+
+    private Outcome run(Properties props) throws IOException {
+        Path file = Files.createTempFile(dir, "relay", ".properties");
+        try (Writer w = Files.newBufferedWriter(file)) {
+            props.store(w, null);
+        }
+        StringWriter err = new StringWriter();
+        CommandLine cli = RelayCli.commandLine();
+        cli.setErr(new PrintWriter(err));
+        int code = cli.execute("run", "--config", file.toString());
+        return new Outcome(code, err.toString());
+    }
+
+    private static void assertOneLine(Outcome outcome, int exitCode, String... fragments) {
+        assertThat(outcome.exitCode()).as(outcome.stderr()).isEqualTo(exitCode);
+        assertThat(outcome.stderr().lines()).as("exactly one line").hasSize(1);
+        String line = outcome.stderr().strip();
+        assertThat(line).startsWith("error: ").doesNotContain("Exception").doesNotContain("\tat ");
+        for (String fragment : fragments) {
+            assertThat(line).contains(fragment);
+        }
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+}

@@ -1,0 +1,66 @@
+package io.outboxrelay.relay.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.Map;
+import java.util.Properties;
+
+import org.junit.jupiter.api.Test;
+
+class RelayConfigUnitTests {
+
+    private static Properties minimal() {
+        Properties p = new Properties();
+        p.setProperty("database.name", "orders");
+        p.setProperty("database.user", "relay");
+        p.setProperty("database.password", "file-secret");
+        p.setProperty("kafka.bootstrap.servers", "localhost:9092");
+        return p;
+    }
+
+    @Test
+    void fillsDefaultsDeclaredWithEachSetting() {
+        RelayConfig config = RelayConfig.from(minimal(), Map.of());
+
+        assertThat(config.get(RelayConfig.DATABASE_PORT)).isEqualTo("5432");
+        assertThat(config.get(RelayConfig.TOPIC_PATTERN)).isEqualTo("outbox.${aggregateType}");
+        assertThat(config.headerColumns()).containsExactly(Map.entry("trace_id", "traceId"),
+                Map.entry("correlation_id", "correlationId"));
+    }
+
+    @Test
+    void environmentVariablesOverrideTheFile() {
+        RelayConfig config = RelayConfig.from(minimal(), Map.of("RELAY_DATABASE_PASSWORD", "env-secret",
+                "RELAY_KAFKA_PRODUCER__SECURITY_PROTOCOL", "SSL"));
+
+        assertThat(config.get(RelayConfig.DATABASE_PASSWORD)).isEqualTo("env-secret");
+        assertThat(config.withPrefix(RelayConfig.PRODUCER_PREFIX)).containsEntry("security.protocol", "SSL");
+    }
+
+    @Test
+    void reportsEveryProblemAtOnceNamingTheSettings() {
+        Properties p = minimal();
+        p.remove("database.name");
+        p.setProperty("database.port", "five");
+        p.setProperty("databse.host", "typo");
+
+        assertThatThrownBy(() -> RelayConfig.from(p, Map.of()))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("database.name is required")
+                .hasMessageContaining("database.port must be a positive integer, got 'five'")
+                .hasMessageContaining("unknown setting 'databse.host'");
+    }
+
+    @Test
+    void describeMasksPasswordsJaasConfigsAndSecretsInUrls() {
+        Properties p = minimal();
+        p.setProperty("kafka.producer.sasl.jaas.config", "PlainLoginModule required username=\"u\" password=\"jaas-secret\";");
+        p.setProperty("kafka.producer.ssl.truststore.password", "trust-secret");
+        p.setProperty("debezium.database.url", "jdbc:postgresql://relay:url-secret@db:5432/orders?password=query-secret");
+        String described = RelayConfig.from(p, Map.of()).describe();
+
+        assertThat(described).doesNotContain("file-secret", "jaas-secret", "trust-secret", "url-secret", "query-secret")
+                .contains("database.password=****").contains("database.user=relay");
+    }
+}

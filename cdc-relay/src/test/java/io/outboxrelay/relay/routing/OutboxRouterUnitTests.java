@@ -1,0 +1,110 @@
+package io.outboxrelay.relay.routing;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.Map;
+
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.connect.data.Schema;
+import org.apache.kafka.connect.data.SchemaBuilder;
+import org.apache.kafka.connect.data.Struct;
+import org.apache.kafka.connect.source.SourceRecord;
+import org.junit.jupiter.api.Test;
+
+class OutboxRouterUnitTests {
+
+    private final OutboxRouter router = new OutboxRouter("outbox.${aggregateType}", "outbox.dead-letter",
+            Map.of("trace_id", "traceId", "correlation_id", "correlationId"));
+
+    @Test
+    void routesToTopicOfAggregateTypeKeyedByAggregateIdWithPayloadAsWritten() {
+        ProducerRecord<byte[], byte[]> record = router.route(OutboxRows.insert(OutboxRows.validRow("e-1", "order-42")));
+
+        assertThat(record.topic()).isEqualTo("outbox.Order");
+        assertThat(text(record.key())).isEqualTo("order-42");
+        assertThat(text(record.value())).isEqualTo("{\"total\": 12.5}");
+        assertThat(header(record, EventHeaders.EVENT_ID)).isEqualTo("e-1");
+        assertThat(header(record, EventHeaders.EVENT_TYPE)).isEqualTo("OrderPlaced");
+        assertThat(header(record, EventHeaders.AGGREGATE_TYPE)).isEqualTo("Order");
+        assertThat(header(record, EventHeaders.OCCURRED_AT)).isEqualTo("2026-11-27T10:15:30.123456Z");
+        assertThat(record.partition()).as("the key decides the partition").isNull();
+    }
+
+    @Test
+    void sendsMappedColumnsAsHeadersOnlyWhenSet() {
+        Map<String, String> row = new HashMap<>(OutboxRows.validRow("e-1", "order-42"));
+        row.put("trace_id", "trace-abc");
+        ProducerRecord<byte[], byte[]> record = router.route(OutboxRows.insert(row));
+
+        assertThat(header(record, "traceId")).isEqualTo("trace-abc");
+        assertThat(record.headers().lastHeader("correlationId")).isNull();
+    }
+
+    @Test
+    void sendsRowWithoutAggregateIdToDeadLetterTopicWithReasonAndWholeRow() {
+        Map<String, String> row = new HashMap<>(OutboxRows.validRow("e-7", "x"));
+        row.remove("aggregate_id");
+        ProducerRecord<byte[], byte[]> record = router.route(OutboxRows.insert(row));
+
+        assertThat(record.topic()).isEqualTo("outbox.dead-letter");
+        assertThat(header(record, EventHeaders.DLQ_REASON)).isEqualTo("aggregate_id is null or empty");
+        assertThat(header(record, EventHeaders.DLQ_SOURCE_TABLE)).isEqualTo("outbox.event");
+        assertThat(header(record, EventHeaders.EVENT_ID)).isEqualTo("e-7");
+        assertThat(text(record.value())).contains("\"event_id\":\"e-7\"").contains("\"payload\":\"{\\\"total\\\": 12.5}\"");
+    }
+
+    @Test
+    void sendsAggregateTypeThatIsNoLegalTopicNameToDeadLetterTopic() {
+        Map<String, String> row = new HashMap<>(OutboxRows.validRow("e-8", "order-1"));
+        row.put("aggregate_type", "Order Line/EU");
+        ProducerRecord<byte[], byte[]> record = router.route(OutboxRows.insert(row));
+
+        assertThat(record.topic()).isEqualTo("outbox.dead-letter");
+        assertThat(header(record, EventHeaders.DLQ_REASON)).contains("'outbox.Order Line/EU'").contains("not a legal Kafka topic name");
+    }
+
+    @Test
+    void sendsRowWithoutEventTypeOrPayloadToDeadLetterTopic() {
+        Map<String, String> noType = new HashMap<>(OutboxRows.validRow("e-9", "order-1"));
+        noType.remove("event_type");
+        Map<String, String> noPayload = new HashMap<>(OutboxRows.validRow("e-10", "order-1"));
+        noPayload.remove("payload");
+
+        assertThat(header(router.route(OutboxRows.insert(noType)), EventHeaders.DLQ_REASON)).isEqualTo("event_type is null or empty");
+        assertThat(header(router.route(OutboxRows.insert(noPayload)), EventHeaders.DLQ_REASON)).isEqualTo("payload is null");
+    }
+
+    @Test
+    void ignoresUpdatesDeletesAndDebeziumHeartbeats() {
+        Schema heartbeatSchema = SchemaBuilder.struct().field("ts_ms", Schema.INT64_SCHEMA).build();
+        SourceRecord heartbeat = new SourceRecord(Map.of(), Map.of(), "__debezium-heartbeat.relay", heartbeatSchema,
+                new Struct(heartbeatSchema).put("ts_ms", 1L));
+
+        assertThat(router.route(heartbeat)).isNull();
+        assertThat(router.route(OutboxRows.change("u", OutboxRows.validRow("e-1", "a")))).isNull();
+        assertThat(router.route(OutboxRows.change("d", OutboxRows.validRow("e-1", "a")))).isNull();
+        assertThat(router.route(OutboxRows.change("r", OutboxRows.validRow("e-1", "a")))).as("snapshot reads are events").isNotNull();
+    }
+
+    @Test
+    void deadLetterForARefusedSendKeepsIdentityButDropsThePayload() {
+        ProducerRecord<byte[], byte[]> record = router.deadLetter(OutboxRows.insert(OutboxRows.validRow("e-3", "order-9")),
+                "record too large");
+
+        assertThat(record.topic()).isEqualTo("outbox.dead-letter");
+        assertThat(text(record.key())).isEqualTo("order-9");
+        assertThat(text(record.value())).contains("\"event_id\":\"e-3\"").contains("\"payload_chars\":15").doesNotContain("total");
+    }
+
+    private static String header(ProducerRecord<byte[], byte[]> record, String name) {
+        Header h = record.headers().lastHeader(name);
+        return h == null ? null : text(h.value());
+    }
+
+    private static String text(byte[] bytes) {
+        return new String(bytes, StandardCharsets.UTF_8);
+    }
+}

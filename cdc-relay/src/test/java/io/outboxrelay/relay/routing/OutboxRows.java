@@ -1,0 +1,50 @@
+package io.outboxrelay.relay.routing;
+
+import java.util.Map;
+
+import org.apache.kafka.connect.data.Schema;
+import org.apache.kafka.connect.data.SchemaBuilder;
+import org.apache.kafka.connect.data.Struct;
+import org.apache.kafka.connect.source.SourceRecord;
+
+/** Change records shaped like the ones Debezium's Postgres connector emits for outbox.event. */
+public final class OutboxRows {
+
+    static final Schema ROW = SchemaBuilder.struct().name("outbox.event.Value")
+            .field("event_id", Schema.OPTIONAL_STRING_SCHEMA)
+            .field("aggregate_type", Schema.OPTIONAL_STRING_SCHEMA)
+            .field("aggregate_id", Schema.OPTIONAL_STRING_SCHEMA)
+            .field("event_type", Schema.OPTIONAL_STRING_SCHEMA)
+            .field("payload", Schema.OPTIONAL_STRING_SCHEMA)
+            .field("occurred_at", Schema.OPTIONAL_STRING_SCHEMA)
+            .field("trace_id", Schema.OPTIONAL_STRING_SCHEMA)
+            .field("correlation_id", Schema.OPTIONAL_STRING_SCHEMA)
+            .optional().build();
+    static final Schema SOURCE = SchemaBuilder.struct().field("schema", Schema.STRING_SCHEMA)
+            .field("table", Schema.STRING_SCHEMA).build();
+    static final Schema ENVELOPE = SchemaBuilder.struct().name("outbox.event.Envelope")
+            .field("before", ROW).field("after", ROW).field("source", SOURCE)
+            .field("op", Schema.STRING_SCHEMA).build();
+
+    private OutboxRows() {
+    }
+
+    /** An insert of a row with the given column values (absent columns are null). */
+    public static SourceRecord insert(Map<String, String> columns) {
+        return change("c", columns);
+    }
+
+    public static SourceRecord change(String op, Map<String, String> columns) {
+        Struct row = new Struct(ROW);
+        columns.forEach(row::put);
+        Struct envelope = new Struct(ENVELOPE).put("after", row).put("op", op)
+                .put("source", new Struct(SOURCE).put("schema", "outbox").put("table", "event"));
+        return new SourceRecord(Map.of("server", "test"), Map.of("lsn", 1L), "relay.outbox.event", null, envelope.schema(),
+                envelope);
+    }
+
+    public static Map<String, String> validRow(String eventId, String aggregateId) {
+        return Map.of("event_id", eventId, "aggregate_type", "Order", "aggregate_id", aggregateId,
+                "event_type", "OrderPlaced", "payload", "{\"total\": 12.5}", "occurred_at", "2026-11-27T10:15:30.123456Z");
+    }
+}
