@@ -121,14 +121,16 @@ public final class Relay implements AutoCloseable {
             closeProducer();
         }
         finally {
-            if (error == null && (success || state.get() == State.STOPPING)) {
+            // clean only when asked to stop; an engine that ends by itself has failed, whatever it says
+            if (error == null && state.get() == State.STOPPING) {
                 streaming.completeExceptionally(new StartupException("the relay stopped while starting: " + message));
                 state.set(State.STOPPED);
                 LOG.info("Relay state STOPPED");
                 terminated.complete(null);
             }
             else {
-                Throwable cause = error != null ? error : new IllegalStateException(message);
+                Throwable cause = error != null ? error
+                        : new IllegalStateException("the Debezium engine stopped unexpectedly: " + message);
                 streaming.completeExceptionally(cause);
                 state.set(State.FAILED);
                 LOG.error("Relay state FAILED: {}", rootMessage(cause));

@@ -1,0 +1,133 @@
+package io.outboxrelay.sql;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+
+import javax.sql.DataSource;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.postgresql.ds.PGSimpleDataSource;
+
+import io.outboxrelay.testkit.Infrastructure;
+import io.outboxrelay.testkit.PostgresInstance;
+
+class OutboxSchemaIntegrationTests {
+
+    static PostgresInstance postgres;
+
+    @BeforeAll
+    static void start() {
+        postgres = Infrastructure.startPostgres();
+    }
+
+    @AfterAll
+    static void stop() {
+        if (postgres != null) {
+            postgres.close();
+        }
+    }
+
+    @Test
+    void migratesOnceAndChangesNothingTheSecondTime() throws Exception {
+        DataSource ds = database("twice");
+
+        assertThat(OutboxSchema.migrate(ds)).isEqualTo(3);
+        String before = catalog(ds);
+        assertThat(OutboxSchema.migrate(ds)).isZero();
+        assertThat(catalog(ds)).isEqualTo(before);
+    }
+
+    @Test
+    void publicationCoversOnlyTheOutboxTableAndOnlyInserts() throws Exception {
+        DataSource ds = database("publication");
+        OutboxSchema.migrate(ds);
+
+        assertThat(rows(ds, "SELECT schemaname || '.' || tablename FROM pg_publication_tables WHERE pubname = 'outbox_publication'"))
+                .containsExactly(OutboxSchema.TABLE);
+        assertThat(rows(ds, "SELECT pubinsert || ',' || pubupdate || ',' || pubdelete || ',' || pubtruncate"
+                + " FROM pg_publication WHERE pubname = 'outbox_publication'")).containsExactly("true,false,false,false");
+        assertThat(rows(ds, "SELECT count(*) FROM outbox.heartbeat")).containsExactly("1");
+    }
+
+    @Test
+    void plainFilesAppliedByHandTwiceAreAdoptedByFlyway() throws Exception {
+        DataSource ds = database("by_hand");
+        List<Path> files;
+        try (Stream<Path> list = Files.list(Path.of("src/main/resources/db/outbox"))) {
+            files = list.sorted().toList();
+        }
+        assertThat(files).extracting(p -> p.getFileName().toString())
+                .containsExactly("V1__outbox_table.sql", "V2__outbox_publication.sql", "V3__heartbeat_table.sql");
+        for (int round = 0; round < 2; round++) {
+            for (Path file : files) {
+                execute(ds, Files.readString(file));
+            }
+        }
+        String byHand = catalog(ds);
+
+        OutboxSchema.migrate(ds);
+
+        assertThat(catalog(ds)).isEqualTo(byHand);
+        assertThat(rows(ds, "SELECT count(*) FROM outbox.flyway_schema_history WHERE success")).containsExactly("4");
+    }
+
+    @Test
+    void outboxRowNeedsAggregateAndEventTypeButNotTraceIds() throws Exception {
+        DataSource ds = database("constraints");
+        OutboxSchema.migrate(ds);
+
+        execute(ds, "INSERT INTO outbox.event (event_id, aggregate_type, aggregate_id, event_type, payload)"
+                + " VALUES (gen_random_uuid(), 'Order', 'o-1', 'OrderPlaced', '{\"a\": 1}')");
+        assertThat(rows(ds, "SELECT occurred_at IS NOT NULL FROM outbox.event")).containsExactly("t");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> execute(ds,
+                        "INSERT INTO outbox.event (event_id, aggregate_type, event_type, payload)"
+                                + " VALUES (gen_random_uuid(), 'Order', 'OrderPlaced', '{}')"))
+                .isInstanceOf(SQLException.class).hasMessageContaining("aggregate_id");
+    }
+
+    /** Tables, columns, indexes and publications: what a migration could change. */
+    private static String catalog(DataSource ds) throws SQLException {
+        return String.join("\n", rows(ds, "SELECT table_name || '.' || column_name || ':' || data_type || ':' || is_nullable"
+                + " FROM information_schema.columns WHERE table_schema = 'outbox' AND table_name <> 'flyway_schema_history'"
+                + " ORDER BY 1"))
+                + String.join("\n", rows(ds, "SELECT indexname FROM pg_indexes WHERE schemaname = 'outbox' AND tablename <> 'flyway_schema_history' ORDER BY 1"))
+                + String.join("\n", rows(ds, "SELECT pubname FROM pg_publication ORDER BY 1"))
+                + String.join("\n", rows(ds, "SELECT id || '' FROM outbox.heartbeat"));
+    }
+
+    private static DataSource database(String name) {
+        postgres.createDatabase(name);
+        PGSimpleDataSource ds = new PGSimpleDataSource();
+        ds.setUrl(postgres.jdbcUrl(name));
+        ds.setUser(postgres.superuser());
+        ds.setPassword(postgres.superuserPassword());
+        return ds;
+    }
+
+    private static void execute(DataSource ds, String sql) throws SQLException {
+        try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
+            st.execute(sql);
+        }
+    }
+
+    private static List<String> rows(DataSource ds, String sql) throws SQLException {
+        List<String> out = new ArrayList<>();
+        try (Connection c = ds.getConnection(); Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+            while (rs.next()) {
+                out.add(rs.getString(1));
+            }
+        }
+        return out;
+    }
+}

@@ -1,0 +1,143 @@
+package io.outboxrelay.testkit;
+
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import kafka.server.KafkaConfig;
+import kafka.server.KafkaRaftServer;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.utils.Time;
+import org.apache.kafka.metadata.storage.Formatter;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The real Kafka broker, in this JVM: one combined KRaft node (controller and broker), like
+ * {@code kafka-storage.sh format} followed by {@code kafka-server-start.sh}.
+ */
+final class EmbeddedKafkaInstance implements KafkaInstance {
+
+    private static final Logger LOG = LoggerFactory.getLogger(EmbeddedKafkaInstance.class);
+    private static final int NODE_ID = 1;
+    private static final String CONTROLLER_LISTENER = "CONTROLLER";
+
+    private final KafkaRaftServer server;
+    private final String bootstrapServers;
+    private final Path directory;
+    private final Thread shutdownHook;
+    private final AtomicBoolean closed = new AtomicBoolean();
+
+    private EmbeddedKafkaInstance(KafkaRaftServer server, String bootstrapServers, Path directory) {
+        this.server = server;
+        this.bootstrapServers = bootstrapServers;
+        this.directory = directory;
+        this.shutdownHook = Local.onShutdown("kafka-" + bootstrapServers + "-closer", this::close);
+    }
+
+    static KafkaInstance start() {
+        long start = System.nanoTime();
+        EmbeddedKafkaInstance instance = Local.withRetries("embedded Kafka", EmbeddedKafkaInstance::startOnce);
+        LOG.info("Kafka started on {} in {} ms", instance.bootstrapServers,
+                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
+        return instance;
+    }
+
+    private static EmbeddedKafkaInstance startOnce() throws Exception {
+        Path directory = Local.createTempDirectory("outbox-kafka-");
+        KafkaRaftServer server = null;
+        try {
+            String bootstrapServers = Local.HOST + ":" + Local.freePort();
+            KafkaConfig config = new KafkaConfig(settings(bootstrapServers, Local.freePort(), directory.resolve("logs")), false);
+            format(config);
+            server = new KafkaRaftServer(config, Time.SYSTEM);
+            // Returns once the broker is unfenced, i.e. ready for clients.
+            server.startup();
+            return new EmbeddedKafkaInstance(server, bootstrapServers, directory);
+        } catch (Exception | Error e) {
+            if (server != null) {
+                stop(server);
+            }
+            Local.deleteRecursively(directory);
+            throw e;
+        }
+    }
+
+    private static Properties settings(String bootstrapServers, int controllerPort, Path logDir) {
+        Properties props = new Properties();
+        props.putAll(Map.ofEntries(
+                Map.entry("process.roles", "broker,controller"),
+                Map.entry("node.id", String.valueOf(NODE_ID)),
+                // A static quorum of one: no dynamic-voter bootstrapping needed.
+                Map.entry("controller.quorum.voters", NODE_ID + "@" + Local.HOST + ":" + controllerPort),
+                Map.entry("controller.listener.names", CONTROLLER_LISTENER),
+                Map.entry("listeners", "PLAINTEXT://" + bootstrapServers + "," + CONTROLLER_LISTENER + "://" + Local.HOST + ":" + controllerPort),
+                Map.entry("advertised.listeners", "PLAINTEXT://" + bootstrapServers),
+                Map.entry("inter.broker.listener.name", "PLAINTEXT"),
+                Map.entry("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT," + CONTROLLER_LISTENER + ":PLAINTEXT"),
+                Map.entry("log.dirs", logDir.toString()),
+                // One node: every internal topic must make do with one replica.
+                Map.entry("offsets.topic.replication.factor", "1"),
+                Map.entry("transaction.state.log.replication.factor", "1"),
+                Map.entry("transaction.state.log.min.isr", "1"),
+                Map.entry("share.coordinator.state.topic.replication.factor", "1"),
+                Map.entry("share.coordinator.state.topic.min.isr", "1"),
+                // Fewer internal partitions: the first consumer group and transaction are ready sooner.
+                Map.entry("offsets.topic.num.partitions", "1"),
+                Map.entry("transaction.state.log.num.partitions", "1"),
+                Map.entry("group.initial.rebalance.delay.ms", "0"),
+                Map.entry("auto.create.topics.enable", "true"),
+                Map.entry("num.partitions", "1")));
+        return props;
+    }
+
+    /** What {@code kafka-storage.sh format} does: meta.properties and the bootstrap metadata. */
+    private static void format(KafkaConfig config) throws Exception {
+        new Formatter()
+                .setPrintStream(new PrintStream(OutputStream.nullOutputStream()))
+                .setNodeId(NODE_ID)
+                .setClusterId(Uuid.randomUuid().toString())
+                .setControllerListenerName(CONTROLLER_LISTENER)
+                .setMetadataLogDirectory(config.metadataLogDir())
+                .addDirectory(config.metadataLogDir())
+                .run();
+    }
+
+    private static void stop(KafkaRaftServer server) {
+        try {
+            server.shutdown();
+            server.awaitShutdown();
+        } catch (RuntimeException e) {
+            LOG.warn("Could not stop Kafka cleanly", e);
+        }
+    }
+
+    @Override
+    public String bootstrapServers() {
+        return bootstrapServers;
+    }
+
+    /** The temp directory holding the log directories; for tests. */
+    Path directory() {
+        return directory;
+    }
+
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        Local.cancel(shutdownHook);
+        stop(server);
+        Local.deleteRecursively(directory);
+    }
+
+    @Override
+    public String toString() {
+        return "embedded Kafka on " + bootstrapServers;
+    }
+}

@@ -1,0 +1,49 @@
+package io.outboxrelay.testkit;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Starts real PostgreSQL and Kafka for tests and for the embedded default.
+ *
+ * <p>By default both run on this machine without Docker: PostgreSQL from Maven-packaged binaries, Kafka
+ * in this JVM. With {@code OUTBOX_TEST_INFRA=testcontainers} the same calls start Docker containers instead.
+ * Every instance is also closed by a JVM shutdown hook, so a failed test leaves nothing running.
+ */
+public final class Infrastructure {
+
+    /** Environment variable selecting the backend; {@value #TESTCONTAINERS} switches to Docker. */
+    public static final String BACKEND_ENV = "OUTBOX_TEST_INFRA";
+    static final String TESTCONTAINERS = "testcontainers";
+
+    private Infrastructure() {
+    }
+
+    public static PostgresInstance startPostgres() {
+        return startPostgres(Map.of());
+    }
+
+    /**
+     * @param serverSettings postgresql.conf settings applied on top of (and overriding) the defaults:
+     *                       wal_level=logical, max_replication_slots=20, max_wal_senders=20, synchronous_commit=on
+     */
+    public static PostgresInstance startPostgres(Map<String, String> serverSettings) {
+        Map<String, String> settings = new LinkedHashMap<>();
+        settings.put("wal_level", "logical");
+        settings.put("max_replication_slots", "20");
+        settings.put("max_wal_senders", "20");
+        // zonky's default is off; then logical decoding right after a commit may not see it yet.
+        settings.put("synchronous_commit", "on");
+        settings.putAll(serverSettings);
+        // Referenced only here, so Testcontainers classes are loaded only when asked for.
+        return useContainers() ? ContainerInfrastructure.startPostgres(settings) : EmbeddedPostgresInstance.start(settings);
+    }
+
+    public static KafkaInstance startKafka() {
+        return useContainers() ? ContainerInfrastructure.startKafka() : EmbeddedKafkaInstance.start();
+    }
+
+    private static boolean useContainers() {
+        return TESTCONTAINERS.equalsIgnoreCase(System.getenv(BACKEND_ENV));
+    }
+}

@@ -1,0 +1,42 @@
+package io.outboxrelay.testkit;
+
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
+
+/**
+ * A running PostgreSQL server with {@code wal_level=logical} (unless overridden), reachable over TCP.
+ *
+ * <p>TCP connections always authenticate with a password (scram-sha-256), so a wrong password fails
+ * with SQLState 28P01 exactly as against a production server.
+ */
+public interface PostgresInstance extends AutoCloseable {
+
+    String host();
+
+    int port();
+
+    /** A JDBC URL without credentials: pass {@link #superuser()} and {@link #superuserPassword()} separately. */
+    default String jdbcUrl(String database) {
+        return "jdbc:postgresql://" + host() + ":" + port() + "/" + database;
+    }
+
+    String superuser();
+
+    String superuserPassword();
+
+    /** Creates an empty database owned by the superuser. */
+    default void createDatabase(String name) {
+        try (Connection connection = DriverManager.getConnection(jdbcUrl("postgres"), superuser(), superuserPassword());
+             Statement statement = connection.createStatement()) {
+            statement.execute("CREATE DATABASE \"" + name.replace("\"", "\"\"") + "\"");
+        } catch (SQLException e) {
+            throw new InfrastructureException("Could not create database " + name + " on " + host() + ":" + port(), e);
+        }
+    }
+
+    /** Stops the server and deletes everything it wrote. Idempotent. */
+    @Override
+    void close();
+}
