@@ -42,6 +42,7 @@ public final class Relay implements AutoCloseable {
     public enum State { NEW, STARTING, RUNNING, STOPPING, STOPPED, FAILED }
 
     private static final Logger LOG = LoggerFactory.getLogger(Relay.class);
+    private static final int STOP_TIMEOUT_SECONDS = 60;
 
     private final RelayConfig config;
     private final AtomicReference<State> state = new AtomicReference<>(State.NEW);
@@ -99,8 +100,23 @@ public final class Relay implements AutoCloseable {
 
     private void awaitStreaming() {
         int timeoutMs = Math.max(60_000, config.getInt(RelayConfig.STARTUP_TIMEOUT_MS) * 2);
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
         try {
             streaming.get(timeoutMs, TimeUnit.MILLISECONDS);
+            SlotWatch slot = new SlotWatch(config);
+            while (!slot.isActive()) {
+                if (terminated.isDone()) {
+                    streaming.get(); // the engine failed after polling started: report why
+                }
+                if (System.nanoTime() > deadline) {
+                    throw new TimeoutException();
+                }
+                Thread.sleep(50);
+            }
+        }
+        catch (java.sql.SQLException e) {
+            throw new StartupException("cannot watch replication slot '" + config.get(RelayConfig.SLOT_NAME)
+                    + "' while starting: " + e.getMessage(), e);
         }
         catch (ExecutionException e) {
             Throwable cause = e.getCause();
@@ -159,7 +175,25 @@ public final class Relay implements AutoCloseable {
             // IllegalStateException: the engine is already stopping on its own; the callback reports how.
             LOG.debug("Engine close: {}", e.getMessage());
         }
-        awaitQuietly();
+        try {
+            terminated.get(STOP_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+        }
+        catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        catch (ExecutionException e) {
+            LOG.debug("Relay ended with {}", e.toString());
+        }
+        catch (TimeoutException e) {
+            // engine.close() has saved the position of every acknowledged event before it returned;
+            // only Debezium's polling thread failed to notice the stop
+            LOG.warn("Debezium engine did not finish stopping within {} s; position already saved, giving up on it",
+                    STOP_TIMEOUT_SECONDS);
+            closeProducer();
+            state.set(State.STOPPED);
+            terminated.complete(null);
+            engineThread.shutdownNow();
+        }
     }
 
     /**

@@ -98,6 +98,28 @@ class RelayDeliveryIntegrationTests {
         }
     }
 
+    @Test
+    void stopsCleanlyWhenClosedRightAfterStartAndStillDeliversWhatFollows() throws Exception {
+        RelayFixture fixture = new RelayFixture(postgres, kafka);
+        // Debezium reports "polling started" before its polling threads exist; a close in that window
+        // used to leave the engine hanging. Start must only return once the slot streams.
+        org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(Duration.ofSeconds(45), () -> {
+            for (int i = 0; i < 6; i++) {
+                Relay relay = Relay.start(fixture.relayConfig());
+                relay.close();
+                assertThat(relay.state()).isEqualTo(Relay.State.STOPPED);
+            }
+        });
+        SampleEventLoad.Result load;
+        try (Relay relay = Relay.start(fixture.relayConfig())) {
+            load = new SampleEventLoad(fixture.dataSource()).run(new SampleEventLoad.Plan(500, 2, 1, 20, 0, 20, 100), n -> { });
+            awaitDelivered(fixture, load.committed().size());
+        }
+        Delivery delivery = Delivery.compare(load, fixture.topicPrefix, fixture.readAll(topics(fixture)));
+        assertThat(delivery.lost).isEmpty();
+        assertThat(delivery.duplicates).isEmpty();
+    }
+
     static List<String> topics(RelayFixture fixture) {
         return List.of(fixture.topic("Order"), fixture.topic("Customer"), fixture.topicPrefix + ".dead-letter");
     }

@@ -1,0 +1,25 @@
+package io.outboxrelay.pipeline;
+
+import io.outboxrelay.pipeline.bench.BenchCommand;
+import io.outboxrelay.pipeline.demo.DemoCommand;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The project's main job: the pipeline on embedded PostgreSQL and Kafka, and its benchmark. */
+@Command(name = "outbox-pipeline", mixinStandardHelpOptions = true, version = "outbox-relay 0.1.0",
+        description = "Runs the outbox pipeline on a real PostgreSQL and a real Kafka started for you.",
+        subcommands = {DemoCommand.class, BenchCommand.class})
+public final class PipelineCli implements Runnable {
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new PipelineCli()).execute(args));
+    }
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(System.out);
+    }
+}
