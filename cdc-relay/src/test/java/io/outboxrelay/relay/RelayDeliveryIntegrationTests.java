@@ -9,42 +9,18 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicLong;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import io.outboxrelay.legacy.load.SampleEventLoad;
-import io.outboxrelay.testkit.Infrastructure;
-import io.outboxrelay.testkit.KafkaInstance;
-import io.outboxrelay.testkit.PostgresInstance;
 
 /** The relay in this JVM against real PostgreSQL and Kafka: what is committed arrives, once, in order. */
 class RelayDeliveryIntegrationTests {
 
     private static final SampleEventLoad.Plan TEN_THOUSAND = new SampleEventLoad.Plan(10_000, 4, 1, 100, 15, 200, 200);
 
-    static PostgresInstance postgres;
-    static KafkaInstance kafka;
-
-    @BeforeAll
-    static void startInfrastructure() {
-        postgres = Infrastructure.startPostgres();
-        kafka = Infrastructure.startKafka();
-    }
-
-    @AfterAll
-    static void stopInfrastructure() {
-        if (kafka != null) {
-            kafka.close();
-        }
-        if (postgres != null) {
-            postgres.close();
-        }
-    }
-
     @Test
     void relaysEveryCommittedEventOnceAndNothingRolledBackInCommitOrderPerAggregate() throws Exception {
-        RelayFixture fixture = new RelayFixture(postgres, kafka);
+        RelayFixture fixture = SharedInfrastructure.newFixture();
         SampleEventLoad.Result load;
         try (Relay relay = Relay.start(fixture.relayConfig())) {
             load = new SampleEventLoad(fixture.dataSource()).run(TEN_THOUSAND, n -> { });
@@ -64,7 +40,7 @@ class RelayDeliveryIntegrationTests {
 
     @Test
     void survivesThreeGracefulRestartsMidStreamWithoutLossOrDuplicates() throws Exception {
-        RelayFixture fixture = new RelayFixture(postgres, kafka);
+        RelayFixture fixture = SharedInfrastructure.newFixture();
         AtomicLong committed = new AtomicLong();
         Relay relay = Relay.start(fixture.relayConfig());
         CompletableFuture<SampleEventLoad.Result> load = CompletableFuture.supplyAsync(() -> {
@@ -100,7 +76,7 @@ class RelayDeliveryIntegrationTests {
 
     @Test
     void stopsCleanlyWhenClosedRightAfterStartAndStillDeliversWhatFollows() throws Exception {
-        RelayFixture fixture = new RelayFixture(postgres, kafka);
+        RelayFixture fixture = SharedInfrastructure.newFixture();
         // Debezium reports "polling started" before its polling threads exist; a close in that window
         // used to leave the engine hanging. Start must only return once the slot streams.
         org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(Duration.ofSeconds(45), () -> {

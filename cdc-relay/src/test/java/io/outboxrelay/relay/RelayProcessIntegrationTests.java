@@ -19,46 +19,22 @@ import java.util.concurrent.atomic.AtomicLong;
 
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.TopicPartition;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import io.outboxrelay.legacy.load.SampleEventLoad;
 import io.outboxrelay.relay.cli.RelayCli;
 import io.outboxrelay.relay.routing.EventHeaders;
-import io.outboxrelay.testkit.Infrastructure;
-import io.outboxrelay.testkit.KafkaInstance;
-import io.outboxrelay.testkit.PostgresInstance;
 
 /** The relay as a real child JVM, killed with SIGKILL and stopped with SIGTERM. */
 class RelayProcessIntegrationTests {
 
-    static PostgresInstance postgres;
-    static KafkaInstance kafka;
-
     @TempDir
     Path dir;
 
-    @BeforeAll
-    static void startInfrastructure() {
-        postgres = Infrastructure.startPostgres();
-        kafka = Infrastructure.startKafka();
-    }
-
-    @AfterAll
-    static void stopInfrastructure() {
-        if (kafka != null) {
-            kafka.close();
-        }
-        if (postgres != null) {
-            postgres.close();
-        }
-    }
-
     @Test
     void losesNothingAfterKill9AndDuplicatesOnlyEventsAfterTheSavedPosition() throws Exception {
-        RelayFixture fixture = new RelayFixture(postgres, kafka);
+        RelayFixture fixture = SharedInfrastructure.newFixture();
         Path config = writeConfig(fixture);
         List<String> topics = RelayDeliveryIntegrationTests.topics(fixture);
         AtomicLong committed = new AtomicLong();

@@ -12,68 +12,46 @@ import java.nio.file.Path;
 import java.util.Map;
 import java.util.Properties;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import io.outboxrelay.relay.cli.RelayCli;
 import io.outboxrelay.testkit.Infrastructure;
-import io.outboxrelay.testkit.KafkaInstance;
 import io.outboxrelay.testkit.PostgresInstance;
 import picocli.CommandLine;
 
 /** Each start-up problem, provoked for real, gives one actionable line and a non-zero exit. */
 class RelayStartupErrorsIntegrationTests {
 
-    static PostgresInstance postgres;
-    static KafkaInstance kafka;
-
     @TempDir
     Path dir;
-
-    @BeforeAll
-    static void startInfrastructure() {
-        postgres = Infrastructure.startPostgres();
-        kafka = Infrastructure.startKafka();
-    }
-
-    @AfterAll
-    static void stopInfrastructure() {
-        if (kafka != null) {
-            kafka.close();
-        }
-        if (postgres != null) {
-            postgres.close();
-        }
-    }
 
     record Outcome(int exitCode, String stderr) {
     }
 
     @Test
     void wrongPasswordSaysWhichSettingToCheckAndNeverPrintsThePassword() throws Exception {
-        RelayFixture fixture = new RelayFixture(postgres, kafka);
+        RelayFixture fixture = SharedInfrastructure.newFixture();
         Outcome outcome = run(fixture.relayProperties(Map.of("database.password", "Wr0ng-S3cret")));
 
-        assertOneLine(outcome, RelayCli.EXIT_STARTUP, "rejected the password for user '" + postgres.superuser()
+        assertOneLine(outcome, RelayCli.EXIT_STARTUP, "rejected the password for user '" + SharedInfrastructure.postgres().superuser()
                 + "': check database.password");
         assertThat(outcome.stderr()).doesNotContain("Wr0ng-S3cret");
     }
 
     @Test
     void unreachableDatabaseNamesHostAndPort() throws Exception {
-        RelayFixture fixture = new RelayFixture(postgres, kafka);
+        RelayFixture fixture = SharedInfrastructure.newFixture();
         int closedPort = freePort();
         Outcome outcome = run(fixture.relayProperties(Map.of("database.port", String.valueOf(closedPort))));
 
-        assertOneLine(outcome, RelayCli.EXIT_STARTUP, "cannot reach PostgreSQL at " + postgres.host() + ":" + closedPort);
+        assertOneLine(outcome, RelayCli.EXIT_STARTUP, "cannot reach PostgreSQL at " + SharedInfrastructure.postgres().host() + ":" + closedPort);
     }
 
     @Test
     void walLevelReplicaSaysToSetLogicalAndRestart() throws Exception {
         try (PostgresInstance replicaOnly = Infrastructure.startPostgres(Map.of("wal_level", "replica"))) {
-            RelayFixture fixture = new RelayFixture(replicaOnly, kafka);
+            RelayFixture fixture = new RelayFixture(replicaOnly, SharedInfrastructure.kafka());
             Outcome outcome = run(fixture.relayProperties(Map.of()));
 
             assertOneLine(outcome, RelayCli.EXIT_STARTUP,
@@ -83,7 +61,7 @@ class RelayStartupErrorsIntegrationTests {
 
     @Test
     void missingPublicationSaysHowToCreateIt() throws Exception {
-        RelayFixture fixture = new RelayFixture(postgres, kafka);
+        RelayFixture fixture = SharedInfrastructure.newFixture();
         fixture.sql("DROP PUBLICATION outbox_publication");
         Outcome outcome = run(fixture.relayProperties(Map.of()));
 
@@ -93,7 +71,7 @@ class RelayStartupErrorsIntegrationTests {
 
     @Test
     void unreachableKafkaNamesTheBootstrapServers() throws Exception {
-        RelayFixture fixture = new RelayFixture(postgres, kafka);
+        RelayFixture fixture = SharedInfrastructure.newFixture();
         String nowhere = "127.0.0.1:" + freePort();
         Outcome outcome = run(fixture.relayProperties(Map.of("kafka.bootstrap.servers", nowhere,
                 "startup.timeout.ms", "2000")));
@@ -104,7 +82,7 @@ class RelayStartupErrorsIntegrationTests {
 
     @Test
     void missingRequiredSettingIsAConfigurationErrorNamingIt() throws Exception {
-        RelayFixture fixture = new RelayFixture(postgres, kafka);
+        RelayFixture fixture = SharedInfrastructure.newFixture();
         Properties props = fixture.relayProperties(Map.of());
         props.remove("database.name");
         Outcome outcome = run(props);

@@ -1,0 +1,54 @@
+package io.outboxrelay.relay;
+
+import java.util.Map;
+import java.util.Properties;
+
+import io.outboxrelay.relay.config.RelayConfig;
+
+/** The engine's configuration, derived from the relay's. */
+final class DebeziumSettings {
+
+    private DebeziumSettings() {
+    }
+
+    static Properties from(RelayConfig config) {
+        Properties p = new Properties();
+        String name = config.get(RelayConfig.RELAY_NAME);
+        p.setProperty("name", name);
+        p.setProperty("connector.class", "io.debezium.connector.postgresql.PostgresConnector");
+        p.setProperty("topic.prefix", name);
+        p.setProperty("database.hostname", config.get(RelayConfig.DATABASE_HOST));
+        p.setProperty("database.port", config.get(RelayConfig.DATABASE_PORT));
+        p.setProperty("database.dbname", config.get(RelayConfig.DATABASE_NAME));
+        p.setProperty("database.user", config.get(RelayConfig.DATABASE_USER));
+        p.setProperty("database.password", config.get(RelayConfig.DATABASE_PASSWORD));
+        p.setProperty("plugin.name", "pgoutput");
+        p.setProperty("slot.name", config.get(RelayConfig.SLOT_NAME));
+        p.setProperty("publication.name", config.get(RelayConfig.PUBLICATION));
+        p.setProperty("publication.autocreate.mode", "disabled");
+        p.setProperty("table.include.list", config.get(RelayConfig.OUTBOX_TABLE));
+        p.setProperty("snapshot.mode", config.get(RelayConfig.SNAPSHOT_MODE));
+        p.setProperty("poll.interval.ms", config.get(RelayConfig.POLL_INTERVAL_MS));
+        p.setProperty("max.batch.size", config.get(RelayConfig.MAX_BATCH_SIZE));
+        p.setProperty("max.queue.size", String.valueOf(config.getInt(RelayConfig.MAX_BATCH_SIZE) * 4));
+        p.setProperty("extended.headers.enabled", "false");
+        p.setProperty("tombstones.on.delete", "false");
+        // the position lives in Kafka, next to the events, and survives moving the relay
+        p.setProperty("offset.storage", "org.apache.kafka.connect.storage.KafkaOffsetBackingStore");
+        p.setProperty("offset.storage.topic", config.get(RelayConfig.OFFSET_TOPIC));
+        p.setProperty("offset.storage.partitions", "1");
+        p.setProperty("offset.storage.replication.factor", config.get(RelayConfig.OFFSET_TOPIC_REPLICATION));
+        p.setProperty("bootstrap.servers", config.get(RelayConfig.KAFKA_BOOTSTRAP));
+        p.setProperty("offset.flush.interval.ms", config.get(RelayConfig.OFFSET_FLUSH_INTERVAL_MS));
+        p.setProperty("offset.flush.timeout.ms", "30000");
+        // TLS/SASL for the offset store's clients: the same as the producer's
+        for (Map.Entry<String, String> e : config.withPrefix(RelayConfig.PRODUCER_PREFIX).entrySet()) {
+            String k = e.getKey();
+            if (k.startsWith("security.") || k.startsWith("ssl.") || k.startsWith("sasl.")) {
+                p.setProperty(k, e.getValue());
+            }
+        }
+        config.withPrefix(RelayConfig.DEBEZIUM_PREFIX).forEach(p::setProperty);
+        return p;
+    }
+}
