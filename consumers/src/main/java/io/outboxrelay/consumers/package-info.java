@@ -1,6 +1,6 @@
 /**
- * Downstream consumers of the relayed events: the order read model (CQRS projection), the payment
- * saga and its compensation. Empty until issue 3; consumers deduplicate on the {@code eventId}
- * header the relay writes on every record.
+ * Downstream consumers of the relayed events. {@code runtime} is the consume loop they share
+ * (idempotent handling in one database transaction, dead letters, retries); {@code projection} is
+ * the order read model. The payment processor and its compensation follow on the same runtime.
  */
 package io.outboxrelay.consumers;

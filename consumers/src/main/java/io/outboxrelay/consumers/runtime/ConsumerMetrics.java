@@ -1,0 +1,51 @@
+package io.outboxrelay.consumers.runtime;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+
+/** The runtime's Micrometer meters, all tagged with the consumer group. */
+public final class ConsumerMetrics {
+
+    /** Records sent to the dead-letter topic. Alert on any increase: each one is an event nobody applied. */
+    public static final String DEAD_LETTERS = "consumer.dead_letters";
+    /** Records taken past, by {@code outcome}: handled, duplicate (already processed), ignored. */
+    public static final String EVENTS = "consumer.events";
+    /** Transactions retried after a transient SQL error. */
+    public static final String RETRIES = "consumer.retries";
+    public static final String GROUP_TAG = "group";
+    public static final String OUTCOME_TAG = "outcome";
+
+    private final Counter deadLetters;
+    private final Counter handled;
+    private final Counter duplicates;
+    private final Counter ignored;
+    private final Counter retries;
+
+    ConsumerMetrics(MeterRegistry registry, String group) {
+        deadLetters = registry.counter(DEAD_LETTERS, GROUP_TAG, group);
+        handled = registry.counter(EVENTS, GROUP_TAG, group, OUTCOME_TAG, "handled");
+        duplicates = registry.counter(EVENTS, GROUP_TAG, group, OUTCOME_TAG, "duplicate");
+        ignored = registry.counter(EVENTS, GROUP_TAG, group, OUTCOME_TAG, "ignored");
+        retries = registry.counter(RETRIES, GROUP_TAG, group);
+    }
+
+    void deadLettered() {
+        deadLetters.increment();
+    }
+
+    void handled() {
+        handled.increment();
+    }
+
+    void duplicate() {
+        duplicates.increment();
+    }
+
+    void ignored() {
+        ignored.increment();
+    }
+
+    void retried() {
+        retries.increment();
+    }
+}
