@@ -5,6 +5,7 @@ import java.util.UUID;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
+import io.outboxrelay.consumers.runtime.Payloads;
 import io.outboxrelay.consumers.runtime.RejectedEventException;
 
 /** The parts of an {@code OrderCancelled} payload the read model keeps; the reason may be absent. */

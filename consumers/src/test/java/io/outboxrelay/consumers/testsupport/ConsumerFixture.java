@@ -36,6 +36,7 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.awaitility.Awaitility;
 
+import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 
 import io.outboxrelay.consumers.runtime.ConsumerSettings;
@@ -62,6 +63,7 @@ public final class ConsumerFixture implements AutoCloseable {
     private final HikariDataSource dataSource;
     private final Admin admin;
     private final KafkaProducer<byte[], byte[]> producer;
+    private HikariDataSource autoCommitDataSource;
 
     public ConsumerFixture() {
         int n = COUNTER.incrementAndGet();
@@ -83,6 +85,24 @@ public final class ConsumerFixture implements AutoCloseable {
 
     public HikariDataSource dataSource() {
         return dataSource;
+    }
+
+    /**
+     * A second pool on the same database whose connections start in auto-commit, as the legacy
+     * {@code OrderService} and {@code SeedData} require (they run their own transactions).
+     */
+    public synchronized HikariDataSource autoCommitDataSource() {
+        if (autoCommitDataSource == null) {
+            HikariConfig config = new HikariConfig();
+            config.setJdbcUrl(dataSource.getJdbcUrl());
+            config.setUsername(dataSource.getUsername());
+            config.setPassword(dataSource.getPassword());
+            config.setPoolName(prefix + "-autocommit-pool");
+            config.setMaximumPoolSize(4);
+            config.setAutoCommit(true);
+            autoCommitDataSource = new HikariDataSource(config);
+        }
+        return autoCommitDataSource;
     }
 
     public String bootstrapServers() {
@@ -216,6 +236,9 @@ public final class ConsumerFixture implements AutoCloseable {
     public void close() {
         producer.close();
         admin.close();
+        if (autoCommitDataSource != null) {
+            autoCommitDataSource.close();
+        }
         dataSource.close();
     }
 }

@@ -1,4 +1,4 @@
-package io.outboxrelay.consumers.projection;
+package io.outboxrelay.consumers.runtime;
 
 import java.math.BigDecimal;
 import java.time.Instant;
@@ -9,10 +9,11 @@ import java.util.regex.Pattern;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
-import io.outboxrelay.consumers.runtime.RejectedEventException;
-
-/** Reads payload fields by the event contract (docs/events.md), rejecting what breaks it. */
-final class Payloads {
+/**
+ * Reads payload fields by the event contract (docs/events.md), rejecting what breaks it with a
+ * {@link RejectedEventException} that names the field: shared by every handler.
+ */
+public final class Payloads {
 
     /** Decimal text, at most two places, at most 10 integer digits: what numeric(12,2) stores without rounding. */
     private static final Pattern AMOUNT = Pattern.compile("-?\\d{1,10}(\\.\\d{1,2})?");
@@ -21,7 +22,7 @@ final class Payloads {
     private Payloads() {
     }
 
-    static UUID uuid(JsonNode payload, String field) {
+    public static UUID uuid(JsonNode payload, String field) {
         String text = text(payload, field);
         try {
             UUID uuid = UUID.fromString(text);
@@ -35,7 +36,7 @@ final class Payloads {
     }
 
     /** The aggregate's version after the change: 1 for its first event. */
-    static int version(JsonNode payload) {
+    public static int version(JsonNode payload) {
         JsonNode node = required(payload, "version");
         if (!node.isIntegralNumber() || !node.canConvertToInt() || node.intValue() < 1) {
             throw reject("version", "must be an integer >= 1, was " + node);
@@ -44,7 +45,7 @@ final class Payloads {
     }
 
     /** Amounts are strings like "25.00", never JSON numbers (floats lose cents). */
-    static BigDecimal amount(JsonNode payload, String field) {
+    public static BigDecimal amount(JsonNode payload, String field) {
         JsonNode node = required(payload, field);
         if (!node.isTextual() || !AMOUNT.matcher(node.textValue()).matches()) {
             throw reject(field, "must be a decimal string with at most two places, like \"25.00\"; was " + node);
@@ -52,7 +53,7 @@ final class Payloads {
         return new BigDecimal(node.textValue()).setScale(2);
     }
 
-    static String currency(JsonNode payload, String field) {
+    public static String currency(JsonNode payload, String field) {
         String text = text(payload, field);
         if (!CURRENCY.matcher(text).matches()) {
             throw reject(field, "must be an ISO 4217 code like EUR, was '" + text + "'");
@@ -60,7 +61,7 @@ final class Payloads {
         return text;
     }
 
-    static Instant instant(JsonNode payload, String field) {
+    public static Instant instant(JsonNode payload, String field) {
         String text = text(payload, field);
         try {
             return OffsetDateTime.parse(text).toInstant();
@@ -69,7 +70,7 @@ final class Payloads {
         }
     }
 
-    static JsonNode array(JsonNode payload, String field) {
+    public static JsonNode array(JsonNode payload, String field) {
         JsonNode node = required(payload, field);
         if (!node.isArray()) {
             throw reject(field, "must be an array, was " + node.getNodeType());
@@ -78,7 +79,7 @@ final class Payloads {
     }
 
     /** Null when absent or JSON null. */
-    static String optionalText(JsonNode payload, String field) {
+    public static String optionalText(JsonNode payload, String field) {
         JsonNode node = payload.get(field);
         if (node == null || node.isNull()) {
             return null;
@@ -89,7 +90,7 @@ final class Payloads {
         return node.textValue();
     }
 
-    static String text(JsonNode payload, String field) {
+    public static String text(JsonNode payload, String field) {
         JsonNode node = required(payload, field);
         if (!node.isTextual()) {
             throw reject(field, "must be a string, was " + node.getNodeType());

@@ -1,0 +1,86 @@
+package io.outboxrelay.pipeline.orders;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+
+import com.zaxxer.hikari.HikariDataSource;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.outboxrelay.consumers.runtime.DataSources;
+import io.outboxrelay.consumers.runtime.EventConsumer;
+import io.outboxrelay.legacy.LegacyDatabase;
+import io.outboxrelay.relay.Relay;
+import io.outboxrelay.relay.config.RelayConfig;
+import io.outboxrelay.testkit.KafkaInstance;
+import io.outboxrelay.testkit.PostgresInstance;
+
+/**
+ * What the pipeline runs on one PostgreSQL cluster and one Kafka: a database per service (legacy,
+ * payments, read model), a relay per outbox (legacy, payments) and the consumers. Everything it
+ * starts, it closes, in reverse order.
+ */
+final class Services implements AutoCloseable {
+
+    final PostgresInstance postgres;
+    final KafkaInstance kafka;
+    final MeterRegistry metrics = new SimpleMeterRegistry();
+    private final List<AutoCloseable> started = new ArrayList<>();
+
+    Services(PostgresInstance postgres, KafkaInstance kafka) {
+        this.postgres = postgres;
+        this.kafka = kafka;
+    }
+
+    /** Creates the database; the pool (auto-commit on) serves set-up, the order load and the checks. */
+    HikariDataSource database(String name, int poolSize) {
+        postgres.createDatabase(name);
+        return track(LegacyDatabase.pool(postgres.jdbcUrl(name), postgres.superuser(), postgres.superuserPassword(), poolSize));
+    }
+
+    /** A consumer's own small pool on {@code database} (auto-commit off, as the consumer runtime expects). */
+    HikariDataSource consumerPool(String database, String consumer) {
+        return track(DataSources.pooled(postgres.jdbcUrl(database), postgres.superuser(), postgres.superuserPassword(),
+                consumer));
+    }
+
+    /** A relay for the outbox of {@code database}; each relay has its own name, slot and offset topic. */
+    Relay relay(String database) {
+        Properties p = new Properties();
+        p.setProperty("relay.name", database + "-relay");
+        p.setProperty("slot.name", database + "_relay");
+        p.setProperty("offset.topic", database + "-relay.offsets");
+        p.setProperty("offset.topic.replication.factor", "1");
+        p.setProperty("database.host", postgres.host());
+        p.setProperty("database.port", String.valueOf(postgres.port()));
+        p.setProperty("database.name", database);
+        p.setProperty("database.user", postgres.superuser());
+        p.setProperty("database.password", postgres.superuserPassword());
+        p.setProperty("kafka.bootstrap.servers", kafka.bootstrapServers());
+        return track(Relay.start(RelayConfig.from(p, Map.of())));
+    }
+
+    EventConsumer consumer(EventConsumer consumer) {
+        return track(consumer.start());
+    }
+
+    private <T extends AutoCloseable> T track(T resource) {
+        started.add(resource);
+        return resource;
+    }
+
+    /** Stops consumers and relays before the databases they use. */
+    @Override
+    public void close() {
+        for (int i = started.size() - 1; i >= 0; i--) {
+            try {
+                started.get(i).close();
+            }
+            catch (Exception e) {
+                System.err.println("warning: could not stop " + started.get(i) + ": " + e.getMessage());
+            }
+        }
+    }
+}

@@ -1,0 +1,55 @@
+package io.outboxrelay.pipeline.orders;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+
+import org.junit.jupiter.api.Test;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import io.outboxrelay.pipeline.PipelineCli;
+import picocli.CommandLine;
+
+/** The main job end to end: orders through relay, read model, payments and compensation. */
+class RunCommandIntegrationTests {
+
+    @Test
+    void ordersFlowThroughReadModelPaymentsAndCompensationWithEveryInvariantHolding() throws Exception {
+        ByteArrayOutputStream captured = new ByteArrayOutputStream();
+        PrintStream original = System.out;
+        int exitCode;
+        System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
+        try {
+            exitCode = new CommandLine(new PipelineCli()).execute("run", "--orders", "400", "--failure-rate", "0.3",
+                    "--json");
+        }
+        finally {
+            System.setOut(original);
+        }
+        String output = captured.toString(StandardCharsets.UTF_8);
+        System.out.println(output);
+        // test logging also writes to stdout: the summary is the JSON object printed last
+        int start = output.startsWith("{") ? 0 : output.lastIndexOf("\n{") + 1;
+        JsonNode summary = new ObjectMapper().readTree(output.substring(start, output.lastIndexOf('}') + 1));
+
+        assertThat(exitCode).isZero();
+        assertThat(summary.get("ok").asBoolean()).isTrue();
+        assertThat(summary.get("orders_placed").asLong()).isEqualTo(400);
+        assertThat(summary.get("read_model_orders").asLong()).isEqualTo(400);
+        assertThat(summary.get("payments_completed").asLong() + summary.get("payments_failed").asLong()
+                + summary.get("credit_rejected").asLong()).as("one outcome per order").isEqualTo(400);
+        assertThat(summary.get("payments_failed").asLong()).as("failures were injected").isPositive();
+        assertThat(summary.get("orders_cancelled").asLong())
+                .isEqualTo(summary.get("payments_failed").asLong() + summary.get("credit_rejected").asLong());
+        assertThat(summary.get("events_relayed").asLong()).as("OrderPlaced + payment outcome + OrderCancelled")
+                .isEqualTo(400 + 400 + summary.get("orders_cancelled").asLong());
+        for (String zero : new String[] {"credit_limit_violations", "duplicate_effects", "read_model_mismatches",
+                "orders_without_outcome", "failed_not_cancelled"}) {
+            assertThat(summary.get(zero).asLong()).as(zero).isZero();
+        }
+    }
+}
