@@ -2,28 +2,15 @@ package io.outboxrelay.pipeline.orders;
 
 import java.io.PrintStream;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 
-import javax.sql.DataSource;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 
-import io.outboxrelay.consumers.compensation.OrderCompensation;
-import io.outboxrelay.consumers.payment.PaymentProcessor;
-import io.outboxrelay.consumers.payment.SimulatedGateway;
-import io.outboxrelay.consumers.projection.OrderReadModel;
-import io.outboxrelay.consumers.runtime.ConsumerSettings;
-import io.outboxrelay.consumers.runtime.EventConsumer;
-import io.outboxrelay.consumers.runtime.EventHandler;
-import io.outboxrelay.legacy.LegacySchema;
 import io.outboxrelay.legacy.load.OrderLoad;
-import io.outboxrelay.legacy.order.OrderService;
-import io.outboxrelay.legacy.order.SeedData;
-import io.outboxrelay.relay.Relay;
 import io.outboxrelay.testkit.Infrastructure;
 import io.outboxrelay.testkit.KafkaInstance;
 import io.outboxrelay.testkit.PostgresInstance;
@@ -68,33 +55,11 @@ public final class RunCommand implements Callable<Integer> {
         PrintStream progress = json ? System.err : System.out;
         progress.println("Starting PostgreSQL (wal_level=logical) and Kafka (KRaft, in-process)...");
         try (PostgresInstance postgres = Infrastructure.startPostgres(); KafkaInstance kafka = Infrastructure.startKafka();
-             Services services = new Services(postgres, kafka)) {
-            DataSource legacy = services.database("legacy", clients + 4);
-            DataSource payments = services.database("payments", 2);
-            DataSource readModel = services.database("readmodel", 2);
-            LegacySchema.migrate(legacy);
-            SeedData.insert(legacy, customers, 50, 42);
-            PaymentProcessor.migrate(payments);
-            PaymentProcessor.importCredit(legacy, payments);
-            OrderReadModel.migrate(readModel, OrderReadModel.SCHEMA);
-            OrderCompensation.migrate(legacy);
-
-            Relay legacyRelay = services.relay("legacy");
-            Relay paymentsRelay = services.relay("payments");
-            SimulatedGateway gateway = new SimulatedGateway(failureRate, Duration.ZERO, 7);
-            String bootstrap = kafka.bootstrapServers();
-            services.consumer(consumer(services, bootstrap, "read-model", OrderReadModel.SCHEMA, "outbox.Order",
-                    services.consumerPool("readmodel", "read-model"), new OrderReadModel(OrderReadModel.SCHEMA)));
-            services.consumer(consumer(services, bootstrap, "payments", PaymentProcessor.SCHEMA, "outbox.Order",
-                    services.consumerPool("payments", "payments"), new PaymentProcessor(gateway)));
-            services.consumer(consumer(services, bootstrap, "compensation", OrderCompensation.SCHEMA, "outbox.Payment",
-                    services.consumerPool("legacy", "compensation"), new OrderCompensation(new OrderService(legacy))));
+             Pipeline pipeline = Pipeline.start(postgres, kafka, clients, customers, failureRate)) {
             progress.printf("Relays, read model, payments and compensation running; placing %,d orders from %d clients%n",
                     orders, clients);
-
-            Invariants invariants = new Invariants(legacy, payments, readModel);
             long start = System.nanoTime();
-            OrderLoad load = new OrderLoad(legacy, new OrderLoad.Plan(orders, clients, rate));
+            OrderLoad load = new OrderLoad(pipeline.legacy, new OrderLoad.Plan(orders, clients, rate));
             CompletableFuture<OrderLoad.Result> placing = CompletableFuture.supplyAsync(() -> {
                 try {
                     return load.run(n -> { });
@@ -103,9 +68,9 @@ public final class RunCommand implements Callable<Integer> {
                     throw new IllegalStateException(e);
                 }
             });
-            Map<String, Long> summary = settle(placing, load, invariants, legacyRelay, paymentsRelay, progress);
+            Map<String, Long> summary = settle(placing, load, pipeline, orders, timeout, progress);
             placing.join();
-            summary.put("gateway_repeated_requests", gateway.requestCount() - gateway.chargedKeys());
+            summary.put("gateway_repeated_requests", pipeline.gateway.requestCount() - pipeline.gateway.chargedKeys());
             summary.put("elapsed_ms", (System.nanoTime() - start) / 1_000_000);
             boolean ok = Invariants.holds(summary);
             print(summary, ok, progress);
@@ -114,14 +79,14 @@ public final class RunCommand implements Callable<Integer> {
     }
 
     /** Follows the pipeline until every invariant holds twice in a row, or the timeout. */
-    private Map<String, Long> settle(CompletableFuture<OrderLoad.Result> placing, OrderLoad load, Invariants invariants,
-                                     Relay legacyRelay, Relay paymentsRelay, PrintStream progress) throws Exception {
+    static Map<String, Long> settle(CompletableFuture<?> placing, OrderLoad load, Pipeline pipeline, int orders,
+                                    Duration timeout, PrintStream progress) throws Exception {
         long deadline = System.nanoTime() + timeout.toNanos();
         int stableRounds = 0;
         Map<String, Long> m;
         while (true) {
             Thread.sleep(1000);
-            m = invariants.measure(legacyRelay.stats().relayed() + paymentsRelay.stats().relayed());
+            m = pipeline.measure();
             progress.printf("  %s  relayed %,d  projected %,d  payments %,d ok / %,d failed / %,d rejected  cancelled %,d%n",
                     load.progressLine(), m.get("events_relayed"), m.get("read_model_orders"), m.get("payments_completed"),
                     m.get("payments_failed"), m.get("credit_rejected"), m.get("orders_cancelled"));
@@ -131,12 +96,6 @@ public final class RunCommand implements Callable<Integer> {
                 return m;
             }
         }
-    }
-
-    private static EventConsumer consumer(Services services, String bootstrap, String group, String schema, String topic,
-                                          DataSource db, EventHandler handler) {
-        ConsumerSettings settings = ConsumerSettings.builder(bootstrap, group, schema).topics(List.of(topic)).build();
-        return new EventConsumer(settings, db, handler, services.metrics);
     }
 
     private void print(Map<String, Long> summary, boolean ok, PrintStream progress) throws Exception {

@@ -1,0 +1,121 @@
+package io.outboxrelay.pipeline.orders;
+
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import javax.sql.DataSource;
+
+import io.outboxrelay.consumers.compensation.OrderCompensation;
+import io.outboxrelay.consumers.payment.PaymentProcessor;
+import io.outboxrelay.consumers.payment.SimulatedGateway;
+import io.outboxrelay.consumers.projection.OrderReadModel;
+import io.outboxrelay.consumers.runtime.ConsumerSettings;
+import io.outboxrelay.consumers.runtime.EventConsumer;
+import io.outboxrelay.consumers.runtime.EventHandler;
+import io.outboxrelay.legacy.LegacySchema;
+import io.outboxrelay.legacy.order.OrderService;
+import io.outboxrelay.legacy.order.SeedData;
+import io.outboxrelay.relay.Relay;
+import io.outboxrelay.testkit.KafkaInstance;
+import io.outboxrelay.testkit.PostgresInstance;
+
+/**
+ * The order pipeline wired on one PostgreSQL and one Kafka: databases and schemas, a relay per
+ * outbox, and the three consumers (read model, payments, compensation), each under its own group.
+ */
+final class Pipeline implements AutoCloseable {
+
+    static final String READ_MODEL = "read-model";
+    static final String PAYMENTS = "payments";
+    static final String COMPENSATION = "compensation";
+
+    final Services services;
+    final DataSource legacy;
+    final DataSource payments;
+    final DataSource readModel;
+    final SimulatedGateway gateway;
+    final Invariants invariants;
+    private final Relay legacyRelay;
+    private final Relay paymentsRelay;
+    private final Map<String, EventConsumer> consumers = new HashMap<>();
+
+    private Pipeline(Services services, int clients, int customers, double failureRate) throws Exception {
+        this.services = services;
+        legacy = services.database("legacy", clients + 4);
+        payments = services.database("payments", 2);
+        readModel = services.database("readmodel", 2);
+        LegacySchema.migrate(legacy);
+        SeedData.insert(legacy, customers, 50, 42);
+        PaymentProcessor.migrate(payments);
+        PaymentProcessor.importCredit(legacy, payments);
+        OrderReadModel.migrate(readModel, OrderReadModel.SCHEMA);
+        OrderCompensation.migrate(legacy);
+        legacyRelay = services.relay("legacy");
+        paymentsRelay = services.relay("payments");
+        gateway = new SimulatedGateway(failureRate, Duration.ZERO, 7);
+        invariants = new Invariants(legacy, payments, readModel);
+    }
+
+    /** Creates the databases, attaches the relays and starts the three consumers. */
+    static Pipeline start(PostgresInstance postgres, KafkaInstance kafka, int clients, int customers, double failureRate)
+            throws Exception {
+        Services services = new Services(postgres, kafka);
+        try {
+            Pipeline pipeline = new Pipeline(services, clients, customers, failureRate);
+            pipeline.startConsumer(READ_MODEL);
+            pipeline.startConsumer(PAYMENTS);
+            pipeline.startConsumer(COMPENSATION);
+            return pipeline;
+        }
+        catch (Exception | Error e) {
+            services.close();
+            throw e;
+        }
+    }
+
+    /** Starts one of the three consumers under its usual group id. */
+    EventConsumer startConsumer(String group) {
+        EventConsumer consumer = switch (group) {
+            case READ_MODEL -> consumer(group, OrderReadModel.SCHEMA, "outbox.Order", "readmodel",
+                    new OrderReadModel(OrderReadModel.SCHEMA));
+            case PAYMENTS -> consumer(group, PaymentProcessor.SCHEMA, "outbox.Order", "payments", new PaymentProcessor(gateway));
+            case COMPENSATION -> consumer(group, OrderCompensation.SCHEMA, "outbox.Payment", "legacy",
+                    new OrderCompensation(new OrderService(legacy)));
+            default -> throw new IllegalArgumentException("no consumer " + group);
+        };
+        consumers.put(group, consumer);
+        return consumer;
+    }
+
+    /** Starts a read model in another schema of the read-model database, under another group. */
+    EventConsumer startReadModel(String group, String schema) {
+        OrderReadModel.migrate(readModel, schema);
+        return consumer(group, schema, "outbox.Order", "readmodel", new OrderReadModel(schema));
+    }
+
+    void stopConsumer(String group) {
+        consumers.remove(group).close();
+    }
+
+    long eventsRelayed() {
+        return legacyRelay.stats().relayed() + paymentsRelay.stats().relayed();
+    }
+
+    Map<String, Long> measure() throws java.sql.SQLException {
+        return invariants.measure(eventsRelayed());
+    }
+
+    private EventConsumer consumer(String group, String schema, String topic, String database, EventHandler handler) {
+        ConsumerSettings settings = ConsumerSettings.builder(services.kafka.bootstrapServers(), group, schema)
+                .topics(List.of(topic)).build();
+        return services.consumer(new EventConsumer(settings, services.consumerPool(database, group), handler,
+                services.metrics));
+    }
+
+    @Override
+    public void close() {
+        services.close();
+    }
+}

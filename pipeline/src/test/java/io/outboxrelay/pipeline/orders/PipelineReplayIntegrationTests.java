@@ -1,0 +1,118 @@
+package io.outboxrelay.pipeline.orders;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+
+import javax.sql.DataSource;
+
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.junit.jupiter.api.Test;
+
+import io.outboxrelay.consumers.runtime.GroupOffsets;
+import io.outboxrelay.legacy.load.OrderLoad;
+import io.outboxrelay.testkit.Infrastructure;
+import io.outboxrelay.testkit.KafkaInstance;
+import io.outboxrelay.testkit.PostgresInstance;
+
+/**
+ * A few thousand orders through the whole pipeline with payment failures injected, then replays:
+ * the payment group from the beginning (no payment may happen again) and a brand-new read model
+ * under a new group id (it must equal the live one).
+ */
+class PipelineReplayIntegrationTests {
+
+    private static final int ORDERS = 2_000;
+
+    @Test
+    void everyInvariantHoldsAndReplayingRebuildsTheReadModelWithoutASecondPayment() throws Exception {
+        try (PostgresInstance postgres = Infrastructure.startPostgres(); KafkaInstance kafka = Infrastructure.startKafka();
+             Pipeline pipeline = Pipeline.start(postgres, kafka, 4, 200, 0.2);
+             Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
+            OrderLoad load = new OrderLoad(pipeline.legacy, new OrderLoad.Plan(ORDERS, 4, 0));
+            CompletableFuture<OrderLoad.Result> placing = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return load.run(n -> { });
+                }
+                catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            Map<String, Long> settled = RunCommand.settle(placing, load, pipeline, ORDERS, Duration.ofMinutes(4), System.out);
+            assertThat(Invariants.holds(settled)).as(settled.toString()).isTrue();
+            assertThat(settled.get("orders_placed")).isEqualTo(ORDERS);
+            assertThat(settled.get("payments_failed")).as("failures were injected").isPositive();
+
+            // Replay the payments group from the beginning: every OrderPlaced arrives again.
+            long requestsBefore = pipeline.gateway.requestCount();
+            List<String> paymentsBefore = rows(pipeline.payments, "SELECT order_id::text || status || amount FROM payment.payment ORDER BY 1");
+            pipeline.stopConsumer(Pipeline.PAYMENTS);
+            GroupOffsets.reset(admin, Pipeline.PAYMENTS, List.of("outbox.Order"), GroupOffsets.Target.earliest());
+            assertThat(lag(admin, Pipeline.PAYMENTS, "outbox.Order")).isEqualTo(endOffset(admin, "outbox.Order"));
+            pipeline.startConsumer(Pipeline.PAYMENTS);
+            await().atMost(Duration.ofMinutes(2)).until(() -> lag(admin, Pipeline.PAYMENTS, "outbox.Order") == 0);
+
+            assertThat(pipeline.gateway.requestCount()).as("no charge requested again").isEqualTo(requestsBefore);
+            assertThat(rows(pipeline.payments, "SELECT order_id::text || status || amount FROM payment.payment ORDER BY 1"))
+                    .isEqualTo(paymentsBefore);
+
+            // A new read model, new group id, from the beginning: identical to the live one.
+            pipeline.startReadModel("read-model-v2", "read_model_v2");
+            await().atMost(Duration.ofMinutes(2)).until(() -> lag(admin, "read-model-v2", "outbox.Order") == 0);
+            String view = "SELECT order_id::text || status || total || line_count || version || coalesce(cancel_reason, '')"
+                    + " FROM %s.order_view ORDER BY 1";
+            String summary = "SELECT customer_id::text || order_count || total || last_order_id FROM %s.customer_summary ORDER BY 1";
+            assertThat(rows(pipeline.readModel, view.formatted("read_model_v2")))
+                    .hasSize(ORDERS).isEqualTo(rows(pipeline.readModel, view.formatted("read_model")));
+            assertThat(rows(pipeline.readModel, summary.formatted("read_model_v2")))
+                    .isEqualTo(rows(pipeline.readModel, summary.formatted("read_model")));
+            assertThat(Invariants.holds(pipeline.measure())).isTrue();
+        }
+    }
+
+    /** Events on {@code topic} the group has not committed yet. */
+    private static long lag(Admin admin, String group, String topic) throws Exception {
+        Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(group)
+                .partitionsToOffsetAndMetadata().get();
+        long lag = 0;
+        for (var e : admin.listOffsets(partitions(admin, topic, OffsetSpec.latest())).all().get().entrySet()) {
+            OffsetAndMetadata c = committed.get(e.getKey());
+            lag += e.getValue().offset() - (c == null ? 0 : c.offset());
+        }
+        return lag;
+    }
+
+    private static long endOffset(Admin admin, String topic) throws Exception {
+        return admin.listOffsets(partitions(admin, topic, OffsetSpec.latest())).all().get().values().stream()
+                .mapToLong(i -> i.offset()).sum();
+    }
+
+    private static Map<TopicPartition, OffsetSpec> partitions(Admin admin, String topic, OffsetSpec spec) throws Exception {
+        Map<TopicPartition, OffsetSpec> out = new java.util.HashMap<>();
+        admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic).partitions()
+                .forEach(p -> out.put(new TopicPartition(topic, p.partition()), spec));
+        return out;
+    }
+
+    private static List<String> rows(DataSource ds, String sql) throws SQLException {
+        List<String> out = new ArrayList<>();
+        try (Connection c = ds.getConnection(); Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+            while (rs.next()) {
+                out.add(rs.getString(1));
+            }
+        }
+        return out;
+    }
+}
