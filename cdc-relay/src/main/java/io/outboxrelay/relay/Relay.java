@@ -9,6 +9,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
 
+import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.connect.source.SourceRecord;
@@ -21,6 +22,7 @@ import io.debezium.engine.format.ChangeEventFormat;
 import io.outboxrelay.relay.config.RelayConfig;
 import io.outboxrelay.relay.kafka.KafkaEventSink;
 import io.outboxrelay.relay.kafka.ProducerSettings;
+import io.outboxrelay.relay.kafka.TopicProvisioner;
 import io.outboxrelay.relay.preflight.Preflight;
 import io.outboxrelay.relay.preflight.StartupException;
 import io.outboxrelay.relay.routing.OutboxRouter;
@@ -49,6 +51,7 @@ public final class Relay implements AutoCloseable {
     private final CompletableFuture<Void> terminated = new CompletableFuture<>();
     private final ExecutorService engineThread = Executors.newSingleThreadExecutor(r -> new Thread(r, "relay-engine"));
     private Producer<byte[], byte[]> producer;
+    private TopicProvisioner topics;
     private KafkaEventSink sink;
     private DebeziumEngine<RecordChangeEvent<SourceRecord>> engine;
 
@@ -81,7 +84,11 @@ public final class Relay implements AutoCloseable {
         producer = new KafkaProducer<>(ProducerSettings.from(config));
         OutboxRouter router = new OutboxRouter(config.get(RelayConfig.TOPIC_PATTERN),
                 config.get(RelayConfig.DEAD_LETTER_TOPIC), config.headerColumns());
-        sink = new KafkaEventSink(producer, router, stats);
+        topics = new TopicProvisioner(Admin.create(ProducerSettings.admin(config, "topics")),
+                Integer.parseInt(config.get(RelayConfig.TOPIC_PARTITIONS).trim()),
+                Integer.parseInt(config.get(RelayConfig.TOPIC_REPLICATION).trim()),
+                Long.parseLong(config.get(RelayConfig.TOPIC_RETENTION_MS).trim()));
+        sink = new KafkaEventSink(producer, router, stats, topics);
         engine = DebeziumEngine.create(ChangeEventFormat.of(io.debezium.embedded.Connect.class))
                 .using(DebeziumSettings.from(config))
                 .using(new DebeziumEngine.ConnectorCallback() {
@@ -249,6 +256,10 @@ public final class Relay implements AutoCloseable {
         if (producer != null) {
             producer.close(java.time.Duration.ofSeconds(30));
             producer = null;
+        }
+        if (topics != null) {
+            topics.close();
+            topics = null;
         }
     }
 

@@ -96,6 +96,29 @@ class RelayDeliveryIntegrationTests {
         assertThat(delivery.duplicates).isEmpty();
     }
 
+    @Test
+    void createsEventTopicsWithConfiguredPartitionsAndUnlimitedRetentionSoNewConsumersCanReplay() throws Exception {
+        RelayFixture fixture = SharedInfrastructure.newFixture();
+        SampleEventLoad.Result load;
+        try (Relay relay = Relay.start(fixture.relayConfig(Map.of("topic.partitions", "3")))) {
+            load = new SampleEventLoad(fixture.dataSource()).run(new SampleEventLoad.Plan(300, 2, 1, 20, 0, 30, 100), n -> { });
+            awaitDelivered(fixture, load.committed().size());
+        }
+        try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(
+                Map.of("bootstrap.servers", SharedInfrastructure.kafka().bootstrapServers()))) {
+            for (String topic : List.of(fixture.topic("Order"), fixture.topic("Customer"))) {
+                assertThat(admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic).partitions()).hasSize(3);
+                var resource = new org.apache.kafka.common.config.ConfigResource(
+                        org.apache.kafka.common.config.ConfigResource.Type.TOPIC, topic);
+                assertThat(admin.describeConfigs(List.of(resource)).all().get().get(resource).get("retention.ms").value())
+                        .isEqualTo("-1");
+            }
+        }
+        Delivery delivery = Delivery.compare(load, fixture.topicPrefix, fixture.readAll(topics(fixture)));
+        assertThat(delivery.lost).isEmpty();
+        assertThat(delivery.orderViolations).as("per-aggregate order across 3 partitions").isEmpty();
+    }
+
     static List<String> topics(RelayFixture fixture) {
         return List.of(fixture.topic("Order"), fixture.topic("Customer"), fixture.topicPrefix + ".dead-letter");
     }

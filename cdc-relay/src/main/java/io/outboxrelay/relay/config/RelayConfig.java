@@ -61,6 +61,16 @@ public final class RelayConfig {
             "Extra outbox columns sent as Kafka headers when not null: column:header[,column:header].")
             .validatedBy(v -> v.matches("\\s*[A-Za-z_][A-Za-z0-9_]*:[^,:\\s]+\\s*(,\\s*[A-Za-z_][A-Za-z0-9_]*:[^,:\\s]+\\s*)*"),
                     "column:header pairs separated by commas");
+    public static final Setting TOPIC_PARTITIONS = Setting.optional("topic.partitions", "-1",
+            "Partitions of an event or dead-letter topic the relay creates; -1 takes the broker default.")
+            .validatedBy(v -> v.trim().matches("-1|[1-9][0-9]*"), "-1 or a positive integer");
+    public static final Setting TOPIC_REPLICATION = Setting.optional("topic.replication.factor", "-1",
+            "Replication factor of a topic the relay creates; -1 takes the broker default.")
+            .validatedBy(v -> v.trim().matches("-1|[1-9][0-9]*"), "-1 or a positive integer");
+    public static final Setting TOPIC_RETENTION_MS = Setting.optional("topic.retention.ms", "-1",
+            "retention.ms of a topic the relay creates; -1 keeps events forever, so new consumers can replay from the"
+                    + " beginning. Existing topics are not changed.")
+            .validatedBy(v -> v.trim().matches("-1|[1-9][0-9]*"), "-1 or a positive number of milliseconds");
     public static final Setting OFFSET_TOPIC = Setting.optional("offset.topic", "outbox-relay.offsets",
             "Compacted Kafka topic holding the relay's saved position (created if missing).");
     public static final Setting OFFSET_TOPIC_REPLICATION = Setting.optional("offset.topic.replication.factor", "-1",
@@ -84,7 +94,7 @@ public final class RelayConfig {
 
     public static final List<Setting> SETTINGS = List.of(RELAY_NAME, DATABASE_HOST, DATABASE_PORT, DATABASE_NAME,
             DATABASE_USER, DATABASE_PASSWORD, SLOT_NAME, PUBLICATION, OUTBOX_TABLE, KAFKA_BOOTSTRAP, TOPIC_PATTERN,
-            DEAD_LETTER_TOPIC, HEADER_COLUMNS, OFFSET_TOPIC, OFFSET_TOPIC_REPLICATION, OFFSET_FLUSH_INTERVAL_MS,
+            DEAD_LETTER_TOPIC, HEADER_COLUMNS, TOPIC_PARTITIONS, TOPIC_REPLICATION, TOPIC_RETENTION_MS, OFFSET_TOPIC, OFFSET_TOPIC_REPLICATION, OFFSET_FLUSH_INTERVAL_MS,
             POLL_INTERVAL_MS, MAX_BATCH_SIZE, SNAPSHOT_MODE, STARTUP_TIMEOUT_MS);
 
     private static final Pattern SECRET_KEY = Pattern.compile("(?i).*(password|secret|jaas|token|credential|key\\.pem|keystore\\.key).*");

@@ -36,13 +36,16 @@ public final class KafkaEventSink implements DebeziumEngine.ChangeConsumer<Recor
     private final Producer<byte[], byte[]> producer;
     private final OutboxRouter router;
     private final RelayStats stats;
+    private final TopicProvisioner topics;
     private final ReentrantLock batchLock = new ReentrantLock();
     private volatile boolean closed;
 
-    public KafkaEventSink(Producer<byte[], byte[]> producer, OutboxRouter router, RelayStats stats) {
+    /** @param topics creates topics on first use; null leaves that to the broker */
+    public KafkaEventSink(Producer<byte[], byte[]> producer, OutboxRouter router, RelayStats stats, TopicProvisioner topics) {
         this.producer = producer;
         this.router = router;
         this.stats = stats;
+        this.topics = topics;
     }
 
     @Override
@@ -59,6 +62,9 @@ public final class KafkaEventSink implements DebeziumEngine.ChangeConsumer<Recor
             List<Future<RecordMetadata>> acks = new ArrayList<>(records.size());
             for (RecordChangeEvent<SourceRecord> event : records) {
                 ProducerRecord<byte[], byte[]> record = router.route(event.record());
+                if (record != null && topics != null) {
+                    topics.ensure(record.topic());
+                }
                 acks.add(record == null ? null : producer.send(record));
             }
             for (int i = 0; i < records.size(); i++) {
@@ -94,6 +100,9 @@ public final class KafkaEventSink implements DebeziumEngine.ChangeConsumer<Recor
     private void sendDeadLetter(SourceRecord change, String reason) throws InterruptedException {
         LOG.warn("Outbox row sent to dead-letter topic {}: {}", router.deadLetterTopic(), reason);
         try {
+            if (topics != null) {
+                topics.ensure(router.deadLetterTopic());
+            }
             producer.send(router.deadLetter(change, reason)).get();
             stats.recordRelayed(true);
         }

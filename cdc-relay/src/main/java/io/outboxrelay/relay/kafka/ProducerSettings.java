@@ -30,4 +30,17 @@ public final class ProducerSettings {
         props.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
         return props;
     }
+
+    /** Settings for the relay's admin client: the cluster, and the producer's TLS/SASL settings. */
+    public static Map<String, Object> admin(RelayConfig config, String clientIdSuffix) {
+        Map<String, Object> props = new HashMap<>();
+        config.withPrefix(RelayConfig.PRODUCER_PREFIX).forEach((k, v) -> {
+            if (k.startsWith("security.") || k.startsWith("ssl.") || k.startsWith("sasl.")) {
+                props.put(k, v);
+            }
+        });
+        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.get(RelayConfig.KAFKA_BOOTSTRAP));
+        props.put(ProducerConfig.CLIENT_ID_CONFIG, config.get(RelayConfig.RELAY_NAME) + "-" + clientIdSuffix);
+        return props;
+    }
 }

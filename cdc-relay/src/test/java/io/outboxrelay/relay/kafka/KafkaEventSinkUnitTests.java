@@ -30,7 +30,7 @@ class KafkaEventSinkUnitTests {
             new MockProducer<>(false, null, new ByteArraySerializer(), new ByteArraySerializer());
     private final RelayStats stats = new RelayStats();
     private final KafkaEventSink sink = new KafkaEventSink(producer,
-            new OutboxRouter("outbox.${aggregateType}", "outbox.dead-letter", Map.of()), stats);
+            new OutboxRouter("outbox.${aggregateType}", "outbox.dead-letter", Map.of()), stats, null);
     private final RecordingCommitter committer = new RecordingCommitter();
 
     @Test
