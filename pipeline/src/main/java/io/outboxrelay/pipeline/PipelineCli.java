@@ -2,6 +2,7 @@ package io.outboxrelay.pipeline;
 
 import io.outboxrelay.pipeline.bench.BenchCommand;
 import io.outboxrelay.pipeline.demo.DemoCommand;
+import io.outboxrelay.pipeline.orders.OrdersBenchCommand;
 import io.outboxrelay.pipeline.orders.RunCommand;
 import io.outboxrelay.pipeline.replay.ReplayCommand;
 import picocli.CommandLine;
@@ -10,7 +11,7 @@ import picocli.CommandLine.Command;
 /** The project's main job: the pipeline on embedded PostgreSQL and Kafka, and its benchmark. */
 @Command(name = "outbox-pipeline", mixinStandardHelpOptions = true, version = "outbox-relay 0.1.0",
         description = "Runs the outbox pipeline on a real PostgreSQL and a real Kafka started for you.",
-        subcommands = {RunCommand.class, ReplayCommand.class, DemoCommand.class, BenchCommand.class})
+        subcommands = {RunCommand.class, ReplayCommand.class, DemoCommand.class, BenchCommand.class, OrdersBenchCommand.class})
 public final class PipelineCli implements Runnable {
 
     @CommandLine.Spec
