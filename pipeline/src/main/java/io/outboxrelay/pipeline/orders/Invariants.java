@@ -68,6 +68,10 @@ final class Invariants {
                 + " GROUP BY aggregate_id HAVING count(*) > 1) twice")
                 + scalar(payments, "SELECT count(*) FROM (SELECT aggregate_id FROM outbox.event"
                 + " GROUP BY aggregate_id HAVING count(*) > 1) twice"));
+        // what is reserved must be exactly what was charged: a failed charge released its reservation
+        m.put("credit_mismatches", scalar(payments, "SELECT count(*) FROM payment.credit c LEFT JOIN"
+                + " (SELECT customer_id, sum(amount) AS charged FROM payment.payment WHERE status = 'COMPLETED'"
+                + " GROUP BY customer_id) p USING (customer_id) WHERE c.reserved <> coalesce(p.charged, 0)"));
         m.put("read_model_mismatches", differences(legacyOrders, viewOrders) + differences(legacyCustomers, viewCustomers));
         m.put("orders_without_outcome", withoutOutcome);
         m.put("failed_not_cancelled", (long) failedNotCancelled.size());
@@ -76,7 +80,7 @@ final class Invariants {
 
     /** The figures that must be zero, and the pairs that must be equal, for the run to pass. */
     static boolean holds(Map<String, Long> m) {
-        return m.get("credit_limit_violations") == 0 && m.get("duplicate_effects") == 0
+        return m.get("credit_limit_violations") == 0 && m.get("duplicate_effects") == 0 && m.get("credit_mismatches") == 0
                 && m.get("read_model_mismatches") == 0 && m.get("orders_without_outcome") == 0
                 && m.get("failed_not_cancelled") == 0
                 && m.get("read_model_orders").equals(m.get("orders_placed"))

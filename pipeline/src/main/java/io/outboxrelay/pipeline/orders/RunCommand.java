@@ -47,14 +47,28 @@ public final class RunCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print the summary as JSON on stdout (progress goes to stderr).")
     boolean json;
 
+    @Option(names = "--postgres", paramLabel = "HOST:PORT",
+            description = "Use this PostgreSQL (wal_level=logical) instead of starting one; it must not hold databases"
+                    + " legacy, payments or readmodel yet.")
+    String externalPostgres;
+
+    @Option(names = "--postgres-user", defaultValue = "postgres",
+            description = "Role for --postgres: creates databases and replication slots (default ${DEFAULT-VALUE}).")
+    String postgresUser;
+
+    @Option(names = "--kafka", paramLabel = "BOOTSTRAP", description = "Use this Kafka instead of starting one.")
+    String externalKafka;
+
     @Option(names = "--timeout", defaultValue = "PT5M", description = "How long to wait for the pipeline to settle (default ${DEFAULT-VALUE}).")
     Duration timeout;
 
     @Override
     public Integer call() throws Exception {
         PrintStream progress = json ? System.err : System.out;
-        progress.println("Starting PostgreSQL (wal_level=logical) and Kafka (KRaft, in-process)...");
-        try (PostgresInstance postgres = Infrastructure.startPostgres(); KafkaInstance kafka = Infrastructure.startKafka();
+        progress.println(externalPostgres == null || externalKafka == null
+                ? "Starting PostgreSQL (wal_level=logical) and/or Kafka (KRaft, in-process)..." : "Using external PostgreSQL and Kafka");
+        try (PostgresInstance postgres = postgres(); KafkaInstance kafka = externalKafka == null
+                ? Infrastructure.startKafka() : ExternalInfrastructure.kafka(externalKafka);
              Pipeline pipeline = Pipeline.start(postgres, kafka, clients, customers, failureRate)) {
             progress.printf("Relays, read model, payments and compensation running; placing %,d orders from %d clients%n",
                     orders, clients);
@@ -76,6 +90,17 @@ public final class RunCommand implements Callable<Integer> {
             print(summary, ok, progress);
             return ok ? 0 : 1;
         }
+    }
+
+    /** The password of an external PostgreSQL comes from PGPASSWORD, never from the command line. */
+    private PostgresInstance postgres() {
+        if (externalPostgres == null) {
+            return Infrastructure.startPostgres();
+        }
+        String[] hostPort = externalPostgres.split(":");
+        String password = System.getenv().getOrDefault("PGPASSWORD", "");
+        return ExternalInfrastructure.postgres(hostPort[0], hostPort.length > 1 ? Integer.parseInt(hostPort[1]) : 5432,
+                postgresUser, password);
     }
 
     /** Follows the pipeline until every invariant holds twice in a row, or the timeout. */

@@ -47,9 +47,39 @@ class RunCommandIntegrationTests {
                 .isEqualTo(summary.get("payments_failed").asLong() + summary.get("credit_rejected").asLong());
         assertThat(summary.get("events_relayed").asLong()).as("OrderPlaced + payment outcome + OrderCancelled")
                 .isEqualTo(400 + 400 + summary.get("orders_cancelled").asLong());
-        for (String zero : new String[] {"credit_limit_violations", "duplicate_effects", "read_model_mismatches",
+        for (String zero : new String[] {"credit_limit_violations", "credit_mismatches", "duplicate_effects", "read_model_mismatches",
                 "orders_without_outcome", "failed_not_cancelled"}) {
             assertThat(summary.get(zero).asLong()).as(zero).isZero();
+        }
+    }
+
+    @Test
+    void runsAgainstExternalPostgresAndKafkaGivenByConfigurationAndLeavesThemRunning() throws Exception {
+        try (io.outboxrelay.testkit.PostgresInstance postgres = io.outboxrelay.testkit.Infrastructure.startPostgres();
+             io.outboxrelay.testkit.KafkaInstance kafka = io.outboxrelay.testkit.Infrastructure.startKafka()) {
+            String javaBin = java.nio.file.Path.of(System.getProperty("java.home"), "bin", "java").toString();
+            ProcessBuilder builder = new ProcessBuilder(javaBin, "-cp", System.getProperty("java.class.path"),
+                    PipelineCli.class.getName(), "run", "--orders", "200", "--json",
+                    "--postgres", postgres.host() + ":" + postgres.port(), "--postgres-user", postgres.superuser(),
+                    "--kafka", kafka.bootstrapServers())
+                    .redirectError(ProcessBuilder.Redirect.DISCARD);
+            builder.environment().put("PGPASSWORD", postgres.superuserPassword());
+            Process process = builder.start();
+            String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertThat(process.waitFor(3, java.util.concurrent.TimeUnit.MINUTES)).isTrue();
+
+            assertThat(process.exitValue()).as(output).isZero();
+            int start = output.startsWith("{") ? 0 : output.lastIndexOf("\n{") + 1;
+            JsonNode summary = new ObjectMapper().readTree(output.substring(start, output.lastIndexOf('}') + 1));
+            assertThat(summary.get("orders_placed").asLong()).isEqualTo(200);
+            assertThat(summary.get("ok").asBoolean()).isTrue();
+            // the databases were created on the external cluster, which is still up
+            try (java.sql.Connection c = java.sql.DriverManager.getConnection(postgres.jdbcUrl("legacy"),
+                    postgres.superuser(), postgres.superuserPassword());
+                 java.sql.ResultSet rs = c.createStatement().executeQuery("SELECT count(*) FROM legacy.orders")) {
+                rs.next();
+                assertThat(rs.getLong(1)).isEqualTo(200);
+            }
         }
     }
 }
