@@ -68,14 +68,7 @@ public final class OrdersBenchCommand implements Callable<Integer> {
              Admin admin = Admin.create(Map.<String, Object>of("bootstrap.servers", kafka.bootstrapServers()))) {
             progress.printf("placing %,d orders (also the warm-up)%n", orders);
             OrderLoad load = new OrderLoad(pipeline.legacy, new OrderLoad.Plan(orders, 4, 0));
-            CompletableFuture<OrderLoad.Result> placing = CompletableFuture.supplyAsync(() -> {
-                try {
-                    return load.run(n -> { });
-                }
-                catch (Exception e) {
-                    throw new IllegalStateException(e);
-                }
-            });
+            CompletableFuture<OrderLoad.Result> placing = Pipeline.place(load);
             RunCommand.settle(placing, load, pipeline, orders, Duration.ofMinutes(10), progress);
 
             progress.printf("latency: %,d orders at %.0f/s, commit -> read-model row%n", latencyOrders, rate);

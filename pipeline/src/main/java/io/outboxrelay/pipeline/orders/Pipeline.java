@@ -99,6 +99,19 @@ final class Pipeline implements AutoCloseable {
         consumers.remove(group).close();
     }
 
+    /** Places the load's orders in the background. */
+    static java.util.concurrent.CompletableFuture<io.outboxrelay.legacy.load.OrderLoad.Result> place(
+            io.outboxrelay.legacy.load.OrderLoad load) {
+        return java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            try {
+                return load.run(n -> { });
+            }
+            catch (Exception e) {
+                throw new IllegalStateException("placing orders failed: " + e.getMessage(), e);
+            }
+        });
+    }
+
     long eventsRelayed() {
         return legacyRelay.stats().relayed() + paymentsRelay.stats().relayed();
     }

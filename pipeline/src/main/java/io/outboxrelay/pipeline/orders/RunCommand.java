@@ -74,14 +74,7 @@ public final class RunCommand implements Callable<Integer> {
                     orders, clients);
             long start = System.nanoTime();
             OrderLoad load = new OrderLoad(pipeline.legacy, new OrderLoad.Plan(orders, clients, rate));
-            CompletableFuture<OrderLoad.Result> placing = CompletableFuture.supplyAsync(() -> {
-                try {
-                    return load.run(n -> { });
-                }
-                catch (Exception e) {
-                    throw new IllegalStateException(e);
-                }
-            });
+            CompletableFuture<OrderLoad.Result> placing = Pipeline.place(load);
             Map<String, Long> summary = settle(placing, load, pipeline, orders, timeout, progress);
             placing.join();
             summary.put("gateway_repeated_requests", pipeline.gateway.requestCount() - pipeline.gateway.chargedKeys());

@@ -42,14 +42,7 @@ class PipelineReplayIntegrationTests {
              Pipeline pipeline = Pipeline.start(postgres, kafka, 4, 200, 0.2);
              Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
             OrderLoad load = new OrderLoad(pipeline.legacy, new OrderLoad.Plan(ORDERS, 4, 0));
-            CompletableFuture<OrderLoad.Result> placing = CompletableFuture.supplyAsync(() -> {
-                try {
-                    return load.run(n -> { });
-                }
-                catch (Exception e) {
-                    throw new IllegalStateException(e);
-                }
-            });
+            CompletableFuture<OrderLoad.Result> placing = Pipeline.place(load);
             Map<String, Long> settled = RunCommand.settle(placing, load, pipeline, ORDERS, Duration.ofMinutes(4), System.out);
             assertThat(Invariants.holds(settled)).as(settled.toString()).isTrue();
             assertThat(settled.get("orders_placed")).isEqualTo(ORDERS);
