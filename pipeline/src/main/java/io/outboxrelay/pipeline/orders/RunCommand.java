@@ -41,7 +41,8 @@ public final class RunCommand implements Callable<Integer> {
             description = "Share of charges the simulated gateway declines (default ${DEFAULT-VALUE}).")
     double failureRate;
 
-    @Option(names = "--customers", defaultValue = "200", description = "Customers to seed (default ${DEFAULT-VALUE}).")
+    @Option(names = "--customers", defaultValue = "1000",
+            description = "Customers to seed; credit is reserved and never settled, so fewer customers means more rejections (default ${DEFAULT-VALUE}).")
     int customers;
 
     @Option(names = "--json", description = "Print the summary as JSON on stdout (progress goes to stderr).")
