@@ -1,9 +1,9 @@
 package io.outboxrelay.relay;
 
-import java.util.Map;
 import java.util.Properties;
 
 import io.outboxrelay.relay.config.RelayConfig;
+import io.outboxrelay.relay.kafka.ProducerSettings;
 
 /** The engine's configuration, derived from the relay's. */
 final class DebeziumSettings {
@@ -42,12 +42,7 @@ final class DebeziumSettings {
         p.setProperty("offset.flush.interval.ms", config.get(RelayConfig.OFFSET_FLUSH_INTERVAL_MS));
         p.setProperty("offset.flush.timeout.ms", "30000");
         // TLS/SASL for the offset store's clients: the same as the producer's
-        for (Map.Entry<String, String> e : config.withPrefix(RelayConfig.PRODUCER_PREFIX).entrySet()) {
-            String k = e.getKey();
-            if (k.startsWith("security.") || k.startsWith("ssl.") || k.startsWith("sasl.")) {
-                p.setProperty(k, e.getValue());
-            }
-        }
+        ProducerSettings.security(config).forEach(p::setProperty);
         config.withPrefix(RelayConfig.DEBEZIUM_PREFIX).forEach(p::setProperty);
         return p;
     }

@@ -85,9 +85,8 @@ public final class Relay implements AutoCloseable {
         OutboxRouter router = new OutboxRouter(config.get(RelayConfig.TOPIC_PATTERN),
                 config.get(RelayConfig.DEAD_LETTER_TOPIC), config.headerColumns());
         topics = new TopicProvisioner(Admin.create(ProducerSettings.admin(config, "topics")),
-                Integer.parseInt(config.get(RelayConfig.TOPIC_PARTITIONS).trim()),
-                Integer.parseInt(config.get(RelayConfig.TOPIC_REPLICATION).trim()),
-                Long.parseLong(config.get(RelayConfig.TOPIC_RETENTION_MS).trim()));
+                config.getInt(RelayConfig.TOPIC_PARTITIONS), config.getInt(RelayConfig.TOPIC_REPLICATION),
+                config.getLong(RelayConfig.TOPIC_RETENTION_MS));
         sink = new KafkaEventSink(producer, router, stats, topics);
         engine = DebeziumEngine.create(ChangeEventFormat.of(io.debezium.embedded.Connect.class))
                 .using(DebeziumSettings.from(config))
@@ -108,15 +107,16 @@ public final class Relay implements AutoCloseable {
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
         try {
             streaming.get(timeoutMs, TimeUnit.MILLISECONDS);
-            SlotWatch slot = new SlotWatch(config);
-            while (!slot.isActive()) {
-                if (terminated.isDone()) {
-                    streaming.get(); // the engine failed after polling started: report why
+            try (SlotWatch slot = new SlotWatch(config)) {
+                while (!slot.isActive()) {
+                    if (terminated.isDone()) {
+                        streaming.get(); // the engine failed after polling started: report why
+                    }
+                    if (System.nanoTime() > deadline) {
+                        throw new TimeoutException();
+                    }
+                    Thread.sleep(50);
                 }
-                if (System.nanoTime() > deadline) {
-                    throw new TimeoutException();
-                }
-                Thread.sleep(50);
             }
         }
         catch (java.sql.SQLException e) {

@@ -63,14 +63,14 @@ public final class RelayConfig {
                     "column:header pairs separated by commas");
     public static final Setting TOPIC_PARTITIONS = Setting.optional("topic.partitions", "-1",
             "Partitions of an event or dead-letter topic the relay creates; -1 takes the broker default.")
-            .validatedBy(v -> v.trim().matches("-1|[1-9][0-9]*"), "-1 or a positive integer");
+            .minusOneOrPositive();
     public static final Setting TOPIC_REPLICATION = Setting.optional("topic.replication.factor", "-1",
             "Replication factor of a topic the relay creates; -1 takes the broker default.")
-            .validatedBy(v -> v.trim().matches("-1|[1-9][0-9]*"), "-1 or a positive integer");
+            .minusOneOrPositive();
     public static final Setting TOPIC_RETENTION_MS = Setting.optional("topic.retention.ms", "-1",
             "retention.ms of a topic the relay creates; -1 keeps events forever, so new consumers can replay from the"
                     + " beginning. Existing topics are not changed.")
-            .validatedBy(v -> v.trim().matches("-1|[1-9][0-9]*"), "-1 or a positive number of milliseconds");
+            .minusOneOrPositive();
     public static final Setting OFFSET_TOPIC = Setting.optional("offset.topic", "outbox-relay.offsets",
             "Compacted Kafka topic holding the relay's saved position (created if missing).");
     public static final Setting OFFSET_TOPIC_REPLICATION = Setting.optional("offset.topic.replication.factor", "-1",
@@ -94,8 +94,8 @@ public final class RelayConfig {
 
     public static final List<Setting> SETTINGS = List.of(RELAY_NAME, DATABASE_HOST, DATABASE_PORT, DATABASE_NAME,
             DATABASE_USER, DATABASE_PASSWORD, SLOT_NAME, PUBLICATION, OUTBOX_TABLE, KAFKA_BOOTSTRAP, TOPIC_PATTERN,
-            DEAD_LETTER_TOPIC, HEADER_COLUMNS, TOPIC_PARTITIONS, TOPIC_REPLICATION, TOPIC_RETENTION_MS, OFFSET_TOPIC, OFFSET_TOPIC_REPLICATION, OFFSET_FLUSH_INTERVAL_MS,
-            POLL_INTERVAL_MS, MAX_BATCH_SIZE, SNAPSHOT_MODE, STARTUP_TIMEOUT_MS);
+            DEAD_LETTER_TOPIC, HEADER_COLUMNS, TOPIC_PARTITIONS, TOPIC_REPLICATION, TOPIC_RETENTION_MS, OFFSET_TOPIC,
+            OFFSET_TOPIC_REPLICATION, OFFSET_FLUSH_INTERVAL_MS, POLL_INTERVAL_MS, MAX_BATCH_SIZE, SNAPSHOT_MODE, STARTUP_TIMEOUT_MS);
 
     private static final Pattern SECRET_KEY = Pattern.compile("(?i).*(password|secret|jaas|token|credential|key\\.pem|keystore\\.key).*");
 
@@ -175,6 +175,26 @@ public final class RelayConfig {
 
     public int getInt(Setting setting) {
         return Integer.parseInt(get(setting).trim());
+    }
+
+    public long getLong(Setting setting) {
+        return Long.parseLong(get(setting).trim());
+    }
+
+    /**
+     * A JDBC connection to the outbox database as {@link #DATABASE_USER}, named
+     * {@code <relay.name>-<purpose>} in pg_stat_activity, giving up after {@link #STARTUP_TIMEOUT_MS}.
+     */
+    public java.sql.Connection connectToDatabase(String purpose) throws java.sql.SQLException {
+        String url = "jdbc:postgresql://" + get(DATABASE_HOST) + ":" + get(DATABASE_PORT) + "/" + get(DATABASE_NAME);
+        Properties props = new Properties();
+        props.setProperty("user", get(DATABASE_USER));
+        props.setProperty("password", get(DATABASE_PASSWORD));
+        String timeoutSeconds = String.valueOf(Math.max(1, getInt(STARTUP_TIMEOUT_MS) / 1000));
+        props.setProperty("connectTimeout", timeoutSeconds);
+        props.setProperty("loginTimeout", timeoutSeconds);
+        props.setProperty("ApplicationName", get(RELAY_NAME) + "-" + purpose);
+        return java.sql.DriverManager.getConnection(url, props);
     }
 
     /** Settings under {@code prefix}, with the prefix removed. */

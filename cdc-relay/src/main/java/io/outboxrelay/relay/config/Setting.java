@@ -48,6 +48,11 @@ public final class Setting {
         return validatedBy(Setting::isPositiveInt, "a positive integer");
     }
 
+    /** -1 (meaning "the broker's default" or "no limit") or a positive number. */
+    Setting minusOneOrPositive() {
+        return validatedBy(v -> v.trim().matches("-1|[1-9][0-9]*"), "-1 or a positive integer");
+    }
+
     Setting intAtLeast(int min) {
         return validatedBy(v -> isInt(v) && Integer.parseInt(v.trim()) >= min, "an integer >= " + min);
     }

@@ -31,14 +31,23 @@ public final class ProducerSettings {
         return props;
     }
 
-    /** Settings for the relay's admin client: the cluster, and the producer's TLS/SASL settings. */
-    public static Map<String, Object> admin(RelayConfig config, String clientIdSuffix) {
-        Map<String, Object> props = new HashMap<>();
+    /**
+     * The TLS/SASL settings given for the producer ({@code kafka.producer.security.*, ssl.*, sasl.*}):
+     * every other Kafka client of the relay (admin, offset store) talks to the same cluster with them.
+     */
+    public static Map<String, String> security(RelayConfig config) {
+        Map<String, String> out = new HashMap<>();
         config.withPrefix(RelayConfig.PRODUCER_PREFIX).forEach((k, v) -> {
             if (k.startsWith("security.") || k.startsWith("ssl.") || k.startsWith("sasl.")) {
-                props.put(k, v);
+                out.put(k, v);
             }
         });
+        return out;
+    }
+
+    /** Settings for an admin client of the relay: the cluster, and the producer's TLS/SASL settings. */
+    public static Map<String, Object> admin(RelayConfig config, String clientIdSuffix) {
+        Map<String, Object> props = new HashMap<>(security(config));
         props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.get(RelayConfig.KAFKA_BOOTSTRAP));
         props.put(ProducerConfig.CLIENT_ID_CONFIG, config.get(RelayConfig.RELAY_NAME) + "-" + clientIdSuffix);
         return props;

@@ -3,12 +3,10 @@ package io.outboxrelay.relay.preflight;
 import java.net.ConnectException;
 import java.net.UnknownHostException;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.util.Properties;
 
 import io.outboxrelay.relay.config.RelayConfig;
 
@@ -37,17 +35,8 @@ final class DatabaseChecks {
     }
 
     private Connection connect() {
-        String url = "jdbc:postgresql://" + config.get(RelayConfig.DATABASE_HOST) + ":"
-                + config.get(RelayConfig.DATABASE_PORT) + "/" + config.get(RelayConfig.DATABASE_NAME);
-        Properties props = new Properties();
-        props.setProperty("user", config.get(RelayConfig.DATABASE_USER));
-        props.setProperty("password", config.get(RelayConfig.DATABASE_PASSWORD));
-        int timeoutSeconds = Math.max(1, config.getInt(RelayConfig.STARTUP_TIMEOUT_MS) / 1000);
-        props.setProperty("connectTimeout", String.valueOf(timeoutSeconds));
-        props.setProperty("loginTimeout", String.valueOf(timeoutSeconds));
-        props.setProperty("ApplicationName", config.get(RelayConfig.RELAY_NAME) + "-preflight");
         try {
-            return DriverManager.getConnection(url, props);
+            return config.connectToDatabase("preflight");
         }
         catch (SQLException e) {
             throw explain(e);

@@ -1,6 +1,5 @@
 package io.outboxrelay.relay.preflight;
 
-import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -10,6 +9,7 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 
 import io.outboxrelay.relay.config.RelayConfig;
+import io.outboxrelay.relay.kafka.ProducerSettings;
 
 /** Checks that the Kafka cluster answers before the relay reads anything from the database. */
 final class KafkaChecks {
@@ -23,9 +23,7 @@ final class KafkaChecks {
     void run() {
         String bootstrap = config.get(RelayConfig.KAFKA_BOOTSTRAP);
         int timeoutMs = config.getInt(RelayConfig.STARTUP_TIMEOUT_MS);
-        Map<String, Object> props = new HashMap<>(securitySettings());
-        props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        props.put(AdminClientConfig.CLIENT_ID_CONFIG, config.get(RelayConfig.RELAY_NAME) + "-preflight");
+        Map<String, Object> props = ProducerSettings.admin(config, "preflight");
         props.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, timeoutMs);
         props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, timeoutMs);
         try (Admin admin = Admin.create(props)) {
@@ -43,16 +41,5 @@ final class KafkaChecks {
             throw new StartupException("cannot use Kafka at " + bootstrap + ": " + DatabaseChecks.firstLine(e)
                     + ": check kafka.bootstrap.servers", e);
         }
-    }
-
-    /** TLS/SASL settings given for the producer also apply to the pre-flight admin client. */
-    private Map<String, String> securitySettings() {
-        Map<String, String> out = new HashMap<>();
-        config.withPrefix(RelayConfig.PRODUCER_PREFIX).forEach((k, v) -> {
-            if (k.startsWith("security.") || k.startsWith("ssl.") || k.startsWith("sasl.")) {
-                out.put(k, v);
-            }
-        });
-        return out;
     }
 }
