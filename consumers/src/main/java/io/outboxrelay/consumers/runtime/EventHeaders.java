@@ -1,23 +1,25 @@
 package io.outboxrelay.consumers.runtime;
 
+import io.outboxrelay.sql.OutboxHeaders;
+
 /**
- * Kafka header names: the first four are the relay's contract (docs/events.md), copied from
- * cdc-relay's {@code EventHeaders} so that consumers do not depend on the relay; the {@code dlq*}
+ * Kafka header names: the first four are the relay's contract (docs/events.md), defined once in
+ * outbox-sql's {@link OutboxHeaders}, which the relay writes by; the {@code dlq*}
  * ones are written by this runtime on dead-letter records.
  */
 public final class EventHeaders {
 
     /** The outbox row's event_id (UUID text): the deduplication key. */
-    public static final String EVENT_ID = "eventId";
+    public static final String EVENT_ID = OutboxHeaders.EVENT_ID;
     /** The outbox row's event_type. */
-    public static final String EVENT_TYPE = "eventType";
+    public static final String EVENT_TYPE = OutboxHeaders.EVENT_TYPE;
     /** The outbox row's aggregate_type. */
-    public static final String AGGREGATE_TYPE = "aggregateType";
+    public static final String AGGREGATE_TYPE = OutboxHeaders.AGGREGATE_TYPE;
     /** The outbox row's occurred_at, ISO-8601 with offset. */
-    public static final String OCCURRED_AT = "occurredAt";
+    public static final String OCCURRED_AT = OutboxHeaders.OCCURRED_AT;
 
     /** On dead-letter records: why the consumer could not handle the record. Same name as the relay's. */
-    public static final String DLQ_REASON = "dlqReason";
+    public static final String DLQ_REASON = OutboxHeaders.DLQ_REASON;
     /** On dead-letter records: the topic the record was read from. */
     public static final String DLQ_ORIGINAL_TOPIC = "dlqOriginalTopic";
     /** On dead-letter records: its partition (decimal text). */

@@ -6,7 +6,6 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -22,12 +21,12 @@ import org.HdrHistogram.Histogram;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 
+import io.outboxrelay.consumers.runtime.GroupOffsets;
 import io.outboxrelay.legacy.load.OrderLoad;
 import io.outboxrelay.legacy.order.OrderLine;
 import io.outboxrelay.legacy.order.OrderService;
@@ -74,11 +73,11 @@ public final class OrdersBenchCommand implements Callable<Integer> {
             progress.printf("latency: %,d orders at %.0f/s, commit -> read-model row%n", latencyOrders, rate);
             Histogram latency = latency(pipeline);
 
-            long events = endOffsets(admin, "outbox.Order");
+            long events = GroupOffsets.endOffsets(admin, "outbox.Order");
             progress.printf("replay: a new read model rebuilds from %,d events on outbox.Order%n", events);
             long t0 = System.nanoTime();
             pipeline.startReadModel("read-model-bench", "read_model_bench");
-            while (count(pipeline, "read_model_bench") < orders + latencyOrders || lagOf(admin, "read-model-bench") > 0) {
+            while (count(pipeline, "read_model_bench") < orders + latencyOrders || GroupOffsets.lag(admin, "read-model-bench", "outbox.Order") > 0) {
                 Thread.sleep(50);
             }
             double replaySeconds = (System.nanoTime() - t0) / 1e9;
@@ -154,19 +153,6 @@ public final class OrdersBenchCommand implements Callable<Integer> {
             rs.next();
             return rs.getLong(1);
         }
-    }
-
-    private static long endOffsets(Admin admin, String topic) throws Exception {
-        Map<TopicPartition, org.apache.kafka.clients.admin.OffsetSpec> specs = new HashMap<>();
-        admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic).partitions()
-                .forEach(p -> specs.put(new TopicPartition(topic, p.partition()), org.apache.kafka.clients.admin.OffsetSpec.latest()));
-        return admin.listOffsets(specs).all().get().values().stream().mapToLong(i -> i.offset()).sum();
-    }
-
-    private static long lagOf(Admin admin, String group) throws Exception {
-        long committed = admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get().values().stream()
-                .mapToLong(o -> o == null ? 0 : o.offset()).sum();
-        return endOffsets(admin, "outbox.Order") - committed;
     }
 
     /** The baseline: a bare consumer reading the same events, doing nothing with them. */

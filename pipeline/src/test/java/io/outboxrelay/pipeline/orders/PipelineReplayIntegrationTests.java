@@ -16,9 +16,6 @@ import java.util.concurrent.CompletableFuture;
 import javax.sql.DataSource;
 
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.OffsetSpec;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
-import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.Test;
 
 import io.outboxrelay.consumers.runtime.GroupOffsets;
@@ -53,9 +50,9 @@ class PipelineReplayIntegrationTests {
             List<String> paymentsBefore = rows(pipeline.payments, "SELECT order_id::text || status || amount FROM payment.payment ORDER BY 1");
             pipeline.stopConsumer(Pipeline.PAYMENTS);
             GroupOffsets.reset(admin, Pipeline.PAYMENTS, List.of("outbox.Order"), GroupOffsets.Target.earliest());
-            assertThat(lag(admin, Pipeline.PAYMENTS, "outbox.Order")).isEqualTo(endOffset(admin, "outbox.Order"));
+            assertThat(GroupOffsets.lag(admin, Pipeline.PAYMENTS, "outbox.Order")).isEqualTo(GroupOffsets.endOffsets(admin, "outbox.Order"));
             pipeline.startConsumer(Pipeline.PAYMENTS);
-            await().atMost(Duration.ofMinutes(2)).until(() -> lag(admin, Pipeline.PAYMENTS, "outbox.Order") == 0);
+            await().atMost(Duration.ofMinutes(2)).until(() -> GroupOffsets.lag(admin, Pipeline.PAYMENTS, "outbox.Order") == 0);
 
             assertThat(pipeline.gateway.requestCount()).as("no charge requested again").isEqualTo(requestsBefore);
             assertThat(rows(pipeline.payments, "SELECT order_id::text || status || amount FROM payment.payment ORDER BY 1"))
@@ -63,7 +60,7 @@ class PipelineReplayIntegrationTests {
 
             // A new read model, new group id, from the beginning: identical to the live one.
             pipeline.startReadModel("read-model-v2", "read_model_v2");
-            await().atMost(Duration.ofMinutes(2)).until(() -> lag(admin, "read-model-v2", "outbox.Order") == 0);
+            await().atMost(Duration.ofMinutes(2)).until(() -> GroupOffsets.lag(admin, "read-model-v2", "outbox.Order") == 0);
             String view = "SELECT order_id::text || status || total || line_count || version || coalesce(cancel_reason, '')"
                     + " FROM %s.order_view ORDER BY 1";
             String summary = "SELECT customer_id::text || order_count || total || last_order_id FROM %s.customer_summary ORDER BY 1";
@@ -73,30 +70,6 @@ class PipelineReplayIntegrationTests {
                     .isEqualTo(rows(pipeline.readModel, summary.formatted("read_model")));
             assertThat(Invariants.holds(pipeline.measure())).isTrue();
         }
-    }
-
-    /** Events on {@code topic} the group has not committed yet. */
-    private static long lag(Admin admin, String group, String topic) throws Exception {
-        Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(group)
-                .partitionsToOffsetAndMetadata().get();
-        long lag = 0;
-        for (var e : admin.listOffsets(partitions(admin, topic, OffsetSpec.latest())).all().get().entrySet()) {
-            OffsetAndMetadata c = committed.get(e.getKey());
-            lag += e.getValue().offset() - (c == null ? 0 : c.offset());
-        }
-        return lag;
-    }
-
-    private static long endOffset(Admin admin, String topic) throws Exception {
-        return admin.listOffsets(partitions(admin, topic, OffsetSpec.latest())).all().get().values().stream()
-                .mapToLong(i -> i.offset()).sum();
-    }
-
-    private static Map<TopicPartition, OffsetSpec> partitions(Admin admin, String topic, OffsetSpec spec) throws Exception {
-        Map<TopicPartition, OffsetSpec> out = new java.util.HashMap<>();
-        admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic).partitions()
-                .forEach(p -> out.put(new TopicPartition(topic, p.partition()), spec));
-        return out;
     }
 
     private static List<String> rows(DataSource ds, String sql) throws SQLException {
