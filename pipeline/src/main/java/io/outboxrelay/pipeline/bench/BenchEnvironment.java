@@ -18,6 +18,7 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.postgresql.ds.PGSimpleDataSource;
 
+import io.outboxrelay.pipeline.EmbeddedRelayConfig;
 import io.outboxrelay.relay.config.RelayConfig;
 import io.outboxrelay.sql.OutboxSchema;
 import io.outboxrelay.testkit.Infrastructure;
@@ -82,20 +83,9 @@ final class BenchEnvironment implements AutoCloseable {
 
     /** The relay's configuration on this environment, with the relay's own defaults for everything else. */
     RelayConfig relayConfig() {
-        Properties p = new Properties();
-        p.setProperty("relay.name", RELAY_NAME);
-        p.setProperty("database.host", postgres.host());
-        p.setProperty("database.port", String.valueOf(postgres.port()));
-        p.setProperty("database.name", DATABASE);
-        p.setProperty("database.user", postgres.superuser());
-        p.setProperty("database.password", postgres.superuserPassword());
-        p.setProperty("kafka.bootstrap.servers", kafka.bootstrapServers());
-        p.setProperty("slot.name", RELAY_SLOT);
-        p.setProperty("topic.pattern", "bench.${aggregateType}");
-        p.setProperty("dead.letter.topic", "bench.dead-letter");
-        p.setProperty("offset.topic", "bench.offsets");
-        // no environment: RELAY_* variables meant for a real relay must not change what the bench measures
-        return RelayConfig.from(p, Map.of());
+        return EmbeddedRelayConfig.of(postgres, kafka, DATABASE, Map.of("relay.name", RELAY_NAME, "slot.name", RELAY_SLOT,
+                "topic.pattern", "bench.${aggregateType}", "dead.letter.topic", "bench.dead-letter",
+                "offset.topic", "bench.offsets"));
     }
 
     /** Both topics get the same shape (1 partition, as the broker default gives the relay's topics). */

@@ -6,7 +6,6 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.Callable;
@@ -23,6 +22,7 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.postgresql.ds.PGSimpleDataSource;
 
 import io.outboxrelay.legacy.load.SampleEventLoad;
+import io.outboxrelay.pipeline.EmbeddedRelayConfig;
 import io.outboxrelay.relay.Relay;
 import io.outboxrelay.relay.config.RelayConfig;
 import io.outboxrelay.relay.routing.EventHeaders;
@@ -157,15 +157,7 @@ public final class DemoCommand implements Callable<Integer> {
     }
 
     private static RelayConfig relayConfig(PostgresInstance postgres, KafkaInstance kafka) {
-        Properties p = new Properties();
-        p.setProperty("database.host", postgres.host());
-        p.setProperty("database.port", String.valueOf(postgres.port()));
-        p.setProperty("database.name", "legacy");
-        p.setProperty("database.user", postgres.superuser());
-        p.setProperty("database.password", postgres.superuserPassword());
-        p.setProperty("kafka.bootstrap.servers", kafka.bootstrapServers());
-        p.setProperty("offset.topic.replication.factor", "1");
-        return RelayConfig.from(p, Map.of());
+        return EmbeddedRelayConfig.of(postgres, kafka, "legacy", Map.of("offset.topic.replication.factor", "1"));
     }
 
     private static PGSimpleDataSource dataSource(PostgresInstance postgres) {

@@ -3,7 +3,6 @@ package io.outboxrelay.pipeline.orders;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 
 import com.zaxxer.hikari.HikariDataSource;
 
@@ -12,8 +11,8 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.outboxrelay.consumers.runtime.DataSources;
 import io.outboxrelay.consumers.runtime.EventConsumer;
 import io.outboxrelay.legacy.LegacyDatabase;
+import io.outboxrelay.pipeline.EmbeddedRelayConfig;
 import io.outboxrelay.relay.Relay;
-import io.outboxrelay.relay.config.RelayConfig;
 import io.outboxrelay.testkit.KafkaInstance;
 import io.outboxrelay.testkit.PostgresInstance;
 
@@ -48,18 +47,9 @@ final class Services implements AutoCloseable {
 
     /** A relay for the outbox of {@code database}; each relay has its own name, slot and offset topic. */
     Relay relay(String database) {
-        Properties p = new Properties();
-        p.setProperty("relay.name", database + "-relay");
-        p.setProperty("slot.name", database + "_relay");
-        p.setProperty("offset.topic", database + "-relay.offsets");
-        p.setProperty("offset.topic.replication.factor", "1");
-        p.setProperty("database.host", postgres.host());
-        p.setProperty("database.port", String.valueOf(postgres.port()));
-        p.setProperty("database.name", database);
-        p.setProperty("database.user", postgres.superuser());
-        p.setProperty("database.password", postgres.superuserPassword());
-        p.setProperty("kafka.bootstrap.servers", kafka.bootstrapServers());
-        return track(Relay.start(RelayConfig.from(p, Map.of())));
+        return track(Relay.start(EmbeddedRelayConfig.of(postgres, kafka, database, Map.of("relay.name", database + "-relay",
+                "slot.name", database + "_relay", "offset.topic", database + "-relay.offsets",
+                "offset.topic.replication.factor", "1"))));
     }
 
     EventConsumer consumer(EventConsumer consumer) {
