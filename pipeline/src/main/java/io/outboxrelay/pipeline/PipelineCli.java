@@ -3,15 +3,19 @@ package io.outboxrelay.pipeline;
 import io.outboxrelay.pipeline.bench.BenchCommand;
 import io.outboxrelay.pipeline.demo.DemoCommand;
 import io.outboxrelay.pipeline.orders.OrdersBenchCommand;
+import io.outboxrelay.pipeline.orders.ConsumersCommand;
+import io.outboxrelay.pipeline.orders.OrdersCommand;
 import io.outboxrelay.pipeline.orders.RunCommand;
-import io.outboxrelay.pipeline.replay.ReplayCommand;
+import io.outboxrelay.pipeline.orders.SetupCommand;
+import io.outboxrelay.relay.cli.ReplayCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** The project's main job: the pipeline on embedded PostgreSQL and Kafka, and its benchmark. */
 @Command(name = "outbox-pipeline", mixinStandardHelpOptions = true, version = "outbox-relay 0.1.0",
         description = "Runs the outbox pipeline on a real PostgreSQL and a real Kafka started for you.",
-        subcommands = {RunCommand.class, ReplayCommand.class, DemoCommand.class, BenchCommand.class, OrdersBenchCommand.class})
+        subcommands = {RunCommand.class, ReplayCommand.class, DemoCommand.class, BenchCommand.class, OrdersBenchCommand.class,
+                SetupCommand.class, ConsumersCommand.class, OrdersCommand.class})
 public final class PipelineCli implements Runnable {
 
     @CommandLine.Spec

@@ -19,7 +19,7 @@ import picocli.CommandLine.Option;
 /** The relay's command line. Exit codes: 0 stopped cleanly, 1 failed while running, 2 bad configuration, 3 cannot start. */
 @Command(name = "relay", mixinStandardHelpOptions = true, version = "outbox-relay 0.1.0",
         description = "Relays outbox rows from PostgreSQL to Kafka through embedded Debezium.",
-        subcommands = {RelayCli.Run.class, RelayCli.Settings.class})
+        subcommands = {RelayCli.Run.class, RelayCli.Settings.class, ReplayCommand.class})
 public final class RelayCli {
 
     public static final int EXIT_OK = 0;

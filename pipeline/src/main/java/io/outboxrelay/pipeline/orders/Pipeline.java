@@ -41,21 +41,27 @@ final class Pipeline implements AutoCloseable {
     private final Relay paymentsRelay;
     private final Map<String, EventConsumer> consumers = new HashMap<>();
 
-    private Pipeline(Services services, int clients, int customers, double failureRate) throws Exception {
+    private Pipeline(Services services, boolean newDatabases, boolean withRelays, int clients, int customers,
+                     double failureRate) throws Exception {
         this.services = services;
-        legacy = services.database("legacy", clients + 4);
-        payments = services.database("payments", 2);
-        readModel = services.database("readmodel", 2);
+        legacy = services.database("legacy", clients + 4, newDatabases);
+        payments = services.database("payments", 2, newDatabases);
+        readModel = services.database("readmodel", 2, newDatabases);
+        prepare(legacy, payments, readModel, customers);
+        legacyRelay = withRelays ? services.relay("legacy") : null;
+        paymentsRelay = withRelays ? services.relay("payments") : null;
+        gateway = new SimulatedGateway(failureRate, Duration.ZERO, 7);
+        invariants = new Invariants(legacy, payments, readModel);
+    }
+
+    /** Schemas and seed data of the three databases; idempotent, so that {@code setup} may run again. */
+    static void prepare(DataSource legacy, DataSource payments, DataSource readModel, int customers) throws Exception {
         LegacySchema.migrate(legacy);
         SeedData.insert(legacy, customers, 50, 42);
         PaymentProcessor.migrate(payments);
         PaymentProcessor.importCredit(legacy, payments);
         OrderReadModel.migrate(readModel, OrderReadModel.SCHEMA);
         OrderCompensation.migrate(legacy);
-        legacyRelay = services.relay("legacy");
-        paymentsRelay = services.relay("payments");
-        gateway = new SimulatedGateway(failureRate, Duration.ZERO, 7);
-        invariants = new Invariants(legacy, payments, readModel);
     }
 
     /** Creates the databases, attaches the relays and starts the three consumers. */
@@ -63,7 +69,26 @@ final class Pipeline implements AutoCloseable {
             throws Exception {
         Services services = new Services(postgres, kafka);
         try {
-            Pipeline pipeline = new Pipeline(services, clients, customers, failureRate);
+            Pipeline pipeline = new Pipeline(services, true, true, clients, customers, failureRate);
+            pipeline.startConsumer(READ_MODEL);
+            pipeline.startConsumer(PAYMENTS);
+            pipeline.startConsumer(COMPENSATION);
+            return pipeline;
+        }
+        catch (Exception | Error e) {
+            services.close();
+            throw e;
+        }
+    }
+
+    /**
+     * The three consumers only, on databases that {@code setup} prepared; the relays run as their
+     * own processes (as in compose.yaml).
+     */
+    static Pipeline consumers(PostgresInstance postgres, KafkaInstance kafka, double failureRate) throws Exception {
+        Services services = new Services(postgres, kafka);
+        try {
+            Pipeline pipeline = new Pipeline(services, false, false, 1, 0, failureRate);
             pipeline.startConsumer(READ_MODEL);
             pipeline.startConsumer(PAYMENTS);
             pipeline.startConsumer(COMPENSATION);
@@ -112,7 +137,11 @@ final class Pipeline implements AutoCloseable {
         });
     }
 
+    /** Events relayed by this pipeline's own relays; -1 when the relays run elsewhere. */
     long eventsRelayed() {
+        if (legacyRelay == null) {
+            return -1;
+        }
         return legacyRelay.stats().relayed() + paymentsRelay.stats().relayed();
     }
 

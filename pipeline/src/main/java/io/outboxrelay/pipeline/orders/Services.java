@@ -33,9 +33,15 @@ final class Services implements AutoCloseable {
         this.kafka = kafka;
     }
 
-    /** Creates the database; the pool (auto-commit on) serves set-up, the order load and the checks. */
-    HikariDataSource database(String name, int poolSize) {
-        postgres.createDatabase(name);
+    /**
+     * A pool (auto-commit on) on the database, for set-up, the order load and the checks.
+     *
+     * @param create create it (it must not exist yet); otherwise it must exist
+     */
+    HikariDataSource database(String name, int poolSize, boolean create) {
+        if (create) {
+            postgres.createDatabase(name);
+        }
         return track(LegacyDatabase.pool(postgres.jdbcUrl(name), postgres.superuser(), postgres.superuserPassword(), poolSize));
     }
 

@@ -19,6 +19,7 @@ import org.apache.kafka.clients.admin.Admin;
 import org.junit.jupiter.api.Test;
 
 import io.outboxrelay.consumers.runtime.GroupOffsets;
+import io.outboxrelay.relay.cli.ReplayCommand;
 import io.outboxrelay.legacy.load.OrderLoad;
 import io.outboxrelay.testkit.Infrastructure;
 import io.outboxrelay.testkit.KafkaInstance;
@@ -49,7 +50,9 @@ class PipelineReplayIntegrationTests {
             long requestsBefore = pipeline.gateway.requestCount();
             List<String> paymentsBefore = rows(pipeline.payments, "SELECT order_id::text || status || amount FROM payment.payment ORDER BY 1");
             pipeline.stopConsumer(Pipeline.PAYMENTS);
-            GroupOffsets.reset(admin, Pipeline.PAYMENTS, List.of("outbox.Order"), GroupOffsets.Target.earliest());
+            int exit = new picocli.CommandLine(new ReplayCommand()).execute("--bootstrap-servers", kafka.bootstrapServers(),
+                    "--group", Pipeline.PAYMENTS, "--topic", "outbox.Order", "--to-earliest");
+            assertThat(exit).as("relay replay exit code").isZero();
             assertThat(GroupOffsets.lag(admin, Pipeline.PAYMENTS, "outbox.Order")).isEqualTo(GroupOffsets.endOffsets(admin, "outbox.Order"));
             pipeline.startConsumer(Pipeline.PAYMENTS);
             await().atMost(Duration.ofMinutes(2)).until(() -> GroupOffsets.lag(admin, Pipeline.PAYMENTS, "outbox.Order") == 0);
