@@ -15,21 +15,21 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 
 /** compose.yaml as the tests read it: services with their image, command, environment, volumes and ports. */
-record ComposeFile(Path directory, Map<String, Service> services) {
+public record ComposeFile(Path directory, Map<String, Service> services) {
 
     private static final Pattern VARIABLE = Pattern.compile("\\$\\{([A-Z_]+)(:-([^}]*))?}");
 
-    record Service(String name, String image, List<String> command, Map<String, String> environment,
+    public record Service(String name, String image, List<String> command, Map<String, String> environment,
                    Map<String, String> volumes, Map<Integer, Integer> ports, List<String> dependsOn) {
 
         /** The value of an option in {@link #command()}, e.g. {@code --config}. */
-        Optional<String> option(String name) {
+        public Optional<String> option(String name) {
             int i = command.indexOf(name);
             return i < 0 || i + 1 >= command.size() ? Optional.empty() : Optional.of(command.get(i + 1));
         }
     }
 
-    static ComposeFile read(Path file) throws IOException {
+    public static ComposeFile read(Path file) throws IOException {
         JsonNode root = new ObjectMapper(new YAMLFactory()).readTree(file.toFile());
         Map<String, Service> services = new LinkedHashMap<>();
         root.get("services").fields().forEachRemaining(e -> services.put(e.getKey(), service(e.getKey(), e.getValue())));
@@ -77,7 +77,7 @@ record ComposeFile(Path directory, Map<String, Service> services) {
         return out.toString();
     }
 
-    List<Service> withImage(String image) {
+    public List<Service> withImage(String image) {
         return services.values().stream().filter(s -> s.image().equals(image)).toList();
     }
 }

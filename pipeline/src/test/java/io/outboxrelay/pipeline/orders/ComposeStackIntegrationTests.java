@@ -1,0 +1,177 @@
+package io.outboxrelay.pipeline.orders;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.io.Writer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import com.zaxxer.hikari.HikariDataSource;
+
+import io.outboxrelay.legacy.LegacyDatabase;
+import io.outboxrelay.pipeline.PipelineCli;
+import io.outboxrelay.pipeline.compose.ComposeFile;
+import io.outboxrelay.pipeline.compose.ComposeFile.Service;
+import io.outboxrelay.relay.cli.RelayCli;
+import io.outboxrelay.testkit.Infrastructure;
+import io.outboxrelay.testkit.KafkaInstance;
+import io.outboxrelay.testkit.PostgresInstance;
+
+/**
+ * compose.yaml's services, run as the containers would run them but as child JVMs on this machine:
+ * the same commands, configuration files and environment, in depends_on order, against a real
+ * PostgreSQL and Kafka standing in for the postgres and kafka services. Orders placed by the
+ * {@code orders} service must come out the other end with every invariant holding.
+ */
+class ComposeStackIntegrationTests {
+
+    private static final String RELAY_IMAGE = System.getProperty("image.relay", "outbox-relay:0.1.0-SNAPSHOT");
+    private static final int ORDERS = 150;
+
+    @Test
+    void composeServicesRunTheWholeStackAsTheLeastPrivilegedRelaysWithEveryInvariantHolding(@TempDir Path dir)
+            throws Exception {
+        ComposeFile compose = ComposeFile.read(Path.of("..", "compose.yaml"));
+        String composePassword = compose.services().get("postgres").environment().get("POSTGRES_PASSWORD");
+        List<Process> running = new ArrayList<>();
+        try (PostgresInstance postgres = Infrastructure.startPostgres(); KafkaInstance kafka = Infrastructure.startKafka()) {
+            Map<String, String> hosts = Map.of("postgres:5432", postgres.host() + ":" + postgres.port(),
+                    "kafka:9092", kafka.bootstrapServers());
+            Map<String, Process> services = new LinkedHashMap<>();
+            for (Service s : inDependencyOrder(compose)) {
+                if (s.name().equals("postgres") || s.name().equals("kafka")) {
+                    continue;
+                }
+                List<String> command = new ArrayList<>();
+                for (String arg : s.command()) {
+                    command.add(hosts.getOrDefault(arg, arg));
+                }
+                Map<String, String> environment = new LinkedHashMap<>();
+                s.environment().forEach((k, v) -> environment.put(k, v.equals(composePassword) ? postgres.superuserPassword() : v));
+                boolean relay = s.image().equals(RELAY_IMAGE);
+                if (relay) {
+                    int i = command.indexOf("--config");
+                    command.set(i + 1, localCopy(compose, s, dir, postgres, kafka).toString());
+                    environment.put("RELAY_HTTP_PORT", "0"); // two relays on one host
+                }
+                Process p = start(dir, s.name(), relay ? RelayCli.class.getName() : PipelineCli.class.getName(), command,
+                        environment);
+                services.put(s.name(), p);
+                if (isOneShot(compose, s)) {
+                    assertThat(p.waitFor(3, TimeUnit.MINUTES)).as(s.name() + " finished").isTrue();
+                    assertThat(p.exitValue()).as(s.name() + ": " + log(dir, s.name())).isZero();
+                }
+                else {
+                    running.add(p);
+                }
+            }
+
+            try (HikariDataSource legacy = pool(postgres, "legacy"); HikariDataSource payments = pool(postgres, "payments");
+                 HikariDataSource readModel = pool(postgres, "readmodel")) {
+                Invariants invariants = new Invariants(legacy, payments, readModel);
+                await().atMost(Duration.ofMinutes(2)).until(() -> invariants.measure(-1).get("orders_placed") >= ORDERS);
+                stop(services.get("orders"));
+                await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofSeconds(1))
+                        .until(() -> Invariants.holds(invariants.measure(-1)));
+                Map<String, Long> m = invariants.measure(-1);
+                System.out.println("compose stack: " + m);
+                assertThat(m.get("orders_placed")).isGreaterThanOrEqualTo(ORDERS);
+                assertThat(m.get("payments_completed") + m.get("payments_failed") + m.get("credit_rejected"))
+                        .isEqualTo(m.get("orders_placed"));
+            }
+            for (String name : List.of("consumers", "relay-legacy", "relay-payments")) {
+                Process p = services.get(name);
+                stop(p);
+                if (name.startsWith("relay")) {
+                    assertThat(p.exitValue()).as(name + " stops cleanly on SIGTERM: " + log(dir, name)).isZero();
+                }
+            }
+            try (var c = java.sql.DriverManager.getConnection(postgres.jdbcUrl("legacy"), postgres.superuser(),
+                    postgres.superuserPassword());
+                 var rs = c.createStatement().executeQuery(
+                         "SELECT rolsuper FROM pg_roles WHERE rolname = 'relay_legacy'")) {
+                assertThat(rs.next()).as("attach created the relay's role").isTrue();
+                assertThat(rs.getBoolean(1)).as("the relay is not a superuser").isFalse();
+            }
+        }
+        finally {
+            running.forEach(Process::destroyForcibly);
+        }
+    }
+
+    /** A one-shot service is one that others wait for with service_completed_successfully. */
+    private static boolean isOneShot(ComposeFile compose, Service s) {
+        return s.command().get(0).equals("setup") || s.command().get(0).equals("attach");
+    }
+
+    private static List<Service> inDependencyOrder(ComposeFile compose) {
+        Set<String> done = new LinkedHashSet<>();
+        while (done.size() < compose.services().size()) {
+            for (Service s : compose.services().values()) {
+                if (!done.contains(s.name()) && done.containsAll(s.dependsOn())) {
+                    done.add(s.name());
+                }
+            }
+        }
+        return done.stream().map(compose.services()::get).toList();
+    }
+
+    /** The mounted relay configuration with the compose host names replaced by the real servers. */
+    private static Path localCopy(ComposeFile compose, Service s, Path dir, PostgresInstance postgres, KafkaInstance kafka)
+            throws IOException {
+        Path mounted = compose.directory().resolve(s.volumes().get(s.option("--config").orElseThrow())).normalize();
+        Properties p = new Properties();
+        try (Reader reader = Files.newBufferedReader(mounted)) {
+            p.load(reader);
+        }
+        p.setProperty("database.host", postgres.host());
+        p.setProperty("database.port", String.valueOf(postgres.port()));
+        p.setProperty("kafka.bootstrap.servers", kafka.bootstrapServers());
+        Path copy = dir.resolve(s.name() + ".properties");
+        try (Writer writer = Files.newBufferedWriter(copy)) {
+            p.store(writer, "from " + mounted);
+        }
+        return copy;
+    }
+
+    private static Process start(Path dir, String name, String mainClass, List<String> args, Map<String, String> environment)
+            throws IOException {
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx384m", "-cp", System.getProperty("java.class.path"), mainClass));
+        command.addAll(args);
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(dir.resolve(name + ".log").toFile());
+        builder.environment().keySet().removeIf(k -> k.startsWith("RELAY_") || k.equals("PGPASSWORD"));
+        builder.environment().putAll(environment);
+        return builder.start();
+    }
+
+    private static void stop(Process p) throws InterruptedException {
+        p.destroy(); // SIGTERM, as docker compose stop does
+        assertThat(p.waitFor(90, TimeUnit.SECONDS)).isTrue();
+    }
+
+    private static HikariDataSource pool(PostgresInstance postgres, String database) {
+        return LegacyDatabase.pool(postgres.jdbcUrl(database), postgres.superuser(), postgres.superuserPassword(), 2);
+    }
+
+    private static String log(Path dir, String name) throws IOException {
+        String log = Files.readString(dir.resolve(name + ".log"));
+        return log.length() > 4000 ? log.substring(log.length() - 4000) : log;
+    }
+}
