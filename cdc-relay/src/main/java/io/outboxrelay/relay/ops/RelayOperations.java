@@ -46,6 +46,7 @@ public final class RelayOperations implements Relay.Listener, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(RelayOperations.class);
 
     private final String relayName;
+    private final String host;
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final EventRate rate = new EventRate();
     private final SlotPoller slot;
@@ -65,7 +66,7 @@ public final class RelayOperations implements Relay.Listener, AutoCloseable {
             t.setDaemon(true);
             return t;
         });
-        String host = config.get(RelayConfig.HTTP_HOST);
+        host = config.get(RelayConfig.HTTP_HOST);
         int port = config.getInt(RelayConfig.HTTP_PORT);
         if (port < 0) {
             endpoint = null;
@@ -105,7 +106,13 @@ public final class RelayOperations implements Relay.Listener, AutoCloseable {
         if (endpoint == null) {
             throw new IllegalStateException("the HTTP endpoint is disabled (http.port=-1)");
         }
-        return URI.create("http://127.0.0.1:" + port());
+        return uri(host, port());
+    }
+
+    /** http://host:port, with this host's loopback address for a wildcard host. */
+    static URI uri(String host, int port) {
+        String h = host.isBlank() || host.equals("0.0.0.0") || host.equals("::") ? "127.0.0.1" : host;
+        return URI.create("http://" + (h.contains(":") ? "[" + h + "]" : h) + ":" + port);
     }
 
     @Override

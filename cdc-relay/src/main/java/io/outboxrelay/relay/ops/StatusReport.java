@@ -148,11 +148,7 @@ public final class StatusReport {
         if (port <= 0) {
             return null;
         }
-        String host = config.get(RelayConfig.HTTP_HOST);
-        if (host.equals("0.0.0.0") || host.equals("::") || host.isBlank()) {
-            host = "127.0.0.1";
-        }
-        return URI.create("http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + port);
+        return RelayOperations.uri(config.get(RelayConfig.HTTP_HOST), port);
     }
 
     /** @return the daemon's /status, or null when it does not answer within two seconds */
