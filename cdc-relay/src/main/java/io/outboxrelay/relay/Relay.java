@@ -22,6 +22,7 @@ import io.debezium.engine.format.ChangeEventFormat;
 import io.outboxrelay.relay.config.RelayConfig;
 import io.outboxrelay.relay.kafka.KafkaEventSink;
 import io.outboxrelay.relay.kafka.ProducerSettings;
+import io.outboxrelay.relay.kafka.SendFailedException;
 import io.outboxrelay.relay.kafka.TopicProvisioner;
 import io.outboxrelay.relay.preflight.Preflight;
 import io.outboxrelay.relay.preflight.StartupException;
@@ -34,17 +35,26 @@ import io.outboxrelay.relay.routing.OutboxRouter;
  *
  * <p>Lifecycle: {@link #start(RelayConfig)} checks, starts and returns once streaming has begun;
  * {@link #close()} stops gracefully (in-flight sends acknowledged, position saved);
- * {@link #awaitTermination()} blocks until the relay stops and tells whether it failed.
+ * {@link #awaitTermination()} blocks until the relay stops and tells whether it failed. A
+ * {@link Listener} given to {@link #start(RelayConfig, Listener)} hears of every state change, from
+ * the first (to STARTING) on.
  */
 public final class Relay implements AutoCloseable {
 
     /** Ordered: a relay only moves forward through these. */
     public enum State { NEW, STARTING, RUNNING, STOPPING, STOPPED, FAILED }
 
+    /** Told of each state change, on the thread that made it: must return quickly and not throw. */
+    @FunctionalInterface
+    public interface Listener {
+        void stateChanged(Relay relay, State state);
+    }
+
     private static final Logger LOG = LoggerFactory.getLogger(Relay.class);
     private static final int STOP_TIMEOUT_SECONDS = 60;
 
     private final RelayConfig config;
+    private final Listener listener;
     private final AtomicReference<State> state = new AtomicReference<>(State.NEW);
     private final RelayStats stats = new RelayStats();
     private final CompletableFuture<Void> streaming = new CompletableFuture<>();
@@ -55,8 +65,9 @@ public final class Relay implements AutoCloseable {
     private KafkaEventSink sink;
     private DebeziumEngine<RecordChangeEvent<SourceRecord>> engine;
 
-    private Relay(RelayConfig config) {
+    private Relay(RelayConfig config, Listener listener) {
         this.config = config;
+        this.listener = listener;
     }
 
     /**
@@ -65,7 +76,16 @@ public final class Relay implements AutoCloseable {
      * @throws StartupException with a one-line reason when the relay cannot start
      */
     public static Relay start(RelayConfig config) {
-        Relay relay = new Relay(config);
+        return start(config, (relay, state) -> { });
+    }
+
+    /**
+     * Like {@link #start(RelayConfig)}, telling {@code listener} of every state change.
+     *
+     * @throws StartupException with a one-line reason when the relay cannot start
+     */
+    public static Relay start(RelayConfig config, Listener listener) {
+        Relay relay = new Relay(config, listener);
         relay.move(State.NEW, State.STARTING);
         try {
             Preflight.check(config);
@@ -145,16 +165,19 @@ public final class Relay implements AutoCloseable {
             // clean only when asked to stop; an engine that ends by itself has failed, whatever it says
             if (error == null && state.get() == State.STOPPING) {
                 streaming.completeExceptionally(new StartupException("the relay stopped while starting: " + message));
-                state.set(State.STOPPED);
-                LOG.info("Relay state STOPPED");
+                enter(State.STOPPED);
                 terminated.complete(null);
             }
             else {
                 Throwable cause = error != null ? error
                         : new IllegalStateException("the Debezium engine stopped unexpectedly: " + message);
                 streaming.completeExceptionally(cause);
+                if (!hasCause(cause, SendFailedException.class)) {
+                    stats.recordError(); // a failed send was counted where it failed
+                }
                 state.set(State.FAILED);
                 LOG.error("Relay state FAILED: {}", rootMessage(cause));
+                listener.stateChanged(this, State.FAILED);
                 terminated.completeExceptionally(cause);
             }
             engineThread.shutdown();
@@ -172,6 +195,7 @@ public final class Relay implements AutoCloseable {
             return;
         }
         LOG.info("Relay state STOPPING");
+        listener.stateChanged(this, State.STOPPING);
         sink.drainAndClose();
         try {
             engine.close();
@@ -195,7 +219,7 @@ public final class Relay implements AutoCloseable {
             LOG.warn("Debezium engine did not finish stopping within {} s; position already saved, giving up on it",
                     STOP_TIMEOUT_SECONDS);
             closeProducer();
-            state.set(State.STOPPED);
+            enter(State.STOPPED);
             terminated.complete(null);
             engineThread.shutdownNow();
         }
@@ -238,6 +262,7 @@ public final class Relay implements AutoCloseable {
     /** Start failed: stop whatever was started, without waiting for a clean stop. */
     private void abandon() {
         state.set(State.STOPPING);
+        listener.stateChanged(this, State.STOPPING);
         if (engine != null) {
             try {
                 engine.close();
@@ -250,6 +275,7 @@ public final class Relay implements AutoCloseable {
         closeProducer();
         engineThread.shutdownNow();
         state.set(State.FAILED);
+        listener.stateChanged(this, State.FAILED);
     }
 
     private synchronized void closeProducer() {
@@ -268,6 +294,22 @@ public final class Relay implements AutoCloseable {
             throw new IllegalStateException("relay is " + state.get() + ", expected " + from);
         }
         LOG.info("Relay state {}", to);
+        listener.stateChanged(this, to);
+    }
+
+    private void enter(State to) {
+        state.set(to);
+        LOG.info("Relay state {}", to);
+        listener.stateChanged(this, to);
+    }
+
+    private static boolean hasCause(Throwable t, Class<? extends Throwable> type) {
+        for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
+            if (type.isInstance(c)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     static String rootMessage(Throwable t) {

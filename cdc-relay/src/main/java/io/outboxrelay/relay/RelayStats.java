@@ -1,15 +1,45 @@
 package io.outboxrelay.relay;
 
+import java.time.Duration;
+import java.time.Instant;
 import java.util.concurrent.atomic.AtomicLong;
 
-/** Counters of what the relay has had acknowledged by Kafka since it started. */
+/** What the relay has had acknowledged by Kafka since it started, and what went wrong. */
 public final class RelayStats {
+
+    /**
+     * The last outbox row Kafka acknowledged (on its topic or the dead-letter topic).
+     *
+     * @param eventId its event_id, null if the row had none
+     * @param committedAt when its transaction committed in PostgreSQL (Debezium's source.ts_ms), by the
+     *                    database's clock; null if unknown
+     * @param acknowledgedAt when Kafka's acknowledgement arrived, by the relay's clock
+     */
+    public record LastEvent(String eventId, Instant committedAt, Instant acknowledgedAt) {
+
+        /** Commit-to-acknowledgement latency; null when the commit time is unknown. */
+        public Duration commitToAck() {
+            return committedAt == null ? null : Duration.between(committedAt, acknowledgedAt);
+        }
+    }
 
     private final AtomicLong relayed = new AtomicLong();
     private final AtomicLong deadLettered = new AtomicLong();
+    private final AtomicLong errors = new AtomicLong();
+    private volatile LastEvent lastEvent;
 
     public void recordRelayed(boolean deadLetter) {
         (deadLetter ? deadLettered : relayed).incrementAndGet();
+    }
+
+    /** Called once per batch with its last acknowledged row. */
+    public void recordLastEvent(LastEvent event) {
+        lastEvent = event;
+    }
+
+    /** A send Kafka refused, or the engine failing: each stops the relay. */
+    public void recordError() {
+        errors.incrementAndGet();
     }
 
     /** Events acknowledged on their own topic. */
@@ -20,5 +50,14 @@ public final class RelayStats {
     /** Rows acknowledged on the dead-letter topic. */
     public long deadLettered() {
         return deadLettered.get();
+    }
+
+    public long errors() {
+        return errors.get();
+    }
+
+    /** @return null until the first row was acknowledged */
+    public LastEvent lastEvent() {
+        return lastEvent;
     }
 }

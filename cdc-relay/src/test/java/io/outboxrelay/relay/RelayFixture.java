@@ -73,6 +73,7 @@ final class RelayFixture {
         p.setProperty("offset.topic", topicPrefix + ".offsets");
         p.setProperty("slot.name", "slot_" + topicPrefix.replace('-', '_'));
         p.setProperty("startup.timeout.ms", "10000");
+        p.setProperty("http.port", "0"); // never a fixed port: tests and other builds run side by side
         p.putAll(overrides);
         return p;
     }

@@ -11,6 +11,7 @@ import io.outboxrelay.relay.RelayFailedException;
 import io.outboxrelay.relay.config.ConfigException;
 import io.outboxrelay.relay.config.RelayConfig;
 import io.outboxrelay.relay.config.Setting;
+import io.outboxrelay.relay.ops.RelayOperations;
 import io.outboxrelay.relay.preflight.StartupException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -19,7 +20,7 @@ import picocli.CommandLine.Option;
 /** The relay's command line. Exit codes: 0 stopped cleanly, 1 failed while running, 2 bad configuration, 3 cannot start. */
 @Command(name = "relay", mixinStandardHelpOptions = true, version = "outbox-relay 0.1.0",
         description = "Relays outbox rows from PostgreSQL to Kafka through embedded Debezium.",
-        subcommands = {RelayCli.Run.class, RelayCli.Settings.class, ReplayCommand.class})
+        subcommands = {RelayCli.Run.class, RelayCli.Settings.class, StatusCommand.class, ReplayCommand.class})
 public final class RelayCli {
 
     public static final int EXIT_OK = 0;
@@ -28,6 +29,8 @@ public final class RelayCli {
     public static final int EXIT_STARTUP = 3;
 
     public static void main(String[] args) {
+        // before the first log line; log.format in the configuration file can still switch later
+        LogFormat.use(System.getenv(LogFormat.ENVIRONMENT));
         System.exit(commandLine().execute(args));
     }
 
@@ -36,9 +39,11 @@ public final class RelayCli {
     }
 
     @Command(name = "run", mixinStandardHelpOptions = true,
-            description = "Run the relay until SIGTERM or Ctrl-C; stops gracefully (sends acknowledged, position saved).",
+            description = {"Run the relay until SIGTERM or Ctrl-C; stops gracefully (sends acknowledged, position saved).",
+                    "Serves /metrics (Prometheus), /health/live, /health/ready and /status on http.port (default 8080)."},
             footer = {"", "Examples:",
                     "  relay run --config relay.properties",
+                    "  RELAY_HTTP_PORT=9404 RELAY_LOG_FORMAT=json relay run --config relay.properties",
                     "  RELAY_DATABASE_PASSWORD=... relay run --config /etc/outbox-relay/relay.properties"})
     static final class Run implements java.util.concurrent.Callable<Integer> {
 
@@ -60,10 +65,24 @@ public final class RelayCli {
             catch (ConfigException e) {
                 return fail(EXIT_CONFIG, e.getMessage());
             }
+            LogFormat.use(relayConfig.get(RelayConfig.LOG_FORMAT));
             LOG.info("Configuration:\n{}", relayConfig.describe());
+            RelayOperations ops;
+            try {
+                ops = RelayOperations.start(relayConfig);
+            }
+            catch (StartupException e) {
+                return fail(EXIT_STARTUP, e.getMessage());
+            }
+            try (ops) {
+                return run(relayConfig, ops);
+            }
+        }
+
+        private int run(RelayConfig relayConfig, RelayOperations ops) throws InterruptedException {
             Relay relay;
             try {
-                relay = Relay.start(relayConfig);
+                relay = Relay.start(relayConfig, ops);
             }
             catch (StartupException e) {
                 LOG.debug("Start-up failure", e);
@@ -89,8 +108,13 @@ public final class RelayCli {
         }
 
         private int fail(int code, String message) {
-            spec.commandLine().getErr().println("error: " + message);
-            spec.commandLine().getErr().flush();
+            if (LogFormat.isJson()) {
+                LOG.error(message); // every line on stderr stays one JSON object
+            }
+            else {
+                spec.commandLine().getErr().println("error: " + message);
+                spec.commandLine().getErr().flush();
+            }
             return code;
         }
     }

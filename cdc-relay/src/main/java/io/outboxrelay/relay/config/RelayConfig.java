@@ -91,11 +91,22 @@ public final class RelayConfig {
                     "no_data, initial or when_needed");
     public static final Setting STARTUP_TIMEOUT_MS = Setting.optional("startup.timeout.ms", "30000",
             "How long pre-flight checks wait for PostgreSQL and Kafka to answer.").positiveInt();
+    public static final Setting HTTP_PORT = Setting.optional("http.port", "8080",
+            "Port of the HTTP endpoint for /metrics (Prometheus), /health/live, /health/ready and /status, served by"
+                    + " 'relay run'; 0 picks a free port (logged), -1 disables the endpoint.")
+            .validatedBy(v -> v.trim().matches("-1|[0-9]{1,5}") && Integer.parseInt(v.trim()) <= 65535,
+                    "-1, 0 or a port number up to 65535");
+    public static final Setting HTTP_HOST = Setting.optional("http.host", "0.0.0.0",
+            "Address the HTTP endpoint listens on (0.0.0.0: every interface; 127.0.0.1: this host only).");
+    public static final Setting LOG_FORMAT = Setting.optional("log.format", "text",
+            "Log format on stderr: text, or json (one ECS JSON object per line, for log shippers).")
+            .validatedBy(v -> v.equals("text") || v.equals("json"), "text or json");
 
     public static final List<Setting> SETTINGS = List.of(RELAY_NAME, DATABASE_HOST, DATABASE_PORT, DATABASE_NAME,
             DATABASE_USER, DATABASE_PASSWORD, SLOT_NAME, PUBLICATION, OUTBOX_TABLE, KAFKA_BOOTSTRAP, TOPIC_PATTERN,
             DEAD_LETTER_TOPIC, HEADER_COLUMNS, TOPIC_PARTITIONS, TOPIC_REPLICATION, TOPIC_RETENTION_MS, OFFSET_TOPIC,
-            OFFSET_TOPIC_REPLICATION, OFFSET_FLUSH_INTERVAL_MS, POLL_INTERVAL_MS, MAX_BATCH_SIZE, SNAPSHOT_MODE, STARTUP_TIMEOUT_MS);
+            OFFSET_TOPIC_REPLICATION, OFFSET_FLUSH_INTERVAL_MS, POLL_INTERVAL_MS, MAX_BATCH_SIZE, SNAPSHOT_MODE, STARTUP_TIMEOUT_MS,
+            HTTP_PORT, HTTP_HOST, LOG_FORMAT);
 
     private static final Pattern SECRET_KEY = Pattern.compile("(?i).*(password|secret|jaas|token|credential|key\\.pem|keystore\\.key).*");
 

@@ -1,5 +1,6 @@
 package io.outboxrelay.relay.kafka;
 
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
@@ -10,6 +11,7 @@ import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.errors.RecordTooLargeException;
+import org.apache.kafka.connect.data.Struct;
 import org.apache.kafka.connect.source.SourceRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -67,12 +69,17 @@ public final class KafkaEventSink implements DebeziumEngine.ChangeConsumer<Recor
                 }
                 acks.add(record == null ? null : producer.send(record));
             }
+            SourceRecord lastSent = null;
             for (int i = 0; i < records.size(); i++) {
                 Future<RecordMetadata> ack = acks.get(i);
                 if (ack != null) {
-                    awaitAck(ack, records.get(i).record());
+                    lastSent = records.get(i).record();
+                    awaitAck(ack, lastSent);
                 }
                 committer.markProcessed(records.get(i));
+            }
+            if (lastSent != null) {
+                stats.recordLastEvent(lastEvent(lastSent));
             }
             committer.markBatchFinished();
         }
@@ -92,6 +99,7 @@ public final class KafkaEventSink implements DebeziumEngine.ChangeConsumer<Recor
                 sendDeadLetter(change, "record too large for Kafka: " + cause.getMessage());
                 return;
             }
+            stats.recordError();
             throw new SendFailedException("Kafka did not acknowledge an outbox event (" + cause.getClass().getSimpleName()
                     + ": " + cause.getMessage() + "); the relay stops without saving a position past it", cause);
         }
@@ -107,9 +115,25 @@ public final class KafkaEventSink implements DebeziumEngine.ChangeConsumer<Recor
             stats.recordRelayed(true);
         }
         catch (ExecutionException e) {
+            stats.recordError();
             throw new SendFailedException("Kafka did not acknowledge a dead-letter record (" + e.getCause().getMessage()
                     + "); the relay stops without saving a position past it", e.getCause());
         }
+    }
+
+    /** The row's event id and its transaction's commit time, from Debezium's envelope. */
+    private static RelayStats.LastEvent lastEvent(SourceRecord change) {
+        Struct envelope = (Struct) change.value();
+        Struct row = envelope.getStruct("after");
+        Object eventId = row == null || row.schema().field("event_id") == null ? null : row.get("event_id");
+        Instant committedAt = null;
+        if (envelope.schema().field("source") != null) {
+            Struct source = envelope.getStruct("source");
+            if (source != null && source.schema().field("ts_ms") != null && source.get("ts_ms") != null) {
+                committedAt = Instant.ofEpochMilli(source.getInt64("ts_ms"));
+            }
+        }
+        return new RelayStats.LastEvent(eventId == null ? null : eventId.toString(), committedAt, Instant.now());
     }
 
     /**

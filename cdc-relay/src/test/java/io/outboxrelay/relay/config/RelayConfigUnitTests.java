@@ -53,6 +53,19 @@ class RelayConfigUnitTests {
     }
 
     @Test
+    void httpPortTakesMinusOneZeroOrAPortAndLogFormatTextOrJson() {
+        Properties p = minimal();
+        p.setProperty("http.port", "70000");
+        p.setProperty("log.format", "xml");
+
+        assertThatThrownBy(() -> RelayConfig.from(p, Map.of()))
+                .hasMessageContaining("http.port must be -1, 0 or a port number up to 65535, got '70000'")
+                .hasMessageContaining("log.format must be text or json, got 'xml'");
+        assertThat(RelayConfig.from(minimal(), Map.of("RELAY_HTTP_PORT", "-1", "RELAY_LOG_FORMAT", "json"))
+                .getInt(RelayConfig.HTTP_PORT)).isEqualTo(-1);
+    }
+
+    @Test
     void describeMasksPasswordsJaasConfigsAndSecretsInUrls() {
         Properties p = minimal();
         p.setProperty("kafka.producer.sasl.jaas.config", "PlainLoginModule required username=\"u\" password=\"jaas-secret\";");

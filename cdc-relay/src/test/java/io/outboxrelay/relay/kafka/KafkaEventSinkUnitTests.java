@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 import static org.awaitility.Awaitility.await;
 
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -50,6 +51,33 @@ class KafkaEventSinkUnitTests {
         assertThat(committer.marked).hasSize(3);
         assertThat(committer.batchesFinished.get()).isEqualTo(1);
         assertThat(stats.relayed()).isEqualTo(3);
+    }
+
+    @Test
+    void recordsTheLastAcknowledgedEventWithItsCommitTime() throws Exception {
+        assertThat(stats.lastEvent()).isNull();
+        CompletableFuture<Void> batch = handleAsync(events(3));
+        await().until(() -> producer.history().size() == 3);
+        producer.completeNext();
+        producer.completeNext();
+        producer.completeNext();
+        batch.get();
+
+        RelayStats.LastEvent last = stats.lastEvent();
+        assertThat(last.eventId()).isEqualTo("e-2");
+        assertThat(last.committedAt()).isEqualTo(Instant.ofEpochMilli(OutboxRows.COMMITTED_AT_MILLIS));
+        assertThat(last.acknowledgedAt()).isAfter(last.committedAt());
+    }
+
+    @Test
+    void countsARefusedSendAsAnError() {
+        CompletableFuture<Void> batch = handleAsync(events(1));
+        await().until(() -> producer.history().size() == 1);
+        producer.errorNext(new TimeoutException("Expiring 1 record(s)"));
+        catchThrowable(batch::join);
+
+        assertThat(stats.errors()).isEqualTo(1);
+        assertThat(stats.lastEvent()).as("nothing acknowledged").isNull();
     }
 
     @Test

@@ -21,7 +21,9 @@ public final class OutboxRows {
             .field("correlation_id", Schema.OPTIONAL_STRING_SCHEMA)
             .optional().build();
     static final Schema SOURCE = SchemaBuilder.struct().field("schema", Schema.STRING_SCHEMA)
-            .field("table", Schema.STRING_SCHEMA).build();
+            .field("table", Schema.STRING_SCHEMA).field("ts_ms", Schema.OPTIONAL_INT64_SCHEMA).build();
+    /** The commit time every change made here carries in source.ts_ms. */
+    public static final long COMMITTED_AT_MILLIS = 1_700_000_000_000L;
     static final Schema ENVELOPE = SchemaBuilder.struct().name("outbox.event.Envelope")
             .field("before", ROW).field("after", ROW).field("source", SOURCE)
             .field("op", Schema.STRING_SCHEMA).build();
@@ -38,7 +40,8 @@ public final class OutboxRows {
         Struct row = new Struct(ROW);
         columns.forEach(row::put);
         Struct envelope = new Struct(ENVELOPE).put("after", row).put("op", op)
-                .put("source", new Struct(SOURCE).put("schema", "outbox").put("table", "event"));
+                .put("source", new Struct(SOURCE).put("schema", "outbox").put("table", "event")
+                        .put("ts_ms", COMMITTED_AT_MILLIS));
         return new SourceRecord(Map.of("server", "test"), Map.of("lsn", 1L), "relay.outbox.event", null, envelope.schema(),
                 envelope);
     }

@@ -1,0 +1,175 @@
+package io.outboxrelay.relay.ops;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import io.outboxrelay.relay.config.RelayConfig;
+import io.outboxrelay.relay.kafka.ProducerSettings;
+
+/**
+ * What {@code relay status} reports, gathered whether or not the relay runs: the slot from
+ * PostgreSQL, the saved position and the dead-letter count from Kafka, and what only the running
+ * relay knows from its {@code /status} endpoint when it answers. Keys are stable snake_case (see
+ * the README); unknown values are null.
+ */
+public final class StatusReport {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Duration DAEMON_TIMEOUT = Duration.ofSeconds(2);
+
+    private final Map<String, Object> fields;
+    private final boolean slotExists;
+
+    private StatusReport(Map<String, Object> fields, boolean slotExists) {
+        this.fields = Collections.unmodifiableMap(fields);
+        this.slotExists = slotExists;
+    }
+
+    /**
+     * @param daemon the running relay's base URL, or null to derive it from http.host and http.port
+     * @throws StatusException when PostgreSQL or Kafka cannot be read
+     */
+    public static StatusReport gather(RelayConfig config, URI daemon) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("relay_name", config.get(RelayConfig.RELAY_NAME));
+        out.put("database", where(config));
+        out.put("slot_name", config.get(RelayConfig.SLOT_NAME));
+        Optional<SlotPosition> slot = readSlot(config);
+        out.put("slot_exists", slot.isPresent());
+        out.put("slot_active", slot.map(SlotPosition::active).orElse(null));
+        out.put("slot_active_pid", slot.map(SlotPosition::activePid).orElse(null));
+        out.put("restart_lsn", slot.map(SlotPosition::restartLsn).orElse(null));
+        out.put("confirmed_flush_lsn", slot.map(SlotPosition::confirmedFlushLsn).orElse(null));
+        out.put("wal_retained_bytes", slot.map(SlotPosition::walRetainedBytes).orElse(null));
+        out.put("slot_lag_bytes", slot.map(SlotPosition::slotLagBytes).orElse(null));
+        readKafka(config, out);
+        URI url = daemon != null ? daemon : daemonUrl(config);
+        out.put("daemon_url", url == null ? null : url.toString());
+        Map<String, Object> live = url == null ? null : askDaemon(url);
+        out.put("daemon_reachable", live != null);
+        for (String key : RelayOperations.STATUS_KEYS) {
+            out.put(key, live == null ? null : live.get(key));
+        }
+        return new StatusReport(out, slot.isPresent());
+    }
+
+    public Map<String, Object> fields() {
+        return fields;
+    }
+
+    public boolean slotExists() {
+        return slotExists;
+    }
+
+    private static Optional<SlotPosition> readSlot(RelayConfig config) {
+        try (Connection connection = config.connectToDatabase("status")) {
+            return SlotPosition.read(connection, config.get(RelayConfig.SLOT_NAME));
+        }
+        catch (SQLException e) {
+            String message = e.getMessage() == null ? e.toString() : e.getMessage().lines().findFirst().orElse("");
+            throw new StatusException("cannot read the replication slot from PostgreSQL at " + where(config) + " as '"
+                    + config.get(RelayConfig.DATABASE_USER) + "' (" + message
+                    + "): check database.host, database.port, database.name, database.user and database.password", e);
+        }
+    }
+
+    private static void readKafka(RelayConfig config, Map<String, Object> out) {
+        String offsetTopic = config.get(RelayConfig.OFFSET_TOPIC);
+        String deadLetterTopic = config.get(RelayConfig.DEAD_LETTER_TOPIC);
+        Duration timeout = Duration.ofMillis(config.getInt(RelayConfig.STARTUP_TIMEOUT_MS));
+        try (Consumer<byte[], byte[]> consumer = consumer(config, timeout)) {
+            SavedPosition saved = SavedPosition.read(consumer, offsetTopic, config.get(RelayConfig.RELAY_NAME), timeout);
+            out.put("offset_topic", offsetTopic);
+            out.put("saved_lsn", saved == null ? null : saved.lsn());
+            out.put("saved_commit_time", saved == null || saved.committedAt() == null ? null : saved.committedAt().toString());
+            out.put("saved_position_age_seconds", saved == null || saved.committedAt() == null ? null
+                    : Duration.between(saved.committedAt(), Instant.now()).toMillis() / 1000.0);
+            out.put("dead_letter_topic", deadLetterTopic);
+            out.put("dead_letter_count", recordCount(consumer, deadLetterTopic, timeout));
+        }
+        catch (KafkaException e) {
+            throw new StatusException("cannot read topics " + offsetTopic + " and " + deadLetterTopic + " from Kafka at "
+                    + config.get(RelayConfig.KAFKA_BOOTSTRAP) + " (" + e.getMessage()
+                    + "): check kafka.bootstrap.servers, that the brokers are up, and any TLS/SASL settings under kafka.producer.*", e);
+        }
+    }
+
+    /** Records in a topic now: the sum over its partitions of end minus beginning offsets; 0 if it does not exist. */
+    private static long recordCount(Consumer<byte[], byte[]> consumer, String topic, Duration timeout) {
+        List<TopicPartition> partitions = new ArrayList<>();
+        for (PartitionInfo p : consumer.partitionsFor(topic, timeout)) {
+            partitions.add(new TopicPartition(topic, p.partition()));
+        }
+        if (partitions.isEmpty()) {
+            return 0;
+        }
+        Map<TopicPartition, Long> begin = consumer.beginningOffsets(partitions, timeout);
+        Map<TopicPartition, Long> end = consumer.endOffsets(partitions, timeout);
+        return partitions.stream().mapToLong(tp -> end.get(tp) - begin.get(tp)).sum();
+    }
+
+    private static Consumer<byte[], byte[]> consumer(RelayConfig config, Duration timeout) {
+        Map<String, Object> props = new LinkedHashMap<>(ProducerSettings.security(config));
+        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.get(RelayConfig.KAFKA_BOOTSTRAP));
+        props.put(ConsumerConfig.CLIENT_ID_CONFIG, config.get(RelayConfig.RELAY_NAME) + "-status");
+        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        props.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, false);
+        props.put(ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) timeout.toMillis());
+        props.put(ConsumerConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) timeout.toMillis());
+        return new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+    }
+
+    /** http://host:port of the daemon by this configuration; null when its port is not known (0) or disabled. */
+    static URI daemonUrl(RelayConfig config) {
+        int port = config.getInt(RelayConfig.HTTP_PORT);
+        if (port <= 0) {
+            return null;
+        }
+        return RelayOperations.uri(config.get(RelayConfig.HTTP_HOST), port);
+    }
+
+    /** @return the daemon's /status, or null when it does not answer within two seconds */
+    private static Map<String, Object> askDaemon(URI base) {
+        HttpClient client = HttpClient.newBuilder().connectTimeout(DAEMON_TIMEOUT).build();
+        try {
+            HttpResponse<String> response = client.send(HttpRequest.newBuilder(base.resolve("/status"))
+                    .timeout(DAEMON_TIMEOUT).GET().build(), HttpResponse.BodyHandlers.ofString());
+            return response.statusCode() == 200 ? JSON.readValue(response.body(), new TypeReference<>() { }) : null;
+        }
+        catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
+        }
+        catch (java.io.IOException | RuntimeException e) {
+            return null;
+        }
+    }
+
+    private static String where(RelayConfig config) {
+        return config.get(RelayConfig.DATABASE_HOST) + ":" + config.get(RelayConfig.DATABASE_PORT) + "/"
+                + config.get(RelayConfig.DATABASE_NAME);
+    }
+}
