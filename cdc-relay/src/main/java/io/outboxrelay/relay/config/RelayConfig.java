@@ -73,6 +73,12 @@ public final class RelayConfig {
             "retention.ms of a topic the relay creates; -1 keeps events forever, so new consumers can replay from the"
                     + " beginning. Existing topics are not changed.")
             .minusOneOrPositive();
+    public static final Setting TOPIC_COMPACT_PATTERN = Setting.optional("topic.compact.pattern", "",
+            "Java regular expression: an event topic the relay creates whose whole name matches gets"
+                    + " cleanup.policy=compact (the latest event per aggregate id is kept). Empty: none. The dead-letter"
+                    + " topic only if the expression names it literally (as one of its |-alternatives), never through a"
+                    + " wildcard. Existing topics are not changed.")
+            .validatedBy(RelayConfig::isRegex, "a Java regular expression");
     public static final Setting OFFSET_TOPIC = Setting.optional("offset.topic", "outbox-relay.offsets",
             "Compacted Kafka topic holding the relay's saved position (created if missing).");
     public static final Setting OFFSET_TOPIC_REPLICATION = Setting.optional("offset.topic.replication.factor", "-1",
@@ -101,7 +107,7 @@ public final class RelayConfig {
 
     public static final List<Setting> SETTINGS = List.of(RELAY_NAME, DATABASE_HOST, DATABASE_PORT, DATABASE_NAME,
             DATABASE_USER, DATABASE_PASSWORD, SLOT_NAME, PUBLICATION, OUTBOX_TABLE, KAFKA_BOOTSTRAP, TOPIC_PATTERN,
-            DEAD_LETTER_TOPIC, HEADER_COLUMNS, TOPIC_PARTITIONS, TOPIC_REPLICATION, TOPIC_RETENTION_MS,
+            DEAD_LETTER_TOPIC, HEADER_COLUMNS, TOPIC_PARTITIONS, TOPIC_REPLICATION, TOPIC_RETENTION_MS, TOPIC_COMPACT_PATTERN,
             OFFSET_TOPIC, OFFSET_TOPIC_REPLICATION, OFFSET_FLUSH_INTERVAL_MS, POLL_INTERVAL_MS, MAX_BATCH_SIZE, SNAPSHOT_MODE,
             HEARTBEAT_INTERVAL_MS, STARTUP_TIMEOUT_MS);
 
@@ -170,6 +176,16 @@ public final class RelayConfig {
             throw new ConfigException("invalid configuration: " + String.join("; ", problems));
         }
         return new RelayConfig(values);
+    }
+
+    private static boolean isRegex(String value) {
+        try {
+            Pattern.compile(value);
+            return true;
+        }
+        catch (java.util.regex.PatternSyntaxException e) {
+            return false;
+        }
     }
 
     private static String envKey(String variable, String prefix) {
