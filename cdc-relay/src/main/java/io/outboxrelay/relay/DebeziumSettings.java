@@ -4,6 +4,7 @@ import java.util.Properties;
 
 import io.outboxrelay.relay.config.RelayConfig;
 import io.outboxrelay.relay.kafka.ProducerSettings;
+import io.outboxrelay.sql.OutboxSchema;
 
 /** The engine's configuration, derived from the relay's. */
 final class DebeziumSettings {
@@ -33,6 +34,14 @@ final class DebeziumSettings {
         p.setProperty("max.queue.size", String.valueOf(config.getInt(RelayConfig.MAX_BATCH_SIZE) * 4));
         p.setProperty("extended.headers.enabled", "false");
         p.setProperty("tombstones.on.delete", "false");
+        // An idle outbox would leave the slot's position where it is while other databases write WAL: the heartbeat
+        // writes a row the publication carries, and the engine confirms that transaction's position when it saves
+        // the heartbeat record's offset. Debezium filters the row out (not in table.include.list).
+        int heartbeatMs = config.getInt(RelayConfig.HEARTBEAT_INTERVAL_MS);
+        p.setProperty("heartbeat.interval.ms", String.valueOf(heartbeatMs));
+        if (heartbeatMs > 0) {
+            p.setProperty("heartbeat.action.query", OutboxSchema.HEARTBEAT_SQL);
+        }
         // the position lives in Kafka, next to the events, and survives moving the relay
         p.setProperty("offset.storage", "org.apache.kafka.connect.storage.KafkaOffsetBackingStore");
         p.setProperty("offset.storage.topic", config.get(RelayConfig.OFFSET_TOPIC));

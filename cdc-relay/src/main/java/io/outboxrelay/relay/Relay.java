@@ -23,6 +23,7 @@ import io.outboxrelay.relay.config.RelayConfig;
 import io.outboxrelay.relay.kafka.KafkaEventSink;
 import io.outboxrelay.relay.kafka.ProducerSettings;
 import io.outboxrelay.relay.kafka.SendFailedException;
+import io.outboxrelay.relay.kafka.TopicCompaction;
 import io.outboxrelay.relay.kafka.TopicProvisioner;
 import io.outboxrelay.relay.preflight.Preflight;
 import io.outboxrelay.relay.preflight.StartupException;
@@ -106,7 +107,8 @@ public final class Relay implements AutoCloseable {
                 config.get(RelayConfig.DEAD_LETTER_TOPIC), config.headerColumns());
         topics = new TopicProvisioner(Admin.create(ProducerSettings.admin(config, "topics")),
                 config.getInt(RelayConfig.TOPIC_PARTITIONS), config.getInt(RelayConfig.TOPIC_REPLICATION),
-                config.getLong(RelayConfig.TOPIC_RETENTION_MS));
+                config.getLong(RelayConfig.TOPIC_RETENTION_MS),
+                TopicCompaction.of(config.get(RelayConfig.TOPIC_COMPACT_PATTERN), config.get(RelayConfig.DEAD_LETTER_TOPIC)));
         sink = new KafkaEventSink(producer, router, stats, topics);
         engine = DebeziumEngine.create(ChangeEventFormat.of(io.debezium.embedded.Connect.class))
                 .using(DebeziumSettings.from(config))

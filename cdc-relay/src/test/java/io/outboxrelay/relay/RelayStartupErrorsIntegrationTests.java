@@ -70,6 +70,29 @@ class RelayStartupErrorsIntegrationTests {
     }
 
     @Test
+    void heartbeatTableMissingFromThePublicationSaysHowToAddItOrTurnHeartbeatsOff() throws Exception {
+        RelayFixture fixture = SharedInfrastructure.newFixture();
+        fixture.sql("ALTER PUBLICATION outbox_publication DROP TABLE outbox.heartbeat");
+        Outcome outcome = run(fixture.relayProperties(Map.of()));
+
+        assertOneLine(outcome, RelayCli.EXIT_STARTUP, "does not publish inserts on outbox.heartbeat",
+                "ALTER PUBLICATION outbox_publication ADD TABLE outbox.heartbeat", "heartbeat.interval.ms=0");
+    }
+
+    @Test
+    void roleThatMayNotWriteHeartbeatsIsToldWhichGrantItNeeds() throws Exception {
+        RelayFixture fixture = SharedInfrastructure.newFixture();
+        String role = "relay_" + fixture.database.replace("relay_test_", "");
+        fixture.sql("CREATE ROLE " + role + " LOGIN REPLICATION PASSWORD 'relay-pw'");
+        fixture.sql("GRANT USAGE ON SCHEMA outbox TO " + role);
+        fixture.sql("GRANT SELECT ON outbox.event TO " + role);
+        Outcome outcome = run(fixture.relayProperties(Map.of("database.user", role, "database.password", "relay-pw")));
+
+        assertOneLine(outcome, RelayCli.EXIT_STARTUP, "role '" + role + "' may not write heartbeats",
+                "GRANT INSERT, DELETE ON outbox.heartbeat TO " + role);
+    }
+
+    @Test
     void unreachableKafkaNamesTheBootstrapServers() throws Exception {
         RelayFixture fixture = SharedInfrastructure.newFixture();
         String nowhere = "127.0.0.1:" + freePort();

@@ -49,7 +49,7 @@ class RelayStatusIntegrationTests {
     @Test
     void walRetainedGrowsWhileTheRelayIsStoppedAndShrinksOnceItCaughtUp() throws Exception {
         RelayFixture fixture = SharedInfrastructure.newFixture();
-        Map<String, String> heartbeats = Map.of("debezium.heartbeat.interval.ms", "500");
+        Map<String, String> heartbeats = Map.of("heartbeat.interval.ms", "500");
         RelayConfig config = fixture.relayConfig(heartbeats);
         Path file = writeConfig(fixture, heartbeats);
         try (Relay relay = Relay.start(config)) {

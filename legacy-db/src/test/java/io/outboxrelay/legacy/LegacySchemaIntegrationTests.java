@@ -25,7 +25,8 @@ class LegacySchemaIntegrationTests {
     void migrateTwiceChangesNothing() throws Exception {
         DataSource ds = dataSource(createDatabase("schema_twice"));
 
-        assertThat(LegacySchema.migrate(ds)).as("3 outbox + 1 legacy migrations").isEqualTo(4);
+        int outboxMigrations = OutboxSchema.migrate(dataSource(createDatabase("schema_outbox_only")));
+        assertThat(LegacySchema.migrate(ds)).as("the outbox migrations + 1 legacy migration").isEqualTo(outboxMigrations + 1);
         String before = catalog(ds);
         assertThat(LegacySchema.migrate(ds)).isZero();
 

@@ -17,8 +17,17 @@ public final class OutboxSchema {
     public static final String TABLE = "outbox.event";
     /** Publication covering only {@link #TABLE}. */
     public static final String PUBLICATION = "outbox_publication";
-    /** Single-row table the relay may update to keep its slot moving on an idle database. */
+    /** Single-row table the relay writes to keep its slot moving on an idle database; in {@link #PUBLICATION} (V5). */
     public static final String HEARTBEAT_TABLE = "outbox.heartbeat";
+    /**
+     * One heartbeat: replaces the single row of {@link #HEARTBEAT_TABLE} by a fresh one. An insert,
+     * because the publication carries only inserts. The insert reads the CTE, so the delete runs
+     * first and the primary key sees no conflict; two writers racing insert one row, the other
+     * nothing. Needs INSERT and DELETE on the table, nothing else.
+     */
+    public static final String HEARTBEAT_SQL = "WITH gone AS (DELETE FROM " + HEARTBEAT_TABLE + " RETURNING 1)"
+            + " INSERT INTO " + HEARTBEAT_TABLE + " (id, beat_at) SELECT 1, now() WHERE (SELECT count(*) FROM gone) >= 0"
+            + " ON CONFLICT DO NOTHING";
 
     static final String LOCATION = "classpath:db/outbox";
 

@@ -42,19 +42,19 @@ class OutboxSchemaIntegrationTests {
     void migratesOnceAndChangesNothingTheSecondTime() throws Exception {
         DataSource ds = database("twice");
 
-        assertThat(OutboxSchema.migrate(ds)).isEqualTo(3);
+        assertThat(OutboxSchema.migrate(ds)).isEqualTo(migrationFiles().size());
         String before = catalog(ds);
         assertThat(OutboxSchema.migrate(ds)).isZero();
         assertThat(catalog(ds)).isEqualTo(before);
     }
 
     @Test
-    void publicationCoversOnlyTheOutboxTableAndOnlyInserts() throws Exception {
+    void publicationCoversOnlyTheOutboxAndHeartbeatTablesAndOnlyInserts() throws Exception {
         DataSource ds = database("publication");
         OutboxSchema.migrate(ds);
 
-        assertThat(rows(ds, "SELECT schemaname || '.' || tablename FROM pg_publication_tables WHERE pubname = 'outbox_publication'"))
-                .containsExactly(OutboxSchema.TABLE);
+        assertThat(rows(ds, "SELECT schemaname || '.' || tablename FROM pg_publication_tables WHERE pubname = 'outbox_publication'"
+                + " ORDER BY 1")).containsExactly(OutboxSchema.TABLE, OutboxSchema.HEARTBEAT_TABLE);
         assertThat(rows(ds, "SELECT pubinsert || ',' || pubupdate || ',' || pubdelete || ',' || pubtruncate"
                 + " FROM pg_publication WHERE pubname = 'outbox_publication'")).containsExactly("true,false,false,false");
         assertThat(rows(ds, "SELECT count(*) FROM outbox.heartbeat")).containsExactly("1");
@@ -63,12 +63,10 @@ class OutboxSchemaIntegrationTests {
     @Test
     void plainFilesAppliedByHandTwiceAreAdoptedByFlyway() throws Exception {
         DataSource ds = database("by_hand");
-        List<Path> files;
-        try (Stream<Path> list = Files.list(Path.of("src/main/resources/db/outbox"))) {
-            files = list.sorted().toList();
-        }
+        List<Path> files = migrationFiles();
         assertThat(files).extracting(p -> p.getFileName().toString())
-                .containsExactly("V1__outbox_table.sql", "V2__outbox_publication.sql", "V3__heartbeat_table.sql");
+                .startsWith("V1__outbox_table.sql", "V2__outbox_publication.sql", "V3__heartbeat_table.sql")
+                .contains("V5__heartbeat_published.sql");
         for (int round = 0; round < 2; round++) {
             for (Path file : files) {
                 execute(ds, Files.readString(file));
@@ -79,7 +77,36 @@ class OutboxSchemaIntegrationTests {
         OutboxSchema.migrate(ds);
 
         assertThat(catalog(ds)).isEqualTo(byHand);
-        assertThat(rows(ds, "SELECT count(*) FROM outbox.flyway_schema_history WHERE success")).containsExactly("4");
+        assertThat(rows(ds, "SELECT count(*) FROM outbox.flyway_schema_history WHERE success"))
+                .containsExactly(String.valueOf(files.size() + 1)); // + the baseline
+    }
+
+    @Test
+    void heartbeatIsAPublishedInsertKeepingOneRowAndNeedsOnlyInsertAndDelete() throws Exception {
+        DataSource ds = database("heartbeat");
+        OutboxSchema.migrate(ds);
+        execute(ds, "CREATE ROLE beater LOGIN PASSWORD 'beater-pw'");
+        execute(ds, "GRANT USAGE ON SCHEMA outbox TO beater");
+        execute(ds, "GRANT INSERT, DELETE ON outbox.heartbeat TO beater");
+        execute(ds, "SELECT pg_create_logical_replication_slot('beats', 'pgoutput')");
+        String before = rows(ds, "SELECT beat_at::text FROM outbox.heartbeat").get(0);
+
+        DataSource asBeater = dataSource("heartbeat", "beater", "beater-pw");
+        execute(asBeater, OutboxSchema.HEARTBEAT_SQL);
+        execute(asBeater, OutboxSchema.HEARTBEAT_SQL);
+
+        assertThat(rows(ds, "SELECT id || ' ' || (beat_at > '" + before + "') FROM outbox.heartbeat")).containsExactly("1 true");
+        // pgoutput messages: 'I' is an insert; a transaction without a published change would not appear at all
+        assertThat(rows(ds, "SELECT count(*) FROM pg_logical_slot_peek_binary_changes('beats', NULL, NULL,"
+                + " 'proto_version', '1', 'publication_names', 'outbox_publication') WHERE get_byte(data, 0) = ascii('I')"))
+                .containsExactly("2");
+        execute(ds, "SELECT pg_drop_replication_slot('beats')");
+    }
+
+    private static List<Path> migrationFiles() throws java.io.IOException {
+        try (Stream<Path> list = Files.list(Path.of("src/main/resources/db/outbox"))) {
+            return list.sorted().toList();
+        }
     }
 
     @Test
@@ -108,10 +135,14 @@ class OutboxSchemaIntegrationTests {
 
     private static DataSource database(String name) {
         postgres.createDatabase(name);
+        return dataSource(name, postgres.superuser(), postgres.superuserPassword());
+    }
+
+    private static DataSource dataSource(String database, String user, String password) {
         PGSimpleDataSource ds = new PGSimpleDataSource();
-        ds.setUrl(postgres.jdbcUrl(name));
-        ds.setUser(postgres.superuser());
-        ds.setPassword(postgres.superuserPassword());
+        ds.setUrl(postgres.jdbcUrl(database));
+        ds.setUser(user);
+        ds.setPassword(password);
         return ds;
     }
 

@@ -14,6 +14,8 @@ import java.util.Properties;
 import java.util.TreeMap;
 import java.util.regex.Pattern;
 
+import io.outboxrelay.sql.OutboxSchema;
+
 /**
  * The relay's whole configuration: built from a properties file plus environment overrides,
  * validated before anything connects, then read-only. {@link #describe()} prints it with secrets
@@ -71,6 +73,12 @@ public final class RelayConfig {
             "retention.ms of a topic the relay creates; -1 keeps events forever, so new consumers can replay from the"
                     + " beginning. Existing topics are not changed.")
             .minusOneOrPositive();
+    public static final Setting TOPIC_COMPACT_PATTERN = Setting.optional("topic.compact.pattern", "",
+            "Java regular expression: an event topic the relay creates whose whole name matches gets"
+                    + " cleanup.policy=compact (the latest event per aggregate id is kept). Empty: none. The dead-letter"
+                    + " topic only if the expression names it literally (as one of its |-alternatives), never through a"
+                    + " wildcard. Existing topics are not changed.")
+            .validatedBy(RelayConfig::isRegex, "a Java regular expression");
     public static final Setting OFFSET_TOPIC = Setting.optional("offset.topic", "outbox-relay.offsets",
             "Compacted Kafka topic holding the relay's saved position (created if missing).");
     public static final Setting OFFSET_TOPIC_REPLICATION = Setting.optional("offset.topic.replication.factor", "-1",
@@ -89,6 +97,11 @@ public final class RelayConfig {
                     + "initial also relays rows already in the table on the first start.")
             .validatedBy(v -> v.equals("no_data") || v.equals("initial") || v.equals("when_needed"),
                     "no_data, initial or when_needed");
+    public static final Setting HEARTBEAT_INTERVAL_MS = Setting.optional("heartbeat.interval.ms", "10000",
+            "How often the relay writes a heartbeat row to " + OutboxSchema.HEARTBEAT_TABLE + " and confirms its position,"
+                    + " so that an idle outbox does not make the slot hold back WAL that other databases write; needs"
+                    + " INSERT and DELETE on that table and the table in the publication (outbox-sql V5). 0 disables.")
+            .intAtLeast(0);
     public static final Setting STARTUP_TIMEOUT_MS = Setting.optional("startup.timeout.ms", "30000",
             "How long pre-flight checks wait for PostgreSQL and Kafka to answer.").positiveInt();
     public static final Setting HTTP_PORT = Setting.optional("http.port", "8080",
@@ -104,9 +117,9 @@ public final class RelayConfig {
 
     public static final List<Setting> SETTINGS = List.of(RELAY_NAME, DATABASE_HOST, DATABASE_PORT, DATABASE_NAME,
             DATABASE_USER, DATABASE_PASSWORD, SLOT_NAME, PUBLICATION, OUTBOX_TABLE, KAFKA_BOOTSTRAP, TOPIC_PATTERN,
-            DEAD_LETTER_TOPIC, HEADER_COLUMNS, TOPIC_PARTITIONS, TOPIC_REPLICATION, TOPIC_RETENTION_MS, OFFSET_TOPIC,
-            OFFSET_TOPIC_REPLICATION, OFFSET_FLUSH_INTERVAL_MS, POLL_INTERVAL_MS, MAX_BATCH_SIZE, SNAPSHOT_MODE, STARTUP_TIMEOUT_MS,
-            HTTP_PORT, HTTP_HOST, LOG_FORMAT);
+            DEAD_LETTER_TOPIC, HEADER_COLUMNS, TOPIC_PARTITIONS, TOPIC_REPLICATION, TOPIC_RETENTION_MS, TOPIC_COMPACT_PATTERN,
+            OFFSET_TOPIC, OFFSET_TOPIC_REPLICATION, OFFSET_FLUSH_INTERVAL_MS, POLL_INTERVAL_MS, MAX_BATCH_SIZE, SNAPSHOT_MODE,
+            HEARTBEAT_INTERVAL_MS, STARTUP_TIMEOUT_MS, HTTP_PORT, HTTP_HOST, LOG_FORMAT);
 
     private static final Pattern SECRET_KEY = Pattern.compile("(?i).*(password|secret|jaas|token|credential|key\\.pem|keystore\\.key).*");
 
@@ -173,6 +186,16 @@ public final class RelayConfig {
             throw new ConfigException("invalid configuration: " + String.join("; ", problems));
         }
         return new RelayConfig(values);
+    }
+
+    private static boolean isRegex(String value) {
+        try {
+            Pattern.compile(value);
+            return true;
+        }
+        catch (java.util.regex.PatternSyntaxException e) {
+            return false;
+        }
     }
 
     private static String envKey(String variable, String prefix) {

@@ -9,6 +9,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 
 import io.outboxrelay.relay.config.RelayConfig;
+import io.outboxrelay.sql.OutboxSchema;
 
 /** Checks, before Debezium connects, that the database can serve the relay; fails with what to do. */
 final class DatabaseChecks {
@@ -28,6 +29,9 @@ final class DatabaseChecks {
             checkReplicationRight(connection);
             checkOutboxTable(connection);
             checkPublication(connection);
+            if (config.getInt(RelayConfig.HEARTBEAT_INTERVAL_MS) > 0) {
+                checkHeartbeat(connection);
+            }
         }
         catch (SQLException e) {
             throw new StartupException("PostgreSQL at " + where + " failed a pre-flight query: " + e.getMessage(), e);
@@ -117,6 +121,42 @@ final class DatabaseChecks {
                             + " ADD TABLE " + config.get(RelayConfig.OUTBOX_TABLE));
                 }
             }
+        }
+    }
+
+    /**
+     * Debezium logs a failed heartbeat and carries on, so without this a missing grant or table would only show
+     * as WAL piling up.
+     */
+    private void checkHeartbeat(Connection connection) throws SQLException {
+        String table = OutboxSchema.HEARTBEAT_TABLE;
+        String publication = config.get(RelayConfig.PUBLICATION);
+        String disable = ", or set heartbeat.interval.ms=0 (an idle outbox then makes the slot hold back WAL)";
+        try (PreparedStatement ps = connection.prepareStatement("SELECT to_regclass(?) IS NOT NULL,"
+                + " EXISTS (SELECT 1 FROM pg_publication_tables t JOIN pg_publication p USING (pubname)"
+                + " WHERE t.pubname = ? AND t.schemaname || '.' || t.tablename = ? AND p.pubinsert)")) {
+            ps.setString(1, table);
+            ps.setString(2, publication);
+            ps.setString(3, table);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                if (!rs.getBoolean(1)) {
+                    throw new StartupException("heartbeat table " + table + " does not exist in " + where
+                            + ": apply the outbox-sql migrations (V3__heartbeat_table.sql, V5__heartbeat_published.sql)" + disable);
+                }
+                if (!rs.getBoolean(2)) {
+                    throw new StartupException("publication '" + publication + "' does not publish inserts on " + table
+                            + ", so heartbeats cannot release WAL: run ALTER PUBLICATION " + publication + " ADD TABLE "
+                            + table + " (outbox-sql V5__heartbeat_published.sql)" + disable);
+                }
+            }
+        }
+        String may = scalar(connection, "SELECT (has_table_privilege('" + table + "', 'INSERT')"
+                + " AND has_table_privilege('" + table + "', 'DELETE'))::text");
+        if (!"true".equals(may)) {
+            String user = config.get(RelayConfig.DATABASE_USER);
+            throw new StartupException("role '" + user + "' may not write heartbeats: run GRANT INSERT, DELETE ON " + table
+                    + " TO " + user + disable);
         }
     }
 

@@ -2,6 +2,7 @@ package io.outboxrelay.relay.routing;
 
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
 
@@ -12,21 +13,31 @@ import org.apache.kafka.connect.data.Struct;
 import org.apache.kafka.connect.source.SourceRecord;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
+
+import io.outboxrelay.sql.OutboxSchema;
 
 /**
  * Turns one Debezium change record of the outbox table into the Kafka record to send: topic from
  * the aggregate type, key = aggregate id, value = payload as written, headers from the row.
  *
- * <p>A row that cannot be routed (missing aggregate id or type, event type or payload, or an
- * aggregate type that makes an illegal topic name) becomes a dead-letter record carrying the whole
- * row as JSON and the reason: it is never dropped and never blocks the rows after it.
+ * <p>A row that cannot be routed (missing aggregate id or type, event type or payload, a payload in a
+ * text column that is not JSON, or an aggregate type that makes an illegal topic name) becomes a
+ * dead-letter record carrying the whole row as JSON and the reason: it is never dropped and never
+ * blocks the rows after it.
+ *
+ * <p>Rows of the heartbeat table ({@link OutboxSchema#HEARTBEAT_TABLE}) are only there to move the
+ * slot's position: they are never sent.
  */
 public final class OutboxRouter {
 
     static final String AGGREGATE_TYPE_PLACEHOLDER = "${aggregateType}";
-    private static final Pattern LEGAL_TOPIC = Pattern.compile("[a-zA-Z0-9._-]{1,249}");
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final int MAX_TOPIC_LENGTH = 249;
+    private static final Pattern LEGAL_TOPIC = Pattern.compile("[a-zA-Z0-9._-]{1," + MAX_TOPIC_LENGTH + "}");
+    private static final ObjectMapper JSON = new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+    /** Debezium's schema name for a jsonb or json column: PostgreSQL has already checked the JSON. */
+    private static final String JSON_SCHEMA = "io.debezium.data.Json";
 
     private final String topicPattern;
     private final String deadLetterTopic;
@@ -40,7 +51,7 @@ public final class OutboxRouter {
 
     /**
      * @return the record to send, or null when the change is not an outbox insert (a Debezium
-     *         heartbeat, or an update or delete which the publication normally filters out)
+     *         heartbeat, a heartbeat row, or an update or delete which the publication normally filters out)
      */
     public ProducerRecord<byte[], byte[]> route(SourceRecord change) {
         if (!(change.value() instanceof Struct envelope) || envelope.schema().field("op") == null) {
@@ -52,6 +63,9 @@ public final class OutboxRouter {
         }
         Struct row = envelope.getStruct("after");
         String table = sourceTable(envelope);
+        if (table.equals(OutboxSchema.HEARTBEAT_TABLE)) {
+            return null;
+        }
         String eventId = text(row, "event_id");
         String aggregateType = text(row, "aggregate_type");
         String aggregateId = text(row, "aggregate_id");
@@ -63,11 +77,15 @@ public final class OutboxRouter {
                 : aggregateType == null || aggregateType.isEmpty() ? "aggregate_type is null or empty"
                 : eventType == null || eventType.isEmpty() ? "event_type is null or empty"
                 : payload == null ? "payload is null"
-                : null;
+                : notJson(row, payload);
         String topic = problem == null ? topicFor(aggregateType) : null;
         if (problem == null && !isLegalTopic(topic)) {
-            problem = "aggregate_type '" + aggregateType + "' gives topic '" + topic
-                    + "', which is not a legal Kafka topic name (letters, digits, '.', '_', '-'; at most 249)";
+            problem = topic.length() > MAX_TOPIC_LENGTH
+                    ? "aggregate_type of " + aggregateType.length() + " characters gives a topic name of " + topic.length()
+                            + " characters ('" + topic.substring(0, 40) + "...'), which is not a legal Kafka topic name (at most "
+                            + MAX_TOPIC_LENGTH + ")"
+                    : "aggregate_type '" + aggregateType + "' gives topic '" + topic
+                            + "', which is not a legal Kafka topic name (letters, digits, '.', '_', '-'; at most " + MAX_TOPIC_LENGTH + ")";
         }
         if (problem != null) {
             return deadLetter(row, table, problem);
@@ -98,11 +116,32 @@ public final class OutboxRouter {
         Map<String, Object> columns = columns(row);
         Object payload = columns.remove("payload");
         columns.put("payload_chars", payload == null ? 0 : payload.toString().length());
-        return deadLetter(columns, text(row, "aggregate_id"), sourceTable(envelope), reason);
+        return deadLetter(columns, sourceTable(envelope), reason);
     }
 
     public String deadLetterTopic() {
         return deadLetterTopic;
+    }
+
+    /** @return why a payload from a column that is not json/jsonb is not JSON, or null if it is */
+    private static String notJson(Struct row, String payload) {
+        if (JSON_SCHEMA.equals(row.schema().field("payload").schema().name())) {
+            return null;
+        }
+        try {
+            JSON.readTree(payload);
+            return null;
+        }
+        catch (JsonProcessingException e) {
+            // Jackson's message goes on about its own configuration after these markers
+            String message = e.getOriginalMessage().replace('\n', ' ');
+            for (String tail : List.of(" (start marker", " (bound as", ": not allowed")) {
+                int at = message.indexOf(tail);
+                message = at < 0 ? message : message.substring(0, at);
+            }
+            return "payload is not valid JSON (" + message + " at character "
+                    + (e.getLocation() == null ? "?" : e.getLocation().getCharOffset()) + ")";
+        }
     }
 
     String topicFor(String aggregateType) {
@@ -114,11 +153,10 @@ public final class OutboxRouter {
     }
 
     private ProducerRecord<byte[], byte[]> deadLetter(Struct row, String table, String reason) {
-        return deadLetter(columns(row), text(row, "aggregate_id"), table, reason);
+        return deadLetter(columns(row), table, reason);
     }
 
-    private ProducerRecord<byte[], byte[]> deadLetter(Map<String, Object> columns, String aggregateId, String table,
-                                                      String reason) {
+    private ProducerRecord<byte[], byte[]> deadLetter(Map<String, Object> columns, String table, String reason) {
         RecordHeaders headers = new RecordHeaders();
         headers.add(EventHeaders.DLQ_REASON, utf8(reason));
         headers.add(EventHeaders.DLQ_SOURCE_TABLE, utf8(table));
@@ -133,7 +171,11 @@ public final class OutboxRouter {
         catch (JsonProcessingException e) {
             throw new IllegalStateException("cannot render outbox row as JSON", e);
         }
-        byte[] key = aggregateId == null ? null : utf8(aggregateId);
+        // dead letters of one aggregate stay in order; without an aggregate id the event id keeps them apart (and
+        // gives a compacted dead-letter topic the key it requires)
+        Object aggregateId = columns.get("aggregate_id");
+        Object keyValue = aggregateId != null && !aggregateId.toString().isEmpty() ? aggregateId : eventId;
+        byte[] key = keyValue == null ? null : utf8(keyValue.toString());
         return new ProducerRecord<>(deadLetterTopic, null, null, key, value, headers);
     }
 

@@ -76,4 +76,24 @@ class RelayConfigUnitTests {
         assertThat(described).doesNotContain("file-secret", "jaas-secret", "trust-secret", "url-secret", "query-secret")
                 .contains("database.password=****").contains("database.user=relay");
     }
+
+    @Test
+    void rejectsTopicCompactPatternThatIsNoRegularExpressionAndANegativeHeartbeatInterval() {
+        Properties p = minimal();
+        p.setProperty("topic.compact.pattern", "outbox.(Customer");
+        p.setProperty("heartbeat.interval.ms", "-5");
+
+        assertThatThrownBy(() -> RelayConfig.from(p, Map.of()))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("topic.compact.pattern must be a Java regular expression, got 'outbox.(Customer'")
+                .hasMessageContaining("heartbeat.interval.ms must be an integer >= 0, got '-5'");
+    }
+
+    @Test
+    void compactsNothingAndBeatsEveryTenSecondsByDefault() {
+        RelayConfig config = RelayConfig.from(minimal(), Map.of());
+
+        assertThat(config.get(RelayConfig.TOPIC_COMPACT_PATTERN)).isEmpty();
+        assertThat(config.getInt(RelayConfig.HEARTBEAT_INTERVAL_MS)).isEqualTo(10_000);
+    }
 }

@@ -104,6 +104,38 @@ class OutboxRouterUnitTests {
         return h == null ? null : text(h.value());
     }
 
+    @Test
+    void neverSendsRowsOfTheHeartbeatTable() {
+        assertThat(router.route(OutboxRows.insertInto("heartbeat", Map.of()))).isNull();
+    }
+
+    @Test
+    void sendsTextPayloadThatIsNotOneJsonValueToDeadLetterTopic() {
+        Map<String, String> row = new HashMap<>(OutboxRows.validRow("e-11", "order-1"));
+        row.remove("occurred_at");
+        row.put("payload", "{\"total\": 12.5");
+        ProducerRecord<byte[], byte[]> broken = router.route(OutboxRows.insertWithTextPayload(row));
+        row.put("payload", "{} {}");
+        ProducerRecord<byte[], byte[]> two = router.route(OutboxRows.insertWithTextPayload(row));
+        row.put("payload", "[1, \"two\"]");
+        ProducerRecord<byte[], byte[]> fine = router.route(OutboxRows.insertWithTextPayload(row));
+
+        assertThat(broken.topic()).isEqualTo("outbox.dead-letter");
+        assertThat(header(broken, EventHeaders.DLQ_REASON)).startsWith("payload is not valid JSON (").doesNotContain("\n");
+        assertThat(header(broken, EventHeaders.DLQ_SOURCE_TABLE)).isEqualTo("outbox.text_event");
+        assertThat(header(two, EventHeaders.DLQ_REASON)).startsWith("payload is not valid JSON (");
+        assertThat(fine.topic()).isEqualTo("outbox.Order");
+        assertThat(text(fine.value())).isEqualTo("[1, \"two\"]");
+    }
+
+    @Test
+    void keysDeadLetterWithoutAggregateIdByItsEventId() {
+        Map<String, String> row = new HashMap<>(OutboxRows.validRow("e-12", "x"));
+        row.put("aggregate_id", "");
+
+        assertThat(text(router.route(OutboxRows.insert(row)).key())).isEqualTo("e-12");
+    }
+
     private static String text(byte[] bytes) {
         return new String(bytes, StandardCharsets.UTF_8);
     }

@@ -15,10 +15,19 @@ public final class OutboxRows {
             .field("aggregate_type", Schema.OPTIONAL_STRING_SCHEMA)
             .field("aggregate_id", Schema.OPTIONAL_STRING_SCHEMA)
             .field("event_type", Schema.OPTIONAL_STRING_SCHEMA)
-            .field("payload", Schema.OPTIONAL_STRING_SCHEMA)
+            // as Debezium gives a jsonb column: a string named io.debezium.data.Json
+            .field("payload", SchemaBuilder.string().name("io.debezium.data.Json").optional().build())
             .field("occurred_at", Schema.OPTIONAL_STRING_SCHEMA)
             .field("trace_id", Schema.OPTIONAL_STRING_SCHEMA)
             .field("correlation_id", Schema.OPTIONAL_STRING_SCHEMA)
+            .optional().build();
+    /** The same row with a text payload column. */
+    static final Schema TEXT_ROW = SchemaBuilder.struct().name("outbox.event.Value")
+            .field("event_id", Schema.OPTIONAL_STRING_SCHEMA)
+            .field("aggregate_type", Schema.OPTIONAL_STRING_SCHEMA)
+            .field("aggregate_id", Schema.OPTIONAL_STRING_SCHEMA)
+            .field("event_type", Schema.OPTIONAL_STRING_SCHEMA)
+            .field("payload", Schema.OPTIONAL_STRING_SCHEMA)
             .optional().build();
     static final Schema SOURCE = SchemaBuilder.struct().field("schema", Schema.STRING_SCHEMA)
             .field("table", Schema.STRING_SCHEMA).field("ts_ms", Schema.OPTIONAL_INT64_SCHEMA).build();
@@ -37,13 +46,35 @@ public final class OutboxRows {
     }
 
     public static SourceRecord change(String op, Map<String, String> columns) {
+        return change(op, columns, "event");
+    }
+
+    /** An insert into another table of schema outbox, with the same columns. */
+    public static SourceRecord insertInto(String table, Map<String, String> columns) {
+        return change("c", columns, table);
+    }
+
+    private static SourceRecord change(String op, Map<String, String> columns, String table) {
         Struct row = new Struct(ROW);
         columns.forEach(row::put);
         Struct envelope = new Struct(ENVELOPE).put("after", row).put("op", op)
-                .put("source", new Struct(SOURCE).put("schema", "outbox").put("table", "event")
+                .put("source", new Struct(SOURCE).put("schema", "outbox").put("table", table)
                         .put("ts_ms", COMMITTED_AT_MILLIS));
         return new SourceRecord(Map.of("server", "test"), Map.of("lsn", 1L), "relay.outbox.event", null, envelope.schema(),
                 envelope);
+    }
+
+    /** An insert of a row whose payload column is text, not jsonb. */
+    public static SourceRecord insertWithTextPayload(Map<String, String> columns) {
+        Schema envelopeSchema = SchemaBuilder.struct().name("outbox.text_event.Envelope")
+                .field("before", TEXT_ROW).field("after", TEXT_ROW).field("source", SOURCE)
+                .field("op", Schema.STRING_SCHEMA).build();
+        Struct row = new Struct(TEXT_ROW);
+        columns.forEach(row::put);
+        Struct envelope = new Struct(envelopeSchema).put("after", row).put("op", "c")
+                .put("source", new Struct(SOURCE).put("schema", "outbox").put("table", "text_event"));
+        return new SourceRecord(Map.of("server", "test"), Map.of("lsn", 1L), "relay.outbox.text_event", null,
+                envelopeSchema, envelope);
     }
 
     public static Map<String, String> validRow(String eventId, String aggregateId) {

@@ -1,0 +1,40 @@
+package io.outboxrelay.relay;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.Map;
+import java.util.Properties;
+
+import org.junit.jupiter.api.Test;
+
+import io.outboxrelay.relay.config.RelayConfig;
+import io.outboxrelay.sql.OutboxSchema;
+
+class DebeziumSettingsUnitTests {
+
+    private static RelayConfig config(Map<String, String> settings) {
+        Properties p = new Properties();
+        p.setProperty("database.name", "orders");
+        p.setProperty("database.user", "relay");
+        p.setProperty("kafka.bootstrap.servers", "localhost:9092");
+        p.putAll(settings);
+        return RelayConfig.from(p, Map.of());
+    }
+
+    @Test
+    void heartbeatWritesTheHeartbeatRowEveryIntervalWhileOnlyTheOutboxTableIsCaptured() {
+        Properties p = DebeziumSettings.from(config(Map.of("heartbeat.interval.ms", "5000")));
+
+        assertThat(p.getProperty("heartbeat.interval.ms")).isEqualTo("5000");
+        assertThat(p.getProperty("heartbeat.action.query")).isEqualTo(OutboxSchema.HEARTBEAT_SQL);
+        assertThat(p.getProperty("table.include.list")).isEqualTo("outbox.event");
+    }
+
+    @Test
+    void zeroIntervalTurnsHeartbeatsOff() {
+        Properties p = DebeziumSettings.from(config(Map.of("heartbeat.interval.ms", "0")));
+
+        assertThat(p.getProperty("heartbeat.interval.ms")).isEqualTo("0");
+        assertThat(p.getProperty("heartbeat.action.query")).isNull();
+    }
+}
