@@ -38,7 +38,8 @@ public final class RelayConfig {
     public static final Setting DATABASE_NAME = Setting.required("database.name",
             "PostgreSQL database holding the outbox table.");
     public static final Setting DATABASE_USER = Setting.required("database.user",
-            "Role the relay connects as; needs REPLICATION and SELECT on the outbox table.");
+            "Role the relay connects as; needs REPLICATION, CONNECT on the database, USAGE on the outbox schema and SELECT"
+                    + " on the outbox table.");
     public static final Setting DATABASE_PASSWORD = Setting.optional("database.password", "",
             "Password of database.user (prefer the environment variable).").secret();
     public static final Setting SLOT_NAME = Setting.optional("slot.name", "outbox_relay",
@@ -90,7 +91,8 @@ public final class RelayConfig {
             .validatedBy(v -> v.equals("no_data") || v.equals("initial") || v.equals("when_needed"),
                     "no_data, initial or when_needed");
     public static final Setting STARTUP_TIMEOUT_MS = Setting.optional("startup.timeout.ms", "30000",
-            "How long pre-flight checks wait for PostgreSQL and Kafka to answer.").positiveInt();
+            "How long pre-flight checks wait for PostgreSQL and Kafka to answer, and for a replication slot still held"
+                    + " by a relay that has just stopped to be released.").positiveInt();
 
     public static final List<Setting> SETTINGS = List.of(RELAY_NAME, DATABASE_HOST, DATABASE_PORT, DATABASE_NAME,
             DATABASE_USER, DATABASE_PASSWORD, SLOT_NAME, PUBLICATION, OUTBOX_TABLE, KAFKA_BOOTSTRAP, TOPIC_PATTERN,
