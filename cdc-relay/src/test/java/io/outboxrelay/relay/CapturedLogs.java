@@ -7,15 +7,17 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 import org.apache.logging.log4j.Level;
 import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.core.Appender;
 import org.apache.logging.log4j.core.LoggerContext;
 import org.apache.logging.log4j.core.appender.WriterAppender;
 import org.apache.logging.log4j.core.config.Configuration;
-import org.apache.logging.log4j.core.config.Configurator;
+import org.apache.logging.log4j.core.config.LoggerConfig;
 import org.apache.logging.log4j.core.layout.PatternLayout;
 
 /**
  * Everything logged in this JVM while open, with stack traces, for asserting that a secret never
- * reaches a log. {@code verbose} loggers log at INFO meanwhile, so their configuration dumps count too.
+ * reaches a log. {@code verbose} loggers are captured from INFO on meanwhile, so that configuration
+ * dumps count too; the console still shows only their warnings.
  */
 final class CapturedLogs implements AutoCloseable {
 
@@ -23,11 +25,11 @@ final class CapturedLogs implements AutoCloseable {
 
     private final StringWriter text = new StringWriter();
     private final WriterAppender appender;
-    private final Map<String, Level> previousLevels = new LinkedHashMap<>();
+    /** The logger configurations replaced, null where the name had none of its own. */
+    private final Map<String, LoggerConfig> replaced = new LinkedHashMap<>();
 
     private CapturedLogs(String... verbose) {
-        LoggerContext context = (LoggerContext) LogManager.getContext(false);
-        Configuration configuration = context.getConfiguration();
+        Configuration configuration = context().getConfiguration();
         appender = WriterAppender.newBuilder()
                 .setName("captured-" + COUNTER.incrementAndGet())
                 .setTarget(text)
@@ -35,12 +37,19 @@ final class CapturedLogs implements AutoCloseable {
                 .build();
         appender.start();
         configuration.addAppender(appender);
-        configuration.getRootLogger().addAppender(appender, null, null);
-        for (String logger : verbose) {
-            previousLevels.put(logger, LogManager.getLogger(logger).getLevel());
-            Configurator.setLevel(logger, Level.INFO);
+        LoggerConfig root = configuration.getRootLogger();
+        Map<String, Appender> console = Map.copyOf(root.getAppenders());
+        root.addAppender(appender, null, null);
+        for (String name : verbose) {
+            LoggerConfig own = configuration.getLoggerConfig(name);
+            replaced.put(name, own.getName().equals(name) ? own : null);
+            LoggerConfig capturing = new LoggerConfig(name, Level.INFO, false);
+            capturing.addAppender(appender, null, null);
+            console.values().forEach(a -> capturing.addAppender(a, Level.WARN, null));
+            configuration.removeLogger(name);
+            configuration.addLogger(name, capturing);
         }
-        context.updateLoggers();
+        context().updateLoggers();
     }
 
     static CapturedLogs start(String... verbose) {
@@ -53,10 +62,19 @@ final class CapturedLogs implements AutoCloseable {
 
     @Override
     public void close() {
-        LoggerContext context = (LoggerContext) LogManager.getContext(false);
-        previousLevels.forEach(Configurator::setLevel);
-        context.getConfiguration().getRootLogger().removeAppender(appender.getName());
+        Configuration configuration = context().getConfiguration();
+        replaced.forEach((name, previous) -> {
+            configuration.removeLogger(name);
+            if (previous != null) {
+                configuration.addLogger(name, previous);
+            }
+        });
+        configuration.getRootLogger().removeAppender(appender.getName());
+        context().updateLoggers();
         appender.stop();
-        context.updateLoggers();
+    }
+
+    private static LoggerContext context() {
+        return (LoggerContext) LogManager.getContext(false);
     }
 }
