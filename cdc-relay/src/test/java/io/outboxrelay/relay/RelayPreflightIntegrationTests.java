@@ -46,6 +46,29 @@ class RelayPreflightIntegrationTests {
     }
 
     @Test
+    void roleWithoutReplicationIsToldToAlterIt() throws Exception {
+        RelayFixture fixture = SharedInfrastructure.newFixture();
+        String role = createRelayRole(fixture);
+        fixture.sql("ALTER ROLE " + role + " NOREPLICATION");
+
+        StartupOutcome outcome = runAs(fixture, role, Map.of());
+
+        assertOneLineWithoutPassword(outcome, "role '" + role + "' may not stream logical changes: run ALTER ROLE " + role
+                + " WITH REPLICATION as a superuser");
+    }
+
+    @Test
+    void missingOutboxTableIsReportedAsMissingEvenToARoleWithoutGrants() throws Exception {
+        RelayFixture fixture = SharedInfrastructure.newFixture();
+        String role = createRelayRole(fixture);
+
+        StartupOutcome outcome = runAs(fixture, role, Map.of("outbox.table", "outbox.evnt"));
+
+        assertOneLineWithoutPassword(outcome, "outbox table outbox.evnt does not exist in " + where(fixture)
+                + ": apply the outbox-sql migrations, or set outbox.table");
+    }
+
+    @Test
     void roleWithoutUsageOnTheOutboxSchemaIsToldToGrantUsage() throws Exception {
         RelayFixture fixture = SharedInfrastructure.newFixture();
         String role = createRelayRole(fixture);
