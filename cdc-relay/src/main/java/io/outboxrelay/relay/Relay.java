@@ -105,10 +105,7 @@ public final class Relay implements AutoCloseable {
         producer = new KafkaProducer<>(ProducerSettings.from(config));
         OutboxRouter router = new OutboxRouter(config.get(RelayConfig.TOPIC_PATTERN),
                 config.get(RelayConfig.DEAD_LETTER_TOPIC), config.headerColumns());
-        topics = new TopicProvisioner(Admin.create(ProducerSettings.admin(config, "topics")),
-                config.getInt(RelayConfig.TOPIC_PARTITIONS), config.getInt(RelayConfig.TOPIC_REPLICATION),
-                config.getLong(RelayConfig.TOPIC_RETENTION_MS),
-                TopicCompaction.of(config.get(RelayConfig.TOPIC_COMPACT_PATTERN), config.get(RelayConfig.DEAD_LETTER_TOPIC)));
+        topics = TopicProvisioner.of(Admin.create(ProducerSettings.admin(config, "topics")), config);
         sink = new KafkaEventSink(producer, router, stats, topics);
         engine = DebeziumEngine.create(ChangeEventFormat.of(io.debezium.embedded.Connect.class))
                 .using(DebeziumSettings.from(config))

@@ -134,7 +134,7 @@ final class RelayFixture {
     }
 
     private KafkaConsumer<byte[], byte[]> consumer() {
-        Map<String, Object> props = new HashMap<>();
+        Map<String, Object> props = new HashMap<>(kafka.adminClientProperties());
         props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
@@ -142,9 +142,16 @@ final class RelayFixture {
         return new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
     }
 
+    /** An admin client of the fixture's cluster, as its administrator when the cluster has users. */
+    Admin admin() {
+        Map<String, Object> props = new HashMap<>(kafka.adminClientProperties());
+        props.put("bootstrap.servers", kafka.bootstrapServers());
+        return Admin.create(props);
+    }
+
     private List<TopicPartition> partitions(KafkaConsumer<byte[], byte[]> consumer, List<String> topics) {
         List<TopicPartition> partitions = new ArrayList<>();
-        try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
+        try (Admin admin = admin()) {
             var existing = admin.listTopics().names().get();
             for (String topic : topics) {
                 if (existing.contains(topic)) {

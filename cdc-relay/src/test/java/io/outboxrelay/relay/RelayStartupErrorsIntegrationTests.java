@@ -3,11 +3,7 @@ package io.outboxrelay.relay;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
-import java.io.Writer;
 import java.net.ServerSocket;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Properties;
@@ -18,7 +14,6 @@ import org.junit.jupiter.api.io.TempDir;
 import io.outboxrelay.relay.cli.RelayCli;
 import io.outboxrelay.testkit.Infrastructure;
 import io.outboxrelay.testkit.PostgresInstance;
-import picocli.CommandLine;
 
 /** Each start-up problem, provoked for real, gives one actionable line and a non-zero exit. */
 class RelayStartupErrorsIntegrationTests {
@@ -26,13 +21,10 @@ class RelayStartupErrorsIntegrationTests {
     @TempDir
     Path dir;
 
-    record Outcome(int exitCode, String stderr) {
-    }
-
     @Test
     void wrongPasswordSaysWhichSettingToCheckAndNeverPrintsThePassword() throws Exception {
         RelayFixture fixture = SharedInfrastructure.newFixture();
-        Outcome outcome = run(fixture.relayProperties(Map.of("database.password", "Wr0ng-S3cret")));
+        StartupOutcome outcome = run(fixture.relayProperties(Map.of("database.password", "Wr0ng-S3cret")));
 
         assertOneLine(outcome, RelayCli.EXIT_STARTUP, "rejected the password for user '" + SharedInfrastructure.postgres().superuser()
                 + "': check database.password");
@@ -43,7 +35,7 @@ class RelayStartupErrorsIntegrationTests {
     void unreachableDatabaseNamesHostAndPort() throws Exception {
         RelayFixture fixture = SharedInfrastructure.newFixture();
         int closedPort = freePort();
-        Outcome outcome = run(fixture.relayProperties(Map.of("database.port", String.valueOf(closedPort))));
+        StartupOutcome outcome = run(fixture.relayProperties(Map.of("database.port", String.valueOf(closedPort))));
 
         assertOneLine(outcome, RelayCli.EXIT_STARTUP, "cannot reach PostgreSQL at " + SharedInfrastructure.postgres().host() + ":" + closedPort);
     }
@@ -52,7 +44,7 @@ class RelayStartupErrorsIntegrationTests {
     void walLevelReplicaSaysToSetLogicalAndRestart() throws Exception {
         try (PostgresInstance replicaOnly = Infrastructure.startPostgres(Map.of("wal_level", "replica"))) {
             RelayFixture fixture = new RelayFixture(replicaOnly, SharedInfrastructure.kafka());
-            Outcome outcome = run(fixture.relayProperties(Map.of()));
+            StartupOutcome outcome = run(fixture.relayProperties(Map.of()));
 
             assertOneLine(outcome, RelayCli.EXIT_STARTUP,
                     "wal_level is 'replica'", "set wal_level=logical in postgresql.conf");
@@ -63,7 +55,7 @@ class RelayStartupErrorsIntegrationTests {
     void missingPublicationSaysHowToCreateIt() throws Exception {
         RelayFixture fixture = SharedInfrastructure.newFixture();
         fixture.sql("DROP PUBLICATION outbox_publication");
-        Outcome outcome = run(fixture.relayProperties(Map.of()));
+        StartupOutcome outcome = run(fixture.relayProperties(Map.of()));
 
         assertOneLine(outcome, RelayCli.EXIT_STARTUP, "publication 'outbox_publication' does not exist",
                 "V2__outbox_publication.sql");
@@ -73,7 +65,7 @@ class RelayStartupErrorsIntegrationTests {
     void heartbeatTableMissingFromThePublicationSaysHowToAddItOrTurnHeartbeatsOff() throws Exception {
         RelayFixture fixture = SharedInfrastructure.newFixture();
         fixture.sql("ALTER PUBLICATION outbox_publication DROP TABLE outbox.heartbeat");
-        Outcome outcome = run(fixture.relayProperties(Map.of()));
+        StartupOutcome outcome = run(fixture.relayProperties(Map.of()));
 
         assertOneLine(outcome, RelayCli.EXIT_STARTUP, "does not publish inserts on outbox.heartbeat",
                 "ALTER PUBLICATION outbox_publication ADD TABLE outbox.heartbeat", "heartbeat.interval.ms=0");
@@ -86,7 +78,7 @@ class RelayStartupErrorsIntegrationTests {
         fixture.sql("CREATE ROLE " + role + " LOGIN REPLICATION PASSWORD 'relay-pw'");
         fixture.sql("GRANT USAGE ON SCHEMA outbox TO " + role);
         fixture.sql("GRANT SELECT ON outbox.event TO " + role);
-        Outcome outcome = run(fixture.relayProperties(Map.of("database.user", role, "database.password", "relay-pw")));
+        StartupOutcome outcome = run(fixture.relayProperties(Map.of("database.user", role, "database.password", "relay-pw")));
 
         assertOneLine(outcome, RelayCli.EXIT_STARTUP, "role '" + role + "' may not write heartbeats",
                 "GRANT INSERT, DELETE ON outbox.heartbeat TO " + role);
@@ -96,7 +88,7 @@ class RelayStartupErrorsIntegrationTests {
     void unreachableKafkaNamesTheBootstrapServers() throws Exception {
         RelayFixture fixture = SharedInfrastructure.newFixture();
         String nowhere = "127.0.0.1:" + freePort();
-        Outcome outcome = run(fixture.relayProperties(Map.of("kafka.bootstrap.servers", nowhere,
+        StartupOutcome outcome = run(fixture.relayProperties(Map.of("kafka.bootstrap.servers", nowhere,
                 "startup.timeout.ms", "2000")));
 
         assertOneLine(outcome, RelayCli.EXIT_STARTUP, "cannot reach Kafka at " + nowhere,
@@ -108,31 +100,17 @@ class RelayStartupErrorsIntegrationTests {
         RelayFixture fixture = SharedInfrastructure.newFixture();
         Properties props = fixture.relayProperties(Map.of());
         props.remove("database.name");
-        Outcome outcome = run(props);
+        StartupOutcome outcome = run(props);
 
         assertOneLine(outcome, RelayCli.EXIT_CONFIG, "database.name is required", "RELAY_DATABASE_NAME");
     }
 
-    private Outcome run(Properties props) throws IOException {
-        Path file = Files.createTempFile(dir, "relay", ".properties");
-        try (Writer w = Files.newBufferedWriter(file)) {
-            props.store(w, null);
-        }
-        StringWriter err = new StringWriter();
-        CommandLine cli = RelayCli.commandLine();
-        cli.setErr(new PrintWriter(err));
-        int code = cli.execute("run", "--config", file.toString());
-        return new Outcome(code, err.toString());
+    private StartupOutcome run(Properties props) throws IOException {
+        return StartupOutcome.run(dir, props);
     }
 
-    private static void assertOneLine(Outcome outcome, int exitCode, String... fragments) {
-        assertThat(outcome.exitCode()).as(outcome.stderr()).isEqualTo(exitCode);
-        assertThat(outcome.stderr().lines()).as("exactly one line").hasSize(1);
-        String line = outcome.stderr().strip();
-        assertThat(line).startsWith("error: ").doesNotContain("Exception").doesNotContain("\tat ");
-        for (String fragment : fragments) {
-            assertThat(line).contains(fragment);
-        }
+    private static void assertOneLine(StartupOutcome outcome, int exitCode, String... fragments) {
+        outcome.assertOneLine(exitCode, fragments);
     }
 
     private static int freePort() throws IOException {

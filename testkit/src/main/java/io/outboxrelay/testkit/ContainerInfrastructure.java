@@ -23,10 +23,13 @@ final class ContainerInfrastructure {
     private ContainerInfrastructure() {
     }
 
-    static PostgresInstance startPostgres(Map<String, String> settings) {
+    static PostgresInstance startPostgres(PostgresVersion version, Map<String, String> settings) {
         List<String> command = new ArrayList<>(List.of("postgres", "-c", "fsync=off"));
         settings.forEach((key, value) -> command.addAll(List.of("-c", key + "=" + value)));
-        PostgreSQLContainer<?> container = new PostgreSQLContainer<>(image("OUTBOX_TEST_POSTGRES_IMAGE", "postgres:17"))
+        DockerImageName image = version.major()
+                .map(major -> DockerImageName.parse("postgres:" + major))
+                .orElseGet(() -> image("OUTBOX_TEST_POSTGRES_IMAGE", "postgres:17"));
+        PostgreSQLContainer<?> container = new PostgreSQLContainer<>(image)
                 .withUsername(SUPERUSER)
                 .withPassword(PASSWORD)
                 .withCommand(command.toArray(String[]::new));

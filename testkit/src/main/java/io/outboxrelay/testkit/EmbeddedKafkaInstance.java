@@ -3,6 +3,9 @@ package io.outboxrelay.testkit;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
@@ -18,7 +21,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The real Kafka broker, in this JVM: one combined KRaft node (controller and broker), like
- * {@code kafka-storage.sh format} followed by {@code kafka-server-start.sh}.
+ * {@code kafka-storage.sh format} followed by {@code kafka-server-start.sh}. With {@link KafkaOptions#sasl}
+ * the client listener takes SASL_PLAINTEXT/SCRAM-SHA-256 only; the controller listener stays plaintext
+ * and is never advertised to clients.
  */
 final class EmbeddedKafkaInstance implements KafkaInstance {
 
@@ -28,36 +33,41 @@ final class EmbeddedKafkaInstance implements KafkaInstance {
 
     private final KafkaRaftServer server;
     private final String bootstrapServers;
+    private final KafkaOptions options;
     private final Path directory;
     private final Thread shutdownHook;
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    private EmbeddedKafkaInstance(KafkaRaftServer server, String bootstrapServers, Path directory) {
+    private EmbeddedKafkaInstance(KafkaRaftServer server, String bootstrapServers, KafkaOptions options, Path directory) {
         this.server = server;
         this.bootstrapServers = bootstrapServers;
+        this.options = options;
         this.directory = directory;
         this.shutdownHook = Local.onShutdown("kafka-" + bootstrapServers + "-closer", this::close);
     }
 
-    static KafkaInstance start() {
+    static KafkaInstance start(KafkaOptions options) {
         long start = System.nanoTime();
-        EmbeddedKafkaInstance instance = Local.withRetries("embedded Kafka", EmbeddedKafkaInstance::startOnce);
-        LOG.info("Kafka started on {} in {} ms", instance.bootstrapServers,
+        EmbeddedKafkaInstance instance = Local.withRetries("embedded Kafka", () -> startOnce(options));
+        LOG.info("Kafka ({}) started on {} in {} ms", options, instance.bootstrapServers,
                 TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
         return instance;
     }
 
-    private static EmbeddedKafkaInstance startOnce() throws Exception {
+    private static EmbeddedKafkaInstance startOnce(KafkaOptions options) throws Exception {
         Path directory = Local.createTempDirectory("outbox-kafka-");
         KafkaRaftServer server = null;
         try {
             String bootstrapServers = Local.HOST + ":" + Local.freePort();
-            KafkaConfig config = new KafkaConfig(settings(bootstrapServers, Local.freePort(), directory.resolve("logs")), false);
-            format(config);
+            int controllerPort = Local.freePort();
+            Properties settings = settings(bootstrapServers, controllerPort, directory.resolve("logs"));
+            settings.putAll(securitySettings(options, bootstrapServers, controllerPort));
+            KafkaConfig config = new KafkaConfig(settings, false);
+            format(config, options);
             server = new KafkaRaftServer(config, Time.SYSTEM);
             // Returns once the broker is unfenced, i.e. ready for clients.
             server.startup();
-            return new EmbeddedKafkaInstance(server, bootstrapServers, directory);
+            return new EmbeddedKafkaInstance(server, bootstrapServers, options, directory);
         } catch (Exception | Error e) {
             if (server != null) {
                 stop(server);
@@ -95,8 +105,40 @@ final class EmbeddedKafkaInstance implements KafkaInstance {
         return props;
     }
 
-    /** What {@code kafka-storage.sh format} does: meta.properties and the bootstrap metadata. */
-    private static void format(KafkaConfig config) throws Exception {
+    /** Overrides of {@link #settings} for SASL users and the authorizer; none for plaintext. */
+    private static Map<String, String> securitySettings(KafkaOptions options, String bootstrapServers, int controllerPort) {
+        if (!options.isSasl()) {
+            return Map.of();
+        }
+        String listener = "SASL_PLAINTEXT";
+        Map<String, String> props = new HashMap<>();
+        props.put("listeners", listener + "://" + bootstrapServers + "," + CONTROLLER_LISTENER + "://" + Local.HOST + ":" + controllerPort);
+        props.put("advertised.listeners", listener + "://" + bootstrapServers);
+        props.put("inter.broker.listener.name", listener);
+        props.put("listener.security.protocol.map", listener + ":SASL_PLAINTEXT," + CONTROLLER_LISTENER + ":PLAINTEXT");
+        props.put("sasl.enabled.mechanisms", KafkaOptions.SASL_MECHANISM);
+        props.put("sasl.mechanism.inter.broker.protocol", KafkaOptions.SASL_MECHANISM);
+        // The broker talks to itself over the client listener as the administrator.
+        props.put("listener.name." + listener.toLowerCase(Locale.ROOT) + "." + KafkaOptions.SASL_MECHANISM.toLowerCase(Locale.ROOT)
+                + ".sasl.jaas.config", KafkaOptions.jaasConfig(options.admin()));
+        if (options.hasAuthorizer()) {
+            props.put("authorizer.class.name", "org.apache.kafka.metadata.authorizer.StandardAuthorizer");
+            props.put("allow.everyone.if.no.acl.found", "false");
+            // ANONYMOUS is the broker registering with its own controller over the plaintext controller
+            // listener, which is not advertised: clients only ever reach the SASL listener.
+            props.put("super.users", options.admin().principal() + ";User:ANONYMOUS");
+        }
+        return props;
+    }
+
+    /**
+     * What {@code kafka-storage.sh format} does: meta.properties and the bootstrap metadata, with the
+     * SCRAM credentials ({@code --add-scram}) so that they exist before the first request.
+     */
+    private static void format(KafkaConfig config, KafkaOptions options) throws Exception {
+        List<String> scram = options.users().stream()
+                .map(user -> KafkaOptions.SASL_MECHANISM + "=[name=" + user.name() + ",password=\"" + user.password() + "\"]")
+                .toList();
         new Formatter()
                 .setPrintStream(new PrintStream(OutputStream.nullOutputStream()))
                 .setNodeId(NODE_ID)
@@ -104,6 +146,7 @@ final class EmbeddedKafkaInstance implements KafkaInstance {
                 .setControllerListenerName(CONTROLLER_LISTENER)
                 .setMetadataLogDirectory(config.metadataLogDir())
                 .addDirectory(config.metadataLogDir())
+                .setScramArguments(scram)
                 .run();
     }
 
@@ -119,6 +162,19 @@ final class EmbeddedKafkaInstance implements KafkaInstance {
     @Override
     public String bootstrapServers() {
         return bootstrapServers;
+    }
+
+    @Override
+    public Map<String, String> adminClientProperties() {
+        return options.isSasl() ? KafkaOptions.saslClientProperties(options.admin()) : Map.of();
+    }
+
+    @Override
+    public Map<String, String> clientProperties(KafkaUser user) {
+        if (!options.isSasl()) {
+            return KafkaInstance.super.clientProperties(user);
+        }
+        return KafkaOptions.saslClientProperties(user);
     }
 
     /** The temp directory holding the log directories; for tests. */
@@ -138,6 +194,6 @@ final class EmbeddedKafkaInstance implements KafkaInstance {
 
     @Override
     public String toString() {
-        return "embedded Kafka on " + bootstrapServers;
+        return "embedded Kafka (" + options + ") on " + bootstrapServers;
     }
 }

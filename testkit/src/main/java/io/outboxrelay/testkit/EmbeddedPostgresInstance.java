@@ -45,15 +45,15 @@ final class EmbeddedPostgresInstance implements PostgresInstance {
         this.shutdownHook = Local.onShutdown("postgres-" + postgres.getPort() + "-closer", this::close);
     }
 
-    static PostgresInstance start(Map<String, String> settings) {
+    static PostgresInstance start(PostgresVersion version, Map<String, String> settings) {
         long start = System.nanoTime();
-        EmbeddedPostgresInstance instance = Local.withRetries("embedded PostgreSQL", () -> startOnce(settings));
-        LOG.info("PostgreSQL started on {}:{} in {} ms", Local.HOST, instance.port(),
+        EmbeddedPostgresInstance instance = Local.withRetries("embedded " + version, () -> startOnce(version, settings));
+        LOG.info("{} started on {}:{} in {} ms", version, Local.HOST, instance.port(),
                 TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
         return instance;
     }
 
-    private static EmbeddedPostgresInstance startOnce(Map<String, String> settings) throws Exception {
+    private static EmbeddedPostgresInstance startOnce(PostgresVersion version, Map<String, String> settings) throws Exception {
         Path directory = Local.createTempDirectory("outbox-pg-");
         Path data = directory.resolve("data");
         // Outside the data directory, which initdb wants empty; the exception quotes it when startup fails.
@@ -71,6 +71,7 @@ final class EmbeddedPostgresInstance implements PostgresInstance {
                     // Our own hook also deletes the temp directory.
                     .setRegisterShutdownHook(false)
                     .setServerConfig("listen_addresses", shellQuoted(Local.HOST));
+            version.binariesJar().ifPresent(jar -> builder.setPgBinaryResolver(new BinariesJarResolver(jar)));
             // Command-line settings, so they beat zonky's defaults (synchronous_commit=off among them).
             settings.forEach((key, value) -> builder.setServerConfig(key, shellQuoted(value)));
             postgres = builder.start();
@@ -110,6 +111,8 @@ final class EmbeddedPostgresInstance implements PostgresInstance {
         String url = "jdbc:postgresql://" + Local.HOST + ":" + port + "/postgres";
         try (Connection connection = DriverManager.getConnection(url, SUPERUSER, "");
              Statement statement = connection.createStatement()) {
+            // PostgreSQL 13 and older hash new passwords with md5 by default, which scram-sha-256 lines reject.
+            statement.execute("SET password_encryption = 'scram-sha-256'");
             statement.execute("ALTER ROLE " + SUPERUSER + " PASSWORD '" + PASSWORD + "'");
             Files.writeString(data.resolve("pg_hba.conf"), PG_HBA);
             statement.execute("SELECT pg_reload_conf()");

@@ -28,6 +28,14 @@ public final class Infrastructure {
      *                       wal_level=logical, max_replication_slots=20, max_wal_senders=20, synchronous_commit=on
      */
     public static PostgresInstance startPostgres(Map<String, String> serverSettings) {
+        return startPostgres(PostgresVersion.bundled(), serverSettings);
+    }
+
+    /**
+     * @param version        which PostgreSQL, e.g. {@code PostgresVersion.fromBinariesJar(jar)} for an old one
+     * @param serverSettings as for {@link #startPostgres(Map)}
+     */
+    public static PostgresInstance startPostgres(PostgresVersion version, Map<String, String> serverSettings) {
         Map<String, String> settings = new LinkedHashMap<>();
         settings.put("wal_level", "logical");
         settings.put("max_replication_slots", "20");
@@ -36,11 +44,27 @@ public final class Infrastructure {
         settings.put("synchronous_commit", "on");
         settings.putAll(serverSettings);
         // Referenced only here, so Testcontainers classes are loaded only when asked for.
-        return useContainers() ? ContainerInfrastructure.startPostgres(settings) : EmbeddedPostgresInstance.start(settings);
+        return useContainers() ? ContainerInfrastructure.startPostgres(version, settings)
+                : EmbeddedPostgresInstance.start(version, settings);
     }
 
     public static KafkaInstance startKafka() {
-        return useContainers() ? ContainerInfrastructure.startKafka() : EmbeddedKafkaInstance.start();
+        return startKafka(KafkaOptions.plaintext());
+    }
+
+    /**
+     * A broker secured as {@code options} says, e.g. {@code KafkaOptions.sasl(relayUser).withAuthorizer()}.
+     * SASL brokers are only available in-process (not with {@value #TESTCONTAINERS}).
+     */
+    public static KafkaInstance startKafka(KafkaOptions options) {
+        if (!useContainers()) {
+            return EmbeddedKafkaInstance.start(options);
+        }
+        if (options.isSasl()) {
+            throw new InfrastructureException("a SASL broker (" + options + ") is only available in-process: unset "
+                    + BACKEND_ENV, null);
+        }
+        return ContainerInfrastructure.startKafka();
     }
 
     private static boolean useContainers() {

@@ -1,6 +1,7 @@
 package io.outboxrelay.testkit;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -8,13 +9,24 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ExecutionException;
 
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.acl.AccessControlEntry;
+import org.apache.kafka.common.acl.AclBinding;
+import org.apache.kafka.common.acl.AclOperation;
+import org.apache.kafka.common.acl.AclPermissionType;
+import org.apache.kafka.common.errors.SaslAuthenticationException;
+import org.apache.kafka.common.errors.TopicAuthorizationException;
+import org.apache.kafka.common.resource.PatternType;
+import org.apache.kafka.common.resource.ResourcePattern;
+import org.apache.kafka.common.resource.ResourceType;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
@@ -58,5 +70,36 @@ class KafkaIntegrationTests {
                 assertThat(record.value()).isEqualTo("value-1");
             });
         }
+    }
+
+    @Test
+    void saslBrokerWithAuthorizerAuthenticatesScramUsersAndEnforcesAcls() throws Exception {
+        KafkaUser alice = new KafkaUser("alice", "alice-secret");
+        try (KafkaInstance kafka = Infrastructure.startKafka(KafkaOptions.sasl(alice).withAuthorizer())) {
+            assertThat(kafka.adminClientProperties()).containsEntry("security.protocol", "SASL_PLAINTEXT")
+                    .containsEntry("sasl.mechanism", "SCRAM-SHA-256");
+            try (Admin admin = admin(kafka, kafka.adminClientProperties())) {
+                admin.createTopics(List.of(new NewTopic("created-by-admin", 1, (short) 1))).all().get();
+                admin.createAcls(List.of(new AclBinding(new ResourcePattern(ResourceType.TOPIC, "created-by-admin", PatternType.LITERAL),
+                        new AccessControlEntry(alice.principal(), "*", AclOperation.DESCRIBE, AclPermissionType.ALLOW)))).all().get();
+            }
+
+            try (Admin asAlice = admin(kafka, kafka.clientProperties(alice))) {
+                assertThat(asAlice.listTopics().names().get()).containsExactly("created-by-admin");
+                assertThatThrownBy(() -> asAlice.createTopics(List.of(new NewTopic("alice-topic", 1, (short) 1))).all().get())
+                        .isInstanceOf(ExecutionException.class).hasCauseInstanceOf(TopicAuthorizationException.class);
+            }
+            try (Admin wrongPassword = admin(kafka, kafka.clientProperties(new KafkaUser("alice", "not-her-password")))) {
+                assertThatThrownBy(() -> wrongPassword.describeCluster().nodes().get())
+                        .isInstanceOf(ExecutionException.class).hasCauseInstanceOf(SaslAuthenticationException.class);
+            }
+        }
+    }
+
+    private static Admin admin(KafkaInstance kafka, Map<String, String> security) {
+        Map<String, Object> props = new HashMap<>(security);
+        props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+        props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 30_000);
+        return Admin.create(props);
     }
 }

@@ -40,7 +40,8 @@ public final class RelayConfig {
     public static final Setting DATABASE_NAME = Setting.required("database.name",
             "PostgreSQL database holding the outbox table.");
     public static final Setting DATABASE_USER = Setting.required("database.user",
-            "Role the relay connects as; needs REPLICATION and SELECT on the outbox table.");
+            "Role the relay connects as; needs REPLICATION, CONNECT on the database, USAGE on the outbox schema and SELECT"
+                    + " on the outbox table.");
     public static final Setting DATABASE_PASSWORD = Setting.optional("database.password", "",
             "Password of database.user (prefer the environment variable).").secret();
     public static final Setting SLOT_NAME = Setting.optional("slot.name", "outbox_relay",
@@ -103,7 +104,8 @@ public final class RelayConfig {
                     + " INSERT and DELETE on that table and the table in the publication (outbox-sql V5). 0 disables.")
             .intAtLeast(0);
     public static final Setting STARTUP_TIMEOUT_MS = Setting.optional("startup.timeout.ms", "30000",
-            "How long pre-flight checks wait for PostgreSQL and Kafka to answer.").positiveInt();
+            "How long pre-flight checks wait for PostgreSQL and Kafka to answer, and for a replication slot still held"
+                    + " by a relay that has just stopped to be released.").positiveInt();
     public static final Setting HTTP_PORT = Setting.optional("http.port", "8080",
             "Port of the HTTP endpoint for /metrics (Prometheus), /health/live, /health/ready and /status, served by"
                     + " 'relay run'; 0 picks a free port (logged), -1 disables the endpoint.")
