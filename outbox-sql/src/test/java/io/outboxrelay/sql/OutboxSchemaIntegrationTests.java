@@ -42,7 +42,7 @@ class OutboxSchemaIntegrationTests {
     void migratesOnceAndChangesNothingTheSecondTime() throws Exception {
         DataSource ds = database("twice");
 
-        assertThat(OutboxSchema.migrate(ds)).isEqualTo(3);
+        assertThat(OutboxSchema.migrate(ds)).isEqualTo(4);
         String before = catalog(ds);
         assertThat(OutboxSchema.migrate(ds)).isZero();
         assertThat(catalog(ds)).isEqualTo(before);
@@ -68,7 +68,8 @@ class OutboxSchemaIntegrationTests {
             files = list.sorted().toList();
         }
         assertThat(files).extracting(p -> p.getFileName().toString())
-                .containsExactly("V1__outbox_table.sql", "V2__outbox_publication.sql", "V3__heartbeat_table.sql");
+                .containsExactly("V1__outbox_table.sql", "V2__outbox_publication.sql", "V3__heartbeat_table.sql",
+                        "V4__capture_function.sql");
         for (int round = 0; round < 2; round++) {
             for (Path file : files) {
                 execute(ds, Files.readString(file));
@@ -79,7 +80,7 @@ class OutboxSchemaIntegrationTests {
         OutboxSchema.migrate(ds);
 
         assertThat(catalog(ds)).isEqualTo(byHand);
-        assertThat(rows(ds, "SELECT count(*) FROM outbox.flyway_schema_history WHERE success")).containsExactly("4");
+        assertThat(rows(ds, "SELECT count(*) FROM outbox.flyway_schema_history WHERE success")).containsExactly("5");
     }
 
     @Test
@@ -94,6 +95,37 @@ class OutboxSchemaIntegrationTests {
                         "INSERT INTO outbox.event (event_id, aggregate_type, event_type, payload)"
                                 + " VALUES (gen_random_uuid(), 'Order', 'OrderPlaced', '{}')"))
                 .isInstanceOf(SQLException.class).hasMessageContaining("aggregate_id");
+    }
+
+    @Test
+    void pendingListsTheFilesMigrateWouldApplyAndChangesNothing() throws Exception {
+        DataSource ds = database("pending");
+
+        List<OutboxSchema.Script> pending = OutboxSchema.pending(ds);
+
+        assertThat(pending).extracting(OutboxSchema.Script::name).containsExactly("V1__outbox_table.sql",
+                "V2__outbox_publication.sql", "V3__heartbeat_table.sql", "V4__capture_function.sql");
+        assertThat(pending.get(0).sql()).contains("CREATE TABLE IF NOT EXISTS outbox.event");
+        assertThat(rows(ds, "SELECT count(*) FROM pg_namespace WHERE nspname = 'outbox'")).containsExactly("0");
+        OutboxSchema.migrate(ds);
+        assertThat(OutboxSchema.pending(ds)).isEmpty();
+    }
+
+    @Test
+    void captureFunctionKeysCompositePrimaryKeysByTheirValuesInKeyOrderEscapedAndJoinedWithSlashes() throws Exception {
+        DataSource ds = database("capture_keys");
+        OutboxSchema.migrate(ds);
+        execute(ds, "CREATE TABLE public.line (a text, b int, c text, PRIMARY KEY (b, a, c))");
+        execute(ds, "CREATE TRIGGER outbox_capture AFTER INSERT OR UPDATE OR DELETE ON public.line"
+                + " FOR EACH ROW EXECUTE FUNCTION outbox.capture_change()");
+
+        execute(ds, "INSERT INTO public.line VALUES ('x/y', 2, 'back\\slash')");
+        execute(ds, "DELETE FROM public.line");
+
+        assertThat(rows(ds, "SELECT aggregate_type || ' ' || aggregate_id || ' ' || event_type || ' ' || payload::text"
+                + " FROM outbox.event ORDER BY occurred_at, event_type DESC")).containsExactly(
+                "line 2/x\\/y/back\\\\slash INSERT {\"a\": \"x/y\", \"b\": 2, \"c\": \"back\\\\slash\"}",
+                "line 2/x\\/y/back\\\\slash DELETE {\"a\": \"x/y\", \"b\": 2, \"c\": \"back\\\\slash\"}");
     }
 
     /** Tables, columns, indexes and publications: what a migration could change. */

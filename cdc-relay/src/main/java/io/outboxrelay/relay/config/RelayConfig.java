@@ -186,10 +186,15 @@ public final class RelayConfig {
      * {@code <relay.name>-<purpose>} in pg_stat_activity, giving up after {@link #STARTUP_TIMEOUT_MS}.
      */
     public java.sql.Connection connectToDatabase(String purpose) throws java.sql.SQLException {
+        return connectToDatabase(purpose, get(DATABASE_USER), get(DATABASE_PASSWORD));
+    }
+
+    /** As {@link #connectToDatabase(String)}, but as another role (an administrator installing what the relay needs). */
+    public java.sql.Connection connectToDatabase(String purpose, String user, String password) throws java.sql.SQLException {
         String url = "jdbc:postgresql://" + get(DATABASE_HOST) + ":" + get(DATABASE_PORT) + "/" + get(DATABASE_NAME);
         Properties props = new Properties();
-        props.setProperty("user", get(DATABASE_USER));
-        props.setProperty("password", get(DATABASE_PASSWORD));
+        props.setProperty("user", user);
+        props.setProperty("password", password);
         String timeoutSeconds = String.valueOf(Math.max(1, getInt(STARTUP_TIMEOUT_MS) / 1000));
         props.setProperty("connectTimeout", timeoutSeconds);
         props.setProperty("loginTimeout", timeoutSeconds);
