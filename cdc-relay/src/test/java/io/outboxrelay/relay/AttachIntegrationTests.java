@@ -174,19 +174,25 @@ class AttachIntegrationTests {
         assertThat(first.out()).contains("created schema outbox", "created table outbox.event",
                 "created publication outbox_publication", "created table outbox.heartbeat",
                 "created function outbox.capture_change()", "created role " + legacy.relayRole,
-                "granted SELECT on table outbox.event to " + legacy.relayRole,
-                "granted SELECT, INSERT, UPDATE, DELETE on table outbox.heartbeat to " + legacy.relayRole)
+                "granted CONNECT on database " + legacy.fixture.database + " to " + legacy.relayRole,
+                "granted USAGE on schema outbox to " + legacy.relayRole,
+                "granted SELECT, INSERT, UPDATE, DELETE on table outbox.heartbeat to " + legacy.relayRole,
+                "not granted: SELECT on table outbox.event (streaming needs none with snapshot.mode=no_data")
                 .doesNotContain(ROLE_PASSWORD);
         assertThat(legacy.rows("SELECT rolsuper || ',' || rolreplication || ',' || rolcanlogin || ',' || rolcreatedb"
                 + " || ',' || rolcreaterole || ',' || rolbypassrls FROM pg_roles WHERE rolname = '" + legacy.relayRole + "'"))
                 .containsExactly("false,true,true,false,false,false");
+        assertThat(legacy.rows("SELECT has_table_privilege('" + legacy.relayRole + "', 'outbox.event', 'SELECT')"))
+                .as("streaming reads the outbox through the slot, not with SELECT").containsExactly("f");
         assertThat(legacy.rows("SELECT count(*) FROM shop.customer")).as("legacy rows untouched").containsExactly("50");
 
         String before = legacy.catalog();
         Outcome second = legacy.attach("--create-role", legacy.relayRole);
         assertThat(second.exitCode()).as(second.err()).isZero();
         assertThat(second.out()).contains("already present: publication outbox_publication",
-                "already present: role " + legacy.relayRole).doesNotContain("created", "granted");
+                "already present: role " + legacy.relayRole);
+        assertThat(second.out().lines()).noneMatch(line -> line.startsWith("created") || line.startsWith("granted")
+                || line.startsWith("altered") || line.startsWith("applied"));
         // the password is set whenever RELAY_ROLE_PASSWORD is given: the only change, to the same password
         assertThat(legacy.catalog().replaceAll("(" + legacy.relayRole + ":[a-z]+):\\d+", "$1"))
                 .isEqualTo(before.replaceAll("(" + legacy.relayRole + ":[a-z]+):\\d+", "$1"));
@@ -332,10 +338,13 @@ class AttachIntegrationTests {
                 "CREATE OR REPLACE FUNCTION outbox.capture_change()",
                 "CREATE ROLE " + legacy.relayRole + " WITH LOGIN REPLICATION NOSUPERUSER",
                 "ALTER ROLE " + legacy.relayRole + " PASSWORD '****'",
-                "GRANT SELECT ON TABLE outbox.event TO " + legacy.relayRole,
+                "GRANT USAGE ON SCHEMA outbox TO " + legacy.relayRole,
                 "CREATE TRIGGER outbox_capture AFTER INSERT OR UPDATE OR DELETE ON shop.customer FOR EACH ROW"
                         + " EXECUTE FUNCTION outbox.capture_change()")
                 .doesNotContain(ROLE_PASSWORD);
+        Outcome snapshotting = legacy.cli(Map.of("RELAY_ROLE_PASSWORD", ROLE_PASSWORD), "attach", "--config",
+                legacy.config(Map.of("snapshot.mode", "initial")).toString(), "--create-role", legacy.relayRole, "--dry-run");
+        assertThat(snapshotting.out()).as("a snapshot reads the table").contains("GRANT SELECT ON TABLE outbox.event TO " + legacy.relayRole);
         assertThat(legacy.catalog()).isEqualTo(before);
         assertThat(legacy.rows("SELECT count(*) FROM pg_roles WHERE rolname = '" + legacy.relayRole + "'")).containsExactly("0");
     }
@@ -417,6 +426,12 @@ class AttachIntegrationTests {
         Outcome injection = legacy.attach("--capture-table", "shop.x; DROP TABLE shop.x");
         assertThat(injection.exitCode()).isEqualTo(RelayCli.EXIT_CONFIG);
         assertThat(injection.err().strip()).startsWith("error: --capture-table 'shop.x; DROP TABLE shop.x' is not schema.table: ");
+
+        Outcome noPassword = legacy.cli(Map.of(), "attach", "--config", legacy.config(Map.of()).toString(),
+                "--create-role", legacy.relayRole);
+        assertThat(noPassword.exitCode()).isEqualTo(RelayCli.EXIT_CONFIG);
+        assertThat(noPassword.err().strip()).isEqualTo("error: role '" + legacy.relayRole
+                + "' does not exist: set its password in RELAY_ROLE_PASSWORD to create it");
 
         Outcome missing = legacy.attach("--capture-table", "shop.\"X\"");
         assertThat(missing.exitCode()).isEqualTo(RelayCli.EXIT_STARTUP);

@@ -26,15 +26,16 @@ final class Changes {
     }
 
     void alreadyPresent(String what) {
-        out.println("already present: " + what);
+        say("already present: " + what);
     }
 
     void alreadyAbsent(String what) {
-        out.println("already absent: " + what);
+        say("already absent: " + what);
     }
 
+    /** A line of the report; a comment in a dry run, whose output stays runnable SQL. */
     void say(String line) {
-        out.println(line);
+        out.println(dryRun ? "-- " + line : line);
     }
 
     /** Prints SQL that a dry run would have run outside of {@link #add steps} (the migrations). */

@@ -59,7 +59,7 @@ public final class Detach {
                 dropRole(session, config, options.dropRole(), changes);
             }
             changes.applyOneByOne(session.connection());
-            keptOutbox(session, config, out);
+            keptOutbox(session, config, changes);
         }
         catch (SQLException e) {
             throw new RefusedException("detach failed: " + AdminSession.firstLine(e)
@@ -166,13 +166,13 @@ public final class Detach {
         changes.add(Step.sql("dropped role " + quoted, sql.toString()));
     }
 
-    private static void keptOutbox(AdminSession session, RelayConfig config, PrintWriter out) throws SQLException {
+    private static void keptOutbox(AdminSession session, RelayConfig config, Changes changes) throws SQLException {
         String table = config.get(RelayConfig.OUTBOX_TABLE);
         if (session.scalar("SELECT to_regclass(?)::text", table) == null) {
             return;
         }
         String rows = session.scalar(session.format("SELECT count(*) FROM %s", session.scalar("SELECT to_regclass(?)::text", table)));
-        out.println("kept: table " + table + " with its " + rows + " rows, and the rest of schema " + TableName.parse(table).schema()
+        changes.say("kept: table " + table + " with its " + rows + " rows, and the rest of schema " + TableName.parse(table).schema()
                 + " (drop it yourself when no longer needed)");
     }
 }

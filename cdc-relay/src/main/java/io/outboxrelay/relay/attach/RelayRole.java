@@ -13,10 +13,13 @@ import io.outboxrelay.relay.config.RelayConfig;
 import io.outboxrelay.sql.OutboxSchema;
 
 /**
- * The relay's own least-privilege role: it may log in and stream logical changes, and read the
- * outbox; it is no superuser and cannot create databases or roles. Found by experiment to be all
- * Debezium 3.6.1 needs to stream with pgoutput from an existing publication
- * (publication.autocreate.mode=disabled): see docs and AttachIntegrationTests.
+ * The relay's own least-privilege role: no superuser, cannot create databases or roles. Measured
+ * with Debezium 3.6.1 streaming with pgoutput from an existing publication
+ * (publication.autocreate.mode=disabled): it needs LOGIN, REPLICATION and CONNECT on the database,
+ * nothing on the outbox table itself while snapshot.mode=no_data (the changes arrive through the
+ * slot); a snapshot (initial, when_needed) reads the table and needs SELECT. The relay's own
+ * pre-flight check looks the outbox table up (USAGE on its schema), and the heartbeat writes
+ * outbox.heartbeat.
  *
  * <p>Only direct grants count (not what PUBLIC happens to have), so revoking PUBLIC's rights later
  * does not cut the relay off.
@@ -76,6 +79,10 @@ final class RelayRole {
                     "ALTER ROLE " + quoted + " PASSWORD '****'",
                     connection -> connection.unwrap(PGConnection.class).alterUserPassword(role, password.toCharArray(), null)));
         }
+        if (!snapshotReadsTable()) {
+            changes.say("not granted: SELECT on table " + config.get(RelayConfig.OUTBOX_TABLE)
+                    + " (streaming needs none with snapshot.mode=no_data; run attach again after changing snapshot.mode)");
+        }
         for (Grant grant : needed()) {
             Set<String> missing = new LinkedHashSet<>(grant.privileges());
             if (attributes != null) {
@@ -105,10 +112,17 @@ final class RelayRole {
         if (!heartbeat.schema().equals(outbox.schema())) {
             grants.add(new Grant("SCHEMA", null, heartbeat.schema(), List.of("USAGE")));
         }
-        grants.add(new Grant("TABLE", outbox.schema(), outbox.table(), List.of("SELECT")));
+        if (snapshotReadsTable()) {
+            grants.add(new Grant("TABLE", outbox.schema(), outbox.table(), List.of("SELECT")));
+        }
         // Debezium's heartbeat.action.query writes the heartbeat row so the slot moves on an idle outbox
         grants.add(new Grant("TABLE", heartbeat.schema(), heartbeat.table(), List.of("SELECT", "INSERT", "UPDATE", "DELETE")));
         return grants;
+    }
+
+    /** snapshot.mode initial and when_needed read the outbox table with SELECT; no_data only streams. */
+    private boolean snapshotReadsTable() {
+        return !config.get(RelayConfig.SNAPSHOT_MODE).equals("no_data");
     }
 
     /** Privileges granted to the role itself on the object (none if the object does not exist yet). */

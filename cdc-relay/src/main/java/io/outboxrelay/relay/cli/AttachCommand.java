@@ -18,17 +18,18 @@ import picocli.CommandLine.Option;
                 + " have a primary key); running it again changes nothing.",
                 "Exit codes: 0 done, 2 bad configuration or usage, 3 cannot connect or refused."},
         footer = {"", "Examples:",
-                "  RELAY_ADMIN_PASSWORD=... relay attach --config relay.properties --admin-user postgres",
-                "  RELAY_ADMIN_PASSWORD=... RELAY_ROLE_PASSWORD=... relay attach --config relay.properties \\",
-                "      --admin-user postgres --create-role outbox_relay --capture-table legacy.orders",
-                "  relay attach --config relay.properties --admin-user postgres --capture-table legacy.orders --dry-run"})
+                "  export RELAY_ADMIN_PASSWORD=... RELAY_ROLE_PASSWORD=...",
+                "  relay attach -c relay.properties --admin-user postgres --dry-run",
+                "  relay attach -c relay.properties --admin-user postgres \\",
+                "      --create-role outbox_relay --capture-table legacy.orders"})
 final class AttachCommand extends AdminCommand {
 
     static final String ROLE_PASSWORD_VARIABLE = "RELAY_ROLE_PASSWORD";
 
     @Option(names = "--create-role", paramLabel = "NAME",
             description = "Create (or correct) the relay's role: LOGIN REPLICATION, no superuser, CONNECT on the database,"
-                    + " USAGE on schema outbox, SELECT on the outbox table, SELECT/INSERT/UPDATE/DELETE on outbox.heartbeat."
+                    + " USAGE on schema outbox, SELECT/INSERT/UPDATE/DELETE on outbox.heartbeat, and SELECT on the outbox"
+                    + " table only if snapshot.mode reads it (not no_data)."
                     + " Password from " + ROLE_PASSWORD_VARIABLE + " (required to create it; when set, always applied).")
     String createRole;
 

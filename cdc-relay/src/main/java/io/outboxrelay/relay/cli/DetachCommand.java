@@ -16,9 +16,11 @@ import picocli.CommandLine.Option;
                         + " (unless --force).",
                 "Exit codes: 0 done, 2 bad configuration or usage, 3 cannot connect or refused."},
         footer = {"", "Examples:",
-                "  RELAY_ADMIN_PASSWORD=... relay detach --config relay.properties --admin-user postgres",
-                "  RELAY_ADMIN_PASSWORD=... relay detach --config relay.properties --admin-user postgres --drop-role outbox_relay",
-                "  relay detach --config relay.properties --admin-user postgres --force --dry-run"})
+                "  export RELAY_ADMIN_PASSWORD=...",
+                "  relay detach -c relay.properties --admin-user postgres --dry-run",
+                "  relay detach -c relay.properties --admin-user postgres",
+                "  relay detach -c relay.properties --admin-user postgres --force \\",
+                "      --drop-role outbox_relay"})
 final class DetachCommand extends AdminCommand {
 
     @Option(names = "--force", description = "Drop the slot even though it holds events not yet relayed (they are lost"

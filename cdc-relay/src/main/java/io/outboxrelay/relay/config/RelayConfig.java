@@ -38,7 +38,7 @@ public final class RelayConfig {
     public static final Setting DATABASE_NAME = Setting.required("database.name",
             "PostgreSQL database holding the outbox table.");
     public static final Setting DATABASE_USER = Setting.required("database.user",
-            "Role the relay connects as; needs REPLICATION and SELECT on the outbox table.");
+            "Role the relay connects as; needs LOGIN REPLICATION and USAGE on the outbox schema ('relay attach --create-role' makes one).");
     public static final Setting DATABASE_PASSWORD = Setting.optional("database.password", "",
             "Password of database.user (prefer the environment variable).").secret();
     public static final Setting SLOT_NAME = Setting.optional("slot.name", "outbox_relay",
