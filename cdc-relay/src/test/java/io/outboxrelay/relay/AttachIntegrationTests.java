@@ -406,7 +406,7 @@ class AttachIntegrationTests {
         Outcome forced = legacy.detach("--force", "--drop-role", legacy.relayRole);
 
         assertThat(forced.exitCode()).as(forced.err()).isZero();
-        assertThat(forced.out()).contains("dropping 4 outbox events in slot " + slot + " that were not relayed (--force)",
+        assertThat(forced.out()).contains("dropping replication slot " + slot + " with up to 4 outbox events not yet relayed (--force)",
                 "dropped replication slot " + slot, "dropped role " + legacy.relayRole, "kept: table outbox.event with its 4 rows");
         assertThat(legacy.rows("SELECT count(*) FROM pg_roles WHERE rolname = '" + legacy.relayRole + "'")).containsExactly("0");
         assertThat(legacy.rows("SELECT count(*) FROM pg_trigger WHERE tgname = 'outbox_capture'")).containsExactly("0");

@@ -128,6 +128,26 @@ class OutboxSchemaIntegrationTests {
                 "line 2/x\\/y/back\\\\slash DELETE {\"a\": \"x/y\", \"b\": 2, \"c\": \"back\\\\slash\"}");
     }
 
+    @Test
+    void captureFunctionCannotBeAttachedByOtherRolesButWritesTheOutboxForThemWithoutGrants() throws Exception {
+        DataSource ds = database("capture_rights");
+        OutboxSchema.migrate(ds);
+        execute(ds, "CREATE ROLE capture_app; GRANT USAGE, CREATE ON SCHEMA public TO capture_app;"
+                + " GRANT USAGE ON SCHEMA outbox TO capture_app;"
+                + " CREATE TABLE public.captured (id int PRIMARY KEY); GRANT INSERT ON public.captured TO capture_app;"
+                + " CREATE TRIGGER outbox_capture AFTER INSERT OR UPDATE OR DELETE ON public.captured"
+                + " FOR EACH ROW EXECUTE FUNCTION outbox.capture_change()");
+
+        execute(ds, "SET ROLE capture_app; INSERT INTO public.captured VALUES (1); RESET ROLE");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> execute(ds,
+                        "SET ROLE capture_app; CREATE TABLE public.own (id int PRIMARY KEY);"
+                                + " CREATE TRIGGER t AFTER INSERT ON public.own FOR EACH ROW EXECUTE FUNCTION outbox.capture_change()"))
+                .isInstanceOf(SQLException.class).hasMessageContaining("permission denied for function outbox.capture_change");
+
+        assertThat(rows(ds, "SELECT aggregate_type || ' ' || aggregate_id FROM outbox.event")).containsExactly("captured 1");
+        assertThat(rows(ds, "SELECT has_table_privilege('capture_app', 'outbox.event', 'INSERT')")).containsExactly("f");
+    }
+
     /** Tables, columns, indexes and publications: what a migration could change. */
     private static String catalog(DataSource ds) throws SQLException {
         return String.join("\n", rows(ds, "SELECT table_name || '.' || column_name || ':' || data_type || ':' || is_nullable"

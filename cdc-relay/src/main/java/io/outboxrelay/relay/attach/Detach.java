@@ -40,7 +40,8 @@ public final class Detach {
             if (slotExists(session, slot)) {
                 long unrelayed = unrelayed(session, config, slot, publication, options.force());
                 if (unrelayed > 0) {
-                    changes.say("dropping " + unrelayed + " outbox events in slot " + slot + " that were not relayed (--force)");
+                    changes.say("dropping replication slot " + slot + " with up to " + unrelayed
+                            + " outbox events not yet relayed (--force)");
                 }
                 changes.add(Step.sql("dropped replication slot " + slot,
                         session.format("SELECT pg_drop_replication_slot(%L)", slot)));
@@ -108,13 +109,16 @@ public final class Detach {
             + " OR (d.kind = 'C' AND ('x' || encode(substring(d.data FROM 3 FOR 8), 'hex'))::bit(64)::bigint = p.lsn))"
             + " SELECT count(*) FROM decoded WHERE kind = 'I' AND n > coalesce((SELECT n FROM relayed), 0)";
 
-    /** Refuses (unless forced) when the slot holds outbox inserts not yet relayed; returns how many. */
+    /**
+     * Refuses (unless forced) when the slot holds outbox inserts not yet relayed; returns how many
+     * (forced: at most how many, from the slot alone).
+     */
     private static long unrelayed(AdminSession session, RelayConfig config, String slot, String publication, boolean force)
             throws SQLException {
         long count;
         try {
             count = count(session, slot, publication, List.of());
-            if (count > 0) {
+            if (count > 0 && !force) { // forced, an upper bound will do: no need to reach Kafka
                 count = count(session, slot, publication, SavedPosition.read(config));
             }
         }
@@ -124,8 +128,9 @@ public final class Detach {
             }
             String where = e instanceof SQLException ? "" : " (reading the relay's saved position from Kafka at "
                     + config.get(RelayConfig.KAFKA_BOOTSTRAP) + ")";
+            String check = e instanceof SQLException ? "" : "check kafka.bootstrap.servers, or ";
             throw new RefusedException("cannot tell whether slot " + slot + " holds events not yet relayed" + where + ": "
-                    + AdminSession.firstLine(e) + "; pass --force to drop it anyway", e);
+                    + AdminSession.firstLine(e) + ": " + check + "pass --force to drop it anyway", e);
         }
         if (count > 0 && !force) {
             throw new RefusedException("replication slot " + slot + " still holds " + count
