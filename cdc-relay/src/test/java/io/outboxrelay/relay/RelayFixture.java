@@ -40,13 +40,20 @@ final class RelayFixture {
     final String topicPrefix;
 
     RelayFixture(PostgresInstance postgres, KafkaInstance kafka) throws SQLException {
+        this(postgres, kafka, true);
+    }
+
+    /** @param withOutbox apply the outbox-sql migrations; false leaves the database empty (for attach) */
+    RelayFixture(PostgresInstance postgres, KafkaInstance kafka, boolean withOutbox) throws SQLException {
         this.postgres = postgres;
         this.kafka = kafka;
         int n = COUNTER.incrementAndGet();
         this.database = "relay_test_" + n + "_" + ProcessHandle.current().pid();
         this.topicPrefix = "t" + n + "-" + ProcessHandle.current().pid();
         postgres.createDatabase(database);
-        OutboxSchema.migrate(dataSource());
+        if (withOutbox) {
+            OutboxSchema.migrate(dataSource());
+        }
     }
 
     DataSource dataSource() {

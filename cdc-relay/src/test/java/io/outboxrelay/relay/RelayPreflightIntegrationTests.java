@@ -81,18 +81,36 @@ class RelayPreflightIntegrationTests {
     }
 
     @Test
-    void roleWithReplicationButNoSelectOnTheOutboxIsToldToGrantSelectAndStartsOnceGranted() throws Exception {
+    void roleWithoutSelectOnTheOutboxIsToldToGrantItWhenTheSnapshotReadsTheTableAndStartsOnceGranted() throws Exception {
         RelayFixture fixture = SharedInfrastructure.newFixture();
         String role = createRelayRole(fixture);
         fixture.sql("GRANT USAGE ON SCHEMA outbox TO " + role);
+        Map<String, String> snapshot = Map.of("snapshot.mode", "initial");
 
-        StartupOutcome outcome = runAs(fixture, role, Map.of());
+        StartupOutcome outcome = runAs(fixture, role, snapshot);
 
         assertOneLineWithoutPassword(outcome, "role '" + role + "' may not read the outbox table outbox.event in "
-                + where(fixture) + ": run GRANT SELECT ON outbox.event TO " + role);
+                + where(fixture) + ", which snapshot.mode=initial reads: run GRANT SELECT ON outbox.event TO " + role
+                + ", or set snapshot.mode=no_data");
 
-        // what the line says is enough: REPLICATION, CONNECT, USAGE and SELECT, nothing more
+        // what the line says is enough: REPLICATION, CONNECT, USAGE, the heartbeat grants and SELECT, nothing more
         fixture.sql("GRANT SELECT ON outbox.event TO " + role);
+        Map<String, String> settings = new java.util.HashMap<>(snapshot);
+        settings.putAll(Map.of("database.user", role, "database.password", ROLE_PASSWORD));
+        RelayConfig config = fixture.relayConfig(settings);
+        try (Relay relay = Relay.start(config)) {
+            assertThat(relay.state()).isEqualTo(Relay.State.RUNNING);
+        }
+        finally {
+            fixture.sql("SELECT pg_drop_replication_slot('" + config.get(RelayConfig.SLOT_NAME) + "')");
+        }
+    }
+
+    @Test
+    void roleWithoutSelectOnTheOutboxStreamsWhenNoSnapshotReadsTheTable() throws Exception {
+        RelayFixture fixture = SharedInfrastructure.newFixture();
+        String role = createRelayRole(fixture);
+        fixture.sql("GRANT USAGE ON SCHEMA outbox TO " + role);
         RelayConfig config = fixture.relayConfig(Map.of("database.user", role, "database.password", ROLE_PASSWORD));
         try (Relay relay = Relay.start(config)) {
             assertThat(relay.state()).isEqualTo(Relay.State.RUNNING);
@@ -226,6 +244,7 @@ class RelayPreflightIntegrationTests {
     private static String createRelayRole(RelayFixture fixture) throws Exception {
         String role = "relay_role_" + fixture.database;
         fixture.sql("CREATE ROLE " + role + " LOGIN REPLICATION PASSWORD '" + ROLE_PASSWORD + "'");
+        fixture.sql("GRANT INSERT, DELETE ON outbox.heartbeat TO " + role); // heartbeats are on by default
         return role;
     }
 

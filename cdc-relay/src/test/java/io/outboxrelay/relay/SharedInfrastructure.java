@@ -23,6 +23,11 @@ final class SharedInfrastructure {
         return new RelayFixture(Holder.POSTGRES, Holder.KAFKA);
     }
 
+    /** A fixture whose database has no outbox yet. */
+    static RelayFixture newEmptyFixture() throws java.sql.SQLException {
+        return new RelayFixture(Holder.POSTGRES, Holder.KAFKA, false);
+    }
+
     static PostgresInstance postgres() {
         return Holder.POSTGRES;
     }

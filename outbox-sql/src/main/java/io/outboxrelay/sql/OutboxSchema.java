@@ -1,8 +1,16 @@
 package io.outboxrelay.sql;
 
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.List;
+
 import javax.sql.DataSource;
 
 import org.flywaydb.core.Flyway;
+import org.flywaydb.core.api.MigrationInfo;
 import org.flywaydb.core.api.output.MigrateResult;
 
 /**
@@ -29,7 +37,17 @@ public final class OutboxSchema {
             + " INSERT INTO " + HEARTBEAT_TABLE + " (id, beat_at) SELECT 1, now() WHERE (SELECT count(*) FROM gone) >= 0"
             + " ON CONFLICT DO NOTHING";
 
+    /** Trigger function that writes an outbox row for each changed row of a captured legacy table. */
+    public static final String CAPTURE_FUNCTION = "outbox.capture_change";
+    /** Name of the row trigger that calls {@link #CAPTURE_FUNCTION} on a captured table. */
+    public static final String CAPTURE_TRIGGER = "outbox_capture";
+
     static final String LOCATION = "classpath:db/outbox";
+    private static final String RESOURCE_DIRECTORY = "db/outbox/";
+
+    /** One migration file: its name and its SQL. */
+    public record Script(String name, String sql) {
+    }
 
     private OutboxSchema() {
     }
@@ -41,15 +59,38 @@ public final class OutboxSchema {
      * @return the number of migrations applied by this call
      */
     public static int migrate(DataSource dataSource) {
-        MigrateResult result = Flyway.configure()
+        MigrateResult result = flyway(dataSource).migrate();
+        return result.migrationsExecuted;
+    }
+
+    /** The migration files {@link #migrate} would apply now, in order; changes nothing. */
+    public static List<Script> pending(DataSource dataSource) {
+        return Arrays.stream(flyway(dataSource).info().pending())
+                .map(MigrationInfo::getScript)
+                .map(name -> new Script(name, read(name)))
+                .toList();
+    }
+
+    private static Flyway flyway(DataSource dataSource) {
+        return Flyway.configure()
                 .dataSource(dataSource)
                 .locations(LOCATION)
                 .schemas(SCHEMA)
                 .createSchemas(true)
                 .baselineOnMigrate(true)
                 .baselineVersion("0")
-                .load()
-                .migrate();
-        return result.migrationsExecuted;
+                .load();
+    }
+
+    private static String read(String script) {
+        try (InputStream in = OutboxSchema.class.getClassLoader().getResourceAsStream(RESOURCE_DIRECTORY + script)) {
+            if (in == null) {
+                throw new IllegalStateException("migration " + script + " is not on the class path under " + RESOURCE_DIRECTORY);
+            }
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+        catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 }

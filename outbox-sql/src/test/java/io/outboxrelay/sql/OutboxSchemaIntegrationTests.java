@@ -66,7 +66,7 @@ class OutboxSchemaIntegrationTests {
         List<Path> files = migrationFiles();
         assertThat(files).extracting(p -> p.getFileName().toString())
                 .startsWith("V1__outbox_table.sql", "V2__outbox_publication.sql", "V3__heartbeat_table.sql")
-                .contains("V5__heartbeat_published.sql");
+                .contains("V4__capture_function.sql", "V5__heartbeat_published.sql");
         for (int round = 0; round < 2; round++) {
             for (Path file : files) {
                 execute(ds, Files.readString(file));
@@ -121,6 +121,58 @@ class OutboxSchemaIntegrationTests {
                         "INSERT INTO outbox.event (event_id, aggregate_type, event_type, payload)"
                                 + " VALUES (gen_random_uuid(), 'Order', 'OrderPlaced', '{}')"))
                 .isInstanceOf(SQLException.class).hasMessageContaining("aggregate_id");
+    }
+
+    @Test
+    void pendingListsTheFilesMigrateWouldApplyAndChangesNothing() throws Exception {
+        DataSource ds = database("pending");
+
+        List<OutboxSchema.Script> pending = OutboxSchema.pending(ds);
+
+        assertThat(pending).extracting(OutboxSchema.Script::name).containsExactly("V1__outbox_table.sql",
+                "V2__outbox_publication.sql", "V3__heartbeat_table.sql", "V4__capture_function.sql",
+                "V5__heartbeat_published.sql");
+        assertThat(pending.get(0).sql()).contains("CREATE TABLE IF NOT EXISTS outbox.event");
+        assertThat(rows(ds, "SELECT count(*) FROM pg_namespace WHERE nspname = 'outbox'")).containsExactly("0");
+        OutboxSchema.migrate(ds);
+        assertThat(OutboxSchema.pending(ds)).isEmpty();
+    }
+
+    @Test
+    void captureFunctionKeysCompositePrimaryKeysByTheirValuesInKeyOrderEscapedAndJoinedWithSlashes() throws Exception {
+        DataSource ds = database("capture_keys");
+        OutboxSchema.migrate(ds);
+        execute(ds, "CREATE TABLE public.line (a text, b int, c text, PRIMARY KEY (b, a, c))");
+        execute(ds, "CREATE TRIGGER outbox_capture AFTER INSERT OR UPDATE OR DELETE ON public.line"
+                + " FOR EACH ROW EXECUTE FUNCTION outbox.capture_change()");
+
+        execute(ds, "INSERT INTO public.line VALUES ('x/y', 2, 'back\\slash')");
+        execute(ds, "DELETE FROM public.line");
+
+        assertThat(rows(ds, "SELECT aggregate_type || ' ' || aggregate_id || ' ' || event_type || ' ' || payload::text"
+                + " FROM outbox.event ORDER BY occurred_at, event_type DESC")).containsExactly(
+                "line 2/x\\/y/back\\\\slash INSERT {\"a\": \"x/y\", \"b\": 2, \"c\": \"back\\\\slash\"}",
+                "line 2/x\\/y/back\\\\slash DELETE {\"a\": \"x/y\", \"b\": 2, \"c\": \"back\\\\slash\"}");
+    }
+
+    @Test
+    void captureFunctionCannotBeAttachedByOtherRolesButWritesTheOutboxForThemWithoutGrants() throws Exception {
+        DataSource ds = database("capture_rights");
+        OutboxSchema.migrate(ds);
+        execute(ds, "CREATE ROLE capture_app; GRANT USAGE, CREATE ON SCHEMA public TO capture_app;"
+                + " GRANT USAGE ON SCHEMA outbox TO capture_app;"
+                + " CREATE TABLE public.captured (id int PRIMARY KEY); GRANT INSERT ON public.captured TO capture_app;"
+                + " CREATE TRIGGER outbox_capture AFTER INSERT OR UPDATE OR DELETE ON public.captured"
+                + " FOR EACH ROW EXECUTE FUNCTION outbox.capture_change()");
+
+        execute(ds, "SET ROLE capture_app; INSERT INTO public.captured VALUES (1); RESET ROLE");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> execute(ds,
+                        "SET ROLE capture_app; CREATE TABLE public.own (id int PRIMARY KEY);"
+                                + " CREATE TRIGGER t AFTER INSERT ON public.own FOR EACH ROW EXECUTE FUNCTION outbox.capture_change()"))
+                .isInstanceOf(SQLException.class).hasMessageContaining("permission denied for function outbox.capture_change");
+
+        assertThat(rows(ds, "SELECT aggregate_type || ' ' || aggregate_id FROM outbox.event")).containsExactly("captured 1");
+        assertThat(rows(ds, "SELECT has_table_privilege('capture_app', 'outbox.event', 'INSERT')")).containsExactly("f");
     }
 
     /** Tables, columns, indexes and publications: what a migration could change. */

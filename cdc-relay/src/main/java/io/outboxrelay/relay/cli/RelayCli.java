@@ -20,7 +20,8 @@ import picocli.CommandLine.Option;
 /** The relay's command line. Exit codes: 0 stopped cleanly, 1 failed while running, 2 bad configuration, 3 cannot start. */
 @Command(name = "relay", mixinStandardHelpOptions = true, version = "outbox-relay 0.1.0",
         description = "Relays outbox rows from PostgreSQL to Kafka through embedded Debezium.",
-        subcommands = {RelayCli.Run.class, RelayCli.Settings.class, StatusCommand.class, ReplayCommand.class})
+        subcommands = {RelayCli.Run.class, RelayCli.Settings.class, AttachCommand.class, StatusCommand.class,
+                ReplayCommand.class, DetachCommand.class})
 public final class RelayCli {
 
     public static final int EXIT_OK = 0;
@@ -36,6 +37,20 @@ public final class RelayCli {
 
     public static CommandLine commandLine() {
         return new CommandLine(new RelayCli());
+    }
+
+    /** A command line whose attach and detach read {@code environment} instead of the process's (for tests). */
+    public static CommandLine commandLine(java.util.Map<String, String> environment) {
+        CommandLine.IFactory defaults = CommandLine.defaultFactory();
+        return new CommandLine(new RelayCli(), new CommandLine.IFactory() {
+            @Override
+            public <K> K create(Class<K> type) throws Exception {
+                if (AdminCommand.class.isAssignableFrom(type)) {
+                    return type.getDeclaredConstructor(java.util.Map.class).newInstance(environment);
+                }
+                return defaults.create(type);
+            }
+        });
     }
 
     @Command(name = "run", mixinStandardHelpOptions = true,

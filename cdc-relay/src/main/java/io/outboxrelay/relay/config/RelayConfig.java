@@ -40,8 +40,9 @@ public final class RelayConfig {
     public static final Setting DATABASE_NAME = Setting.required("database.name",
             "PostgreSQL database holding the outbox table.");
     public static final Setting DATABASE_USER = Setting.required("database.user",
-            "Role the relay connects as; needs REPLICATION, CONNECT on the database, USAGE on the outbox schema and SELECT"
-                    + " on the outbox table.");
+            "Role the relay connects as; needs LOGIN REPLICATION, CONNECT on the database, USAGE on the outbox schema,"
+                    + " INSERT and DELETE on outbox.heartbeat for heartbeats, and SELECT on the outbox table only when"
+                    + " snapshot.mode reads it ('relay attach --create-role' makes such a role).");
     public static final Setting DATABASE_PASSWORD = Setting.optional("database.password", "",
             "Password of database.user (prefer the environment variable).").secret();
     public static final Setting SLOT_NAME = Setting.optional("slot.name", "outbox_relay",
@@ -222,10 +223,15 @@ public final class RelayConfig {
      * {@code <relay.name>-<purpose>} in pg_stat_activity, giving up after {@link #STARTUP_TIMEOUT_MS}.
      */
     public java.sql.Connection connectToDatabase(String purpose) throws java.sql.SQLException {
+        return connectToDatabase(purpose, get(DATABASE_USER), get(DATABASE_PASSWORD));
+    }
+
+    /** As {@link #connectToDatabase(String)}, but as another role (an administrator installing what the relay needs). */
+    public java.sql.Connection connectToDatabase(String purpose, String user, String password) throws java.sql.SQLException {
         String url = "jdbc:postgresql://" + get(DATABASE_HOST) + ":" + get(DATABASE_PORT) + "/" + get(DATABASE_NAME);
         Properties props = new Properties();
-        props.setProperty("user", get(DATABASE_USER));
-        props.setProperty("password", get(DATABASE_PASSWORD));
+        props.setProperty("user", user);
+        props.setProperty("password", password);
         String timeoutSeconds = String.valueOf(Math.max(1, getInt(STARTUP_TIMEOUT_MS) / 1000));
         props.setProperty("connectTimeout", timeoutSeconds);
         props.setProperty("loginTimeout", timeoutSeconds);

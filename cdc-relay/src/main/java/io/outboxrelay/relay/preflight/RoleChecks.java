@@ -2,7 +2,12 @@ package io.outboxrelay.relay.preflight;
 
 import java.sql.SQLException;
 
-/** What the relay's role may do: stream changes, and read the outbox table (Debezium reads its columns). */
+import io.outboxrelay.relay.config.RelayConfig;
+
+/**
+ * What the relay's role may do: stream changes, use the outbox schema, and read the outbox table when
+ * a snapshot reads it (streaming through an existing publication needs no SELECT; measured with Debezium 3.6.1).
+ */
 final class RoleChecks {
 
     private final Database db;
@@ -29,9 +34,11 @@ final class RoleChecks {
             throw new StartupException("role '" + db.user() + "' may not use schema " + schemaAndTable[0] + " in "
                     + db.where() + ": run GRANT USAGE ON SCHEMA " + schemaAndTable[0] + " TO " + db.user());
         }
-        if (!"t".equals(grants[1])) {
+        String snapshot = db.config().get(RelayConfig.SNAPSHOT_MODE);
+        if (!"t".equals(grants[1]) && !snapshot.equals("no_data")) {
             throw new StartupException("role '" + db.user() + "' may not read the outbox table " + db.table() + " in "
-                    + db.where() + ": run GRANT SELECT ON " + db.table() + " TO " + db.user());
+                    + db.where() + ", which snapshot.mode=" + snapshot + " reads: run GRANT SELECT ON " + db.table()
+                    + " TO " + db.user() + ", or set snapshot.mode=no_data");
         }
     }
 }

@@ -1,0 +1,72 @@
+package io.outboxrelay.relay.attach;
+
+import java.io.PrintWriter;
+import java.sql.SQLException;
+import java.util.List;
+
+import io.outboxrelay.relay.config.RelayConfig;
+
+/**
+ * Attaches the relay to an existing database: checks it, installs the outbox-sql migrations,
+ * optionally the relay's least-privilege role and capture triggers on legacy tables. Running it
+ * again changes nothing; a dry run prints the SQL and changes nothing.
+ */
+public final class Attach {
+
+    /**
+     * What to attach.
+     *
+     * @param adminUser     administrator to connect as (a superuser or the database owner)
+     * @param adminPassword its password
+     * @param role          the relay role to create or correct, or null
+     * @param rolePassword  the role's (new) password, or null to leave it alone
+     * @param captureTables tables (schema.table, as typed) to capture with triggers
+     */
+    public record Options(String adminUser, String adminPassword, String role, String rolePassword,
+                          List<String> captureTables, boolean dryRun) {
+    }
+
+    private Attach() {
+    }
+
+    /**
+     * @throws io.outboxrelay.relay.config.ConfigException for bad arguments (nothing changed)
+     * @throws RefusedException when the database cannot be attached (nothing changed by the failing part)
+     */
+    public static void run(RelayConfig config, Options options, PrintWriter out) {
+        List<TableName> tables = options.captureTables().stream().map(TableName::parse).toList();
+        Changes changes = new Changes(out, options.dryRun());
+        try (AdminSession session = AdminSession.open(config, options.adminUser(), options.adminPassword(), "attach")) {
+            session.requireLogicalWal();
+            CaptureTriggers triggers = new CaptureTriggers(session, changes);
+            triggers.check(tables);
+            RelayRole role = new RelayRole(session, config, changes);
+            if (options.role() != null) {
+                role.requirePasswordIfNew(options.role(), options.rolePassword());
+            }
+            if (options.dryRun()) {
+                out.println("-- dry run: nothing is changed; this is the SQL attach would run on " + session.where);
+            }
+
+            new OutboxInstaller(session, config, changes).install();
+            if (options.role() != null) {
+                role.ensure(options.role(), options.rolePassword());
+            }
+            triggers.ensure(tables);
+            changes.commit(session.connection());
+            if (options.role() != null && !options.dryRun()) {
+                out.println("the relay can now run as this role: database.user=" + options.role()
+                        + " with its password in RELAY_DATABASE_PASSWORD");
+            }
+        }
+        catch (SQLException e) {
+            throw new RefusedException("attach failed: " + AdminSession.firstLine(e)
+                    + (isPermission(e) ? ": connect as a superuser or the database owner (--admin-user)" : ""), e);
+        }
+        out.flush();
+    }
+
+    static boolean isPermission(SQLException e) {
+        return "42501".equals(e.getSQLState());
+    }
+}

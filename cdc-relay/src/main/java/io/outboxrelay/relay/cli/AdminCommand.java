@@ -1,0 +1,77 @@
+package io.outboxrelay.relay.cli;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.outboxrelay.relay.attach.RefusedException;
+import io.outboxrelay.relay.config.ConfigException;
+import io.outboxrelay.relay.config.RelayConfig;
+import picocli.CommandLine;
+import picocli.CommandLine.Option;
+
+/**
+ * What attach and detach share: the configuration, the administrator they connect as, exit codes
+ * (0 done, 2 bad configuration or usage, 3 cannot connect or refused) and one-line errors.
+ */
+abstract class AdminCommand implements Callable<Integer> {
+
+    static final String ADMIN_PASSWORD_VARIABLE = "RELAY_ADMIN_PASSWORD";
+
+    private static final Logger LOG = LoggerFactory.getLogger(AdminCommand.class);
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Option(names = {"-c", "--config"}, required = true, paramLabel = "FILE",
+            description = "The relay's properties file; RELAY_* environment variables override it (see 'relay settings').")
+    Path config;
+
+    @Option(names = "--admin-user", paramLabel = "ROLE",
+            description = "Administrator to connect as (a superuser or the database owner); default: database.user."
+                    + " Password from " + ADMIN_PASSWORD_VARIABLE + ", else database.password.")
+    String adminUser;
+
+    @Option(names = "--dry-run", description = "Print the SQL that would run and change nothing.")
+    boolean dryRun;
+
+    final Map<String, String> environment;
+
+    AdminCommand(Map<String, String> environment) {
+        this.environment = environment;
+    }
+
+    /** Does the work, printing what was done to {@code out}. */
+    abstract void execute(RelayConfig relayConfig, String user, String password, PrintWriter out);
+
+    @Override
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
+        try {
+            RelayConfig relayConfig = RelayConfig.load(config, environment);
+            String user = adminUser != null ? adminUser : relayConfig.get(RelayConfig.DATABASE_USER);
+            String password = environment.getOrDefault(ADMIN_PASSWORD_VARIABLE, relayConfig.get(RelayConfig.DATABASE_PASSWORD));
+            execute(relayConfig, user, password, out);
+            out.flush();
+            return RelayCli.EXIT_OK;
+        }
+        catch (ConfigException e) {
+            return fail(out, RelayCli.EXIT_CONFIG, e.getMessage());
+        }
+        catch (RefusedException e) {
+            LOG.debug("Refused", e);
+            return fail(out, RelayCli.EXIT_STARTUP, e.getMessage());
+        }
+    }
+
+    private int fail(PrintWriter out, int code, String message) {
+        out.flush();
+        spec.commandLine().getErr().println("error: " + message);
+        spec.commandLine().getErr().flush();
+        return code;
+    }
+}
