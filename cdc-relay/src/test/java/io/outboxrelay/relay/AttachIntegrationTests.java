@@ -49,8 +49,8 @@ class AttachIntegrationTests {
 
     private static final AtomicInteger ROLES = new AtomicInteger();
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final String ROLE_PASSWORD = "R3lay-S3cret";
-    private static final String APP_PASSWORD = "L3gacy-S3cret";
+    static final String ROLE_PASSWORD = "R3lay-S3cret";
+    static final String APP_PASSWORD = "L3gacy-S3cret";
 
     @TempDir
     Path dir;

@@ -37,7 +37,7 @@ import io.outboxrelay.testkit.KafkaUser;
  */
 class RelayKafkaSecurityIntegrationTests {
 
-    private static final KafkaUser RELAY = new KafkaUser("relay", "Relay-S3cret-Jaas");
+    static final KafkaUser RELAY = new KafkaUser("relay", "Relay-S3cret-Jaas");
     private static KafkaInstance kafka;
 
     @TempDir

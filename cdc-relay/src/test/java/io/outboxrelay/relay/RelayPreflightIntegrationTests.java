@@ -28,7 +28,7 @@ import io.outboxrelay.testkit.PostgresVersion;
  */
 class RelayPreflightIntegrationTests {
 
-    private static final String ROLE_PASSWORD = "R0le-S3cret";
+    static final String ROLE_PASSWORD = "R0le-S3cret";
 
     @TempDir
     Path dir;

@@ -39,7 +39,7 @@ class RelayProcessIntegrationTests {
         List<String> topics = RelayDeliveryIntegrationTests.topics(fixture);
         AtomicLong committed = new AtomicLong();
 
-        Process first = startRelay(config, dir.resolve("relay-1.log"));
+        Process first = startRelay(config, TestRunLogs.file("relay-process-1.log"));
         CompletableFuture<SampleEventLoad.Result> load = CompletableFuture.supplyAsync(() -> {
             try {
                 return new SampleEventLoad(fixture.dataSource())
@@ -55,7 +55,7 @@ class RelayProcessIntegrationTests {
         Map<TopicPartition, Long> endAtKill = fixture.endOffsets(topics);
         long deliveredAtKill = endAtKill.values().stream().mapToLong(Long::longValue).sum();
 
-        Process second = startRelay(config, dir.resolve("relay-2.log"));
+        Process second = startRelay(config, TestRunLogs.file("relay-process-2.log"));
         SampleEventLoad.Result result = load.get(180, TimeUnit.SECONDS);
         assertThat(deliveredAtKill).as("killed mid-stream").isLessThan(result.committed().size());
         // not just "as many records as events": duplicates would let that pass while events are still on their way
@@ -63,7 +63,7 @@ class RelayProcessIntegrationTests {
                 .until(() -> Delivery.compare(result, fixture.topicPrefix, fixture.readAll(topics)).lost.isEmpty());
         second.destroy(); // SIGTERM
         assertThat(second.waitFor(60, TimeUnit.SECONDS)).isTrue();
-        assertThat(second.exitValue()).as(Files.readString(dir.resolve("relay-2.log"))).isEqualTo(RelayCli.EXIT_OK);
+        assertThat(second.exitValue()).as(Files.readString(TestRunLogs.file("relay-process-2.log"))).isEqualTo(RelayCli.EXIT_OK);
 
         Map<TopicPartition, List<ConsumerRecord<byte[], byte[]>>> records = fixture.readAll(topics);
         Delivery delivery = Delivery.compare(result, fixture.topicPrefix, records);

@@ -18,17 +18,20 @@ import io.outboxrelay.testkit.PostgresInstance;
 /** Each start-up problem, provoked for real, gives one actionable line and a non-zero exit. */
 class RelayStartupErrorsIntegrationTests {
 
+    static final String WRONG_PASSWORD = "Wr0ng-S3cret";
+    static final String HEARTBEAT_ROLE_PASSWORD = "Heartbeat-S3cret";
+
     @TempDir
     Path dir;
 
     @Test
     void wrongPasswordSaysWhichSettingToCheckAndNeverPrintsThePassword() throws Exception {
         RelayFixture fixture = SharedInfrastructure.newFixture();
-        StartupOutcome outcome = run(fixture.relayProperties(Map.of("database.password", "Wr0ng-S3cret")));
+        StartupOutcome outcome = run(fixture.relayProperties(Map.of("database.password", WRONG_PASSWORD)));
 
         assertOneLine(outcome, RelayCli.EXIT_STARTUP, "rejected the password for user '" + SharedInfrastructure.postgres().superuser()
                 + "': check database.password");
-        assertThat(outcome.stderr()).doesNotContain("Wr0ng-S3cret");
+        assertThat(outcome.stderr()).doesNotContain(WRONG_PASSWORD);
     }
 
     @Test
@@ -75,10 +78,10 @@ class RelayStartupErrorsIntegrationTests {
     void roleThatMayNotWriteHeartbeatsIsToldWhichGrantItNeeds() throws Exception {
         RelayFixture fixture = SharedInfrastructure.newFixture();
         String role = "relay_" + fixture.database.replace("relay_test_", "");
-        fixture.sql("CREATE ROLE " + role + " LOGIN REPLICATION PASSWORD 'relay-pw'");
+        fixture.sql("CREATE ROLE " + role + " LOGIN REPLICATION PASSWORD '" + HEARTBEAT_ROLE_PASSWORD + "'");
         fixture.sql("GRANT USAGE ON SCHEMA outbox TO " + role);
         fixture.sql("GRANT SELECT ON outbox.event TO " + role);
-        StartupOutcome outcome = run(fixture.relayProperties(Map.of("database.user", role, "database.password", "relay-pw")));
+        StartupOutcome outcome = run(fixture.relayProperties(Map.of("database.user", role, "database.password", HEARTBEAT_ROLE_PASSWORD)));
 
         assertOneLine(outcome, RelayCli.EXIT_STARTUP, "role '" + role + "' may not write heartbeats",
                 "GRANT INSERT, DELETE ON outbox.heartbeat TO " + role);

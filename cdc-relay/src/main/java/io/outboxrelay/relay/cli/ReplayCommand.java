@@ -104,7 +104,8 @@ public final class ReplayCommand implements Callable<Integer> {
             return fail(RelayCli.EXIT_FAILED, e.getMessage());
         }
         catch (KafkaException e) {
-            return fail(RelayCli.EXIT_STARTUP, "cannot use Kafka at " + where + ": " + e.getMessage());
+            Throwable cause = e.getCause() != null ? e.getCause() : e;
+            return fail(RelayCli.EXIT_STARTUP, "cannot use Kafka at " + where + ": " + cause.getMessage());
         }
     }
 
@@ -126,7 +127,8 @@ public final class ReplayCommand implements Callable<Integer> {
             }
             client.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, cluster.bootstrap);
         }
-        client.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 15_000);
+        client.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 15_000);
+        client.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 15_000); // must not be below request.timeout.ms
         return client;
     }
 
