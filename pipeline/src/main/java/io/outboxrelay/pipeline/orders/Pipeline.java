@@ -67,18 +67,7 @@ final class Pipeline implements AutoCloseable {
     /** Creates the databases, attaches the relays and starts the three consumers. */
     static Pipeline start(PostgresInstance postgres, KafkaInstance kafka, int clients, int customers, double failureRate)
             throws Exception {
-        Services services = new Services(postgres, kafka);
-        try {
-            Pipeline pipeline = new Pipeline(services, true, true, clients, customers, failureRate);
-            pipeline.startConsumer(READ_MODEL);
-            pipeline.startConsumer(PAYMENTS);
-            pipeline.startConsumer(COMPENSATION);
-            return pipeline;
-        }
-        catch (Exception | Error e) {
-            services.close();
-            throw e;
-        }
+        return start(new Services(postgres, kafka), true, true, clients, customers, failureRate);
     }
 
     /**
@@ -86,9 +75,13 @@ final class Pipeline implements AutoCloseable {
      * own processes (as in compose.yaml).
      */
     static Pipeline consumers(PostgresInstance postgres, KafkaInstance kafka, double failureRate) throws Exception {
-        Services services = new Services(postgres, kafka);
+        return start(new Services(postgres, kafka), false, false, 1, 0, failureRate);
+    }
+
+    private static Pipeline start(Services services, boolean newDatabases, boolean withRelays, int clients, int customers,
+                                  double failureRate) throws Exception {
         try {
-            Pipeline pipeline = new Pipeline(services, false, false, 1, 0, failureRate);
+            Pipeline pipeline = new Pipeline(services, newDatabases, withRelays, clients, customers, failureRate);
             pipeline.startConsumer(READ_MODEL);
             pipeline.startConsumer(PAYMENTS);
             pipeline.startConsumer(COMPENSATION);
