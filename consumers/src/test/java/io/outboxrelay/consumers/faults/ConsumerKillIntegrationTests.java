@@ -53,7 +53,7 @@ class ConsumerKillIntegrationTests {
 
     private static final boolean FULL = Boolean.getBoolean("faults.full");
     private static final int KILLS = FULL ? 20 : 3;
-    private static final int ORDERS = FULL ? 800 : 240;
+    private static final int ORDERS = FULL ? 800 : 150;
     private static final int CUSTOMERS = 12;
     private static final Instant T0 = Instant.parse("2026-11-27T10:00:00Z");
 
