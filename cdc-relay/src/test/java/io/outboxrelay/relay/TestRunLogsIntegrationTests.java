@@ -32,7 +32,7 @@ class TestRunLogsIntegrationTests {
         List<String> secrets = List.of(SharedInfrastructure.postgres().superuserPassword(), AttachIntegrationTests.ROLE_PASSWORD,
                 AttachIntegrationTests.APP_PASSWORD, RelayPreflightIntegrationTests.ROLE_PASSWORD,
                 RelayKafkaSecurityIntegrationTests.RELAY.password(), RelayStartupErrorsIntegrationTests.WRONG_PASSWORD,
-                RelayStartupErrorsIntegrationTests.HEARTBEAT_ROLE_PASSWORD);
+                RelayStartupErrorsIntegrationTests.HEARTBEAT_ROLE_PASSWORD, RelayTlsIntegrationTests.TRUSTSTORE_PASSWORD, MaliciousIdentifiersIntegrationTests.ROLE_PASSWORD);
         FileTime runStarted = FileTime.fromMillis(ManagementFactory.getRuntimeMXBean().getStartTime());
         List<Path> files;
         try (Stream<Path> list = Files.list(TestRunLogs.directory())) {

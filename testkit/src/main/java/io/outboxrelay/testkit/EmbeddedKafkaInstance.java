@@ -22,8 +22,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The real Kafka broker, in this JVM: one combined KRaft node (controller and broker), like
  * {@code kafka-storage.sh format} followed by {@code kafka-server-start.sh}. With {@link KafkaOptions#sasl}
- * the client listener takes SASL_PLAINTEXT/SCRAM-SHA-256 only; the controller listener stays plaintext
- * and is never advertised to clients.
+ * the client listener takes SASL/SCRAM-SHA-256 only, with {@link KafkaOptions#tls} TLS only (both: SASL_SSL);
+ * the controller listener stays plaintext and is never advertised to clients.
  */
 final class EmbeddedKafkaInstance implements KafkaInstance {
 
@@ -105,22 +105,30 @@ final class EmbeddedKafkaInstance implements KafkaInstance {
         return props;
     }
 
-    /** Overrides of {@link #settings} for SASL users and the authorizer; none for plaintext. */
+    /** Overrides of {@link #settings} for TLS, SASL users and the authorizer; none for plaintext. */
     private static Map<String, String> securitySettings(KafkaOptions options, String bootstrapServers, int controllerPort) {
-        if (!options.isSasl()) {
+        if (!options.isSasl() && !options.isTls()) {
             return Map.of();
         }
-        String listener = "SASL_PLAINTEXT";
+        // the listener is named after its protocol: SSL, SASL_PLAINTEXT or SASL_SSL
+        String listener = options.securityProtocol();
         Map<String, String> props = new HashMap<>();
         props.put("listeners", listener + "://" + bootstrapServers + "," + CONTROLLER_LISTENER + "://" + Local.HOST + ":" + controllerPort);
         props.put("advertised.listeners", listener + "://" + bootstrapServers);
         props.put("inter.broker.listener.name", listener);
-        props.put("listener.security.protocol.map", listener + ":SASL_PLAINTEXT," + CONTROLLER_LISTENER + ":PLAINTEXT");
-        props.put("sasl.enabled.mechanisms", KafkaOptions.SASL_MECHANISM);
-        props.put("sasl.mechanism.inter.broker.protocol", KafkaOptions.SASL_MECHANISM);
-        // The broker talks to itself over the client listener as the administrator.
-        props.put("listener.name." + listener.toLowerCase(Locale.ROOT) + "." + KafkaOptions.SASL_MECHANISM.toLowerCase(Locale.ROOT)
-                + ".sasl.jaas.config", KafkaOptions.jaasConfig(options.admin()));
+        props.put("listener.security.protocol.map", listener + ":" + listener + "," + CONTROLLER_LISTENER + ":PLAINTEXT");
+        if (options.isTls()) {
+            // the broker reaches itself over this listener too, so it needs the trust store as well
+            props.putAll(options.certificates().brokerProperties());
+            props.put("ssl.client.auth", "none");
+        }
+        if (options.isSasl()) {
+            props.put("sasl.enabled.mechanisms", KafkaOptions.SASL_MECHANISM);
+            props.put("sasl.mechanism.inter.broker.protocol", KafkaOptions.SASL_MECHANISM);
+            // The broker talks to itself over the client listener as the administrator.
+            props.put("listener.name." + listener.toLowerCase(Locale.ROOT) + "." + KafkaOptions.SASL_MECHANISM.toLowerCase(Locale.ROOT)
+                    + ".sasl.jaas.config", KafkaOptions.jaasConfig(options.admin()));
+        }
         if (options.hasAuthorizer()) {
             props.put("authorizer.class.name", "org.apache.kafka.metadata.authorizer.StandardAuthorizer");
             props.put("allow.everyone.if.no.acl.found", "false");
@@ -166,7 +174,7 @@ final class EmbeddedKafkaInstance implements KafkaInstance {
 
     @Override
     public Map<String, String> adminClientProperties() {
-        return options.isSasl() ? KafkaOptions.saslClientProperties(options.admin()) : Map.of();
+        return options.clientProperties(options.isSasl() ? options.admin() : null);
     }
 
     @Override
@@ -174,7 +182,7 @@ final class EmbeddedKafkaInstance implements KafkaInstance {
         if (!options.isSasl()) {
             return KafkaInstance.super.clientProperties(user);
         }
-        return KafkaOptions.saslClientProperties(user);
+        return options.clientProperties(user);
     }
 
     /** The temp directory holding the log directories; for tests. */

@@ -54,14 +54,14 @@ public final class Infrastructure {
 
     /**
      * A broker secured as {@code options} says, e.g. {@code KafkaOptions.sasl(relayUser).withAuthorizer()}.
-     * SASL brokers are only available in-process (not with {@value #TESTCONTAINERS}).
+     * SASL and TLS brokers are only available in-process (not with {@value #TESTCONTAINERS}).
      */
     public static KafkaInstance startKafka(KafkaOptions options) {
         if (!useContainers()) {
             return EmbeddedKafkaInstance.start(options);
         }
-        if (options.isSasl()) {
-            throw new InfrastructureException("a SASL broker (" + options + ") is only available in-process: unset "
+        if (options.isSasl() || options.isTls()) {
+            throw new InfrastructureException("a SASL or TLS broker (" + options + ") is only available in-process: unset "
                     + BACKEND_ENV, null);
         }
         return ContainerInfrastructure.startKafka();

@@ -8,9 +8,9 @@ public interface KafkaInstance extends AutoCloseable {
     String bootstrapServers();
 
     /**
-     * Security settings ({@code security.protocol}, {@code sasl.mechanism}, {@code sasl.jaas.config}) for a
-     * client acting as the administrator, a super user when the broker has an authorizer. Empty for a
-     * plaintext broker, so every test client can add them.
+     * Security settings ({@code security.protocol}, {@code sasl.mechanism}, {@code sasl.jaas.config},
+     * {@code ssl.truststore.*}) for a client acting as the administrator, a super user when the broker has
+     * an authorizer. Empty for a plaintext broker, so every test client can add them.
      */
     default Map<String, String> adminClientProperties() {
         return Map.of();

@@ -8,14 +8,20 @@ import java.util.Map;
 import java.util.UUID;
 
 /**
- * How a test broker is secured: plaintext (the default), or SASL_PLAINTEXT with SCRAM-SHA-256 users,
- * optionally with the KRaft {@code StandardAuthorizer} so that every operation needs an ACL.
+ * How a test broker is secured: plaintext (the default), TLS ({@link #tls}: SSL), SASL with SCRAM-SHA-256
+ * users (SASL_PLAINTEXT, or SASL_SSL {@link #withTls with TLS}), optionally with the KRaft
+ * {@code StandardAuthorizer} so that every operation needs an ACL.
  *
  * <pre>{@code
  * KafkaUser relay = new KafkaUser("relay", "relay-secret");
  * try (KafkaInstance kafka = Infrastructure.startKafka(KafkaOptions.sasl(relay).withAuthorizer())) {
  *     Map<String, String> asRelay = kafka.clientProperties(relay);     // security.protocol, sasl.*
  *     Map<String, String> asAdmin = kafka.adminClientProperties();     // a super user, e.g. to add ACLs
+ * }
+ *
+ * TlsCertificates certificates = TlsCertificates.generate(tempDir, "store-password");
+ * try (KafkaInstance kafka = Infrastructure.startKafka(KafkaOptions.tls(certificates))) {
+ *     Map<String, String> tls = kafka.adminClientProperties();          // security.protocol=SSL, ssl.truststore.*
  * }
  * }</pre>
  */
@@ -28,15 +34,30 @@ public final class KafkaOptions {
 
     private final List<KafkaUser> users;
     private final boolean authorizer;
+    private final TlsCertificates tls;
 
-    private KafkaOptions(List<KafkaUser> users, boolean authorizer) {
+    private KafkaOptions(List<KafkaUser> users, boolean authorizer, TlsCertificates tls) {
         this.users = users;
         this.authorizer = authorizer;
+        this.tls = tls;
     }
 
     /** No authentication, no authorization: what {@link Infrastructure#startKafka()} starts. */
     public static KafkaOptions plaintext() {
-        return new KafkaOptions(List.of(), false);
+        return new KafkaOptions(List.of(), false, null);
+    }
+
+    /**
+     * TLS (security protocol SSL) on the client listener with the given server certificate; clients
+     * authenticate the broker only (no client certificates).
+     */
+    public static KafkaOptions tls(TlsCertificates certificates) {
+        return plaintext().withTls(certificates);
+    }
+
+    /** The same users and authorizer over TLS: SASL_SSL instead of SASL_PLAINTEXT. */
+    public KafkaOptions withTls(TlsCertificates certificates) {
+        return new KafkaOptions(users, authorizer, java.util.Objects.requireNonNull(certificates, "certificates"));
     }
 
     /**
@@ -57,7 +78,7 @@ public final class KafkaOptions {
             }
             all.add(user);
         }
-        return new KafkaOptions(Collections.unmodifiableList(all), false);
+        return new KafkaOptions(Collections.unmodifiableList(all), false, null);
     }
 
     /**
@@ -68,7 +89,7 @@ public final class KafkaOptions {
         if (users.isEmpty()) {
             throw new IllegalStateException("an authorizer needs SASL users: use KafkaOptions.sasl(...).withAuthorizer()");
         }
-        return new KafkaOptions(users, true);
+        return new KafkaOptions(users, true, tls);
     }
 
     public boolean isSasl() {
@@ -77,6 +98,39 @@ public final class KafkaOptions {
 
     public boolean hasAuthorizer() {
         return authorizer;
+    }
+
+    public boolean isTls() {
+        return tls != null;
+    }
+
+    /** Of the client listener: PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL. */
+    public String securityProtocol() {
+        return (isSasl() ? "SASL_" : "") + (isTls() ? "SSL" : "PLAINTEXT");
+    }
+
+    /** The broker's certificate, or null without TLS. */
+    TlsCertificates certificates() {
+        return tls;
+    }
+
+    /**
+     * What a client of this broker needs: security.protocol, the trust store with TLS, and the SASL
+     * settings of {@code user} (null: none); empty for plaintext.
+     */
+    Map<String, String> clientProperties(KafkaUser user) {
+        if (!isSasl() && !isTls()) {
+            return Map.of();
+        }
+        Map<String, String> props = new LinkedHashMap<>();
+        if (user != null) {
+            props.putAll(saslClientProperties(user));
+        }
+        props.put("security.protocol", securityProtocol());
+        if (isTls()) {
+            props.putAll(tls.clientProperties());
+        }
+        return Collections.unmodifiableMap(props);
     }
 
     /** Every SCRAM user, the administrator first; empty for plaintext. */
@@ -114,7 +168,10 @@ public final class KafkaOptions {
 
     @Override
     public String toString() {
-        return isSasl() ? "SASL/" + SASL_MECHANISM + " users " + users.stream().map(KafkaUser::name).toList()
-                + (authorizer ? " with StandardAuthorizer" : "") : "plaintext";
+        if (!isSasl()) {
+            return isTls() ? "TLS" : "plaintext";
+        }
+        return "SASL/" + SASL_MECHANISM + (isTls() ? " over TLS" : "") + " users " + users.stream().map(KafkaUser::name).toList()
+                + (authorizer ? " with StandardAuthorizer" : "");
     }
 }

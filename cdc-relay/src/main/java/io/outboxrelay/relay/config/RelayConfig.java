@@ -29,16 +29,33 @@ public final class RelayConfig {
     public static final String DEBEZIUM_PREFIX = "debezium.";
     public static final String PRODUCER_PREFIX = "kafka.producer.";
 
+    /**
+     * Names that reach SQL or a replication command: Debezium writes slot.name unquoted into
+     * CREATE_REPLICATION_SLOT and the publication into a quoted literal ({@code pubname = '%s'}), so
+     * anything but a plain lower-case identifier is refused here, before anything connects.
+     */
     private static final Pattern LEGAL_NAME = Pattern.compile("[a-z_][a-z0-9_]{0,62}");
+    private static final String LEGAL_NAME_TEXT = "lower-case letters, digits and _ (at most 63), starting with a letter or _";
+    private static final Pattern LEGAL_TOPIC = Pattern.compile("[a-zA-Z0-9._-]{1,249}");
+    private static final String LEGAL_TOPIC_TEXT = "a Kafka topic name (letters, digits, '.', '_', '-'; at most 249)";
+    private static final String AGGREGATE_TYPE = "${aggregateType}";
+    /** A host name, an IPv4 address or a bracketed IPv6 address: nothing that could extend the JDBC URL it goes into. */
+    private static final Pattern LEGAL_HOST = Pattern.compile("[A-Za-z0-9._-]{1,253}|\\[[0-9A-Fa-f:.]{2,45}\\]");
+    /** Debezium puts database.name into its JDBC URL unescaped: '/', '?', '&', '#' would add URL parameters. */
+    private static final Pattern LEGAL_DATABASE = Pattern.compile("[^/?&#;=\\\\\\s\"']{1,63}");
 
     public static final Setting RELAY_NAME = Setting.optional("relay.name", "outbox-relay",
-            "Name of this relay: Debezium's connector name and topic prefix, and the Kafka client id.");
+            "Name of this relay: Debezium's connector name and topic prefix, and the Kafka client id.")
+            .validatedBy(v -> isLegalTopic(v) && v.length() <= 200, "letters, digits, '.', '_' and '-' (at most 200)");
     public static final Setting DATABASE_HOST = Setting.optional("database.host", "localhost",
-            "PostgreSQL host holding the outbox table.");
+            "PostgreSQL host holding the outbox table.")
+            .validatedBy(v -> LEGAL_HOST.matcher(v).matches(), "a host name, an IPv4 address or an IPv6 address in []");
     public static final Setting DATABASE_PORT = Setting.optional("database.port", "5432",
             "PostgreSQL port.").positiveInt();
     public static final Setting DATABASE_NAME = Setting.required("database.name",
-            "PostgreSQL database holding the outbox table.");
+            "PostgreSQL database holding the outbox table.")
+            .validatedBy(v -> LEGAL_DATABASE.matcher(v).matches(),
+                    "a database name without '/', '?', '&', '#', ';', '=', '\\', quotes or spaces (at most 63)");
     public static final Setting DATABASE_USER = Setting.required("database.user",
             "Role the relay connects as; needs LOGIN REPLICATION, CONNECT on the database, USAGE on the outbox schema,"
                     + " INSERT and DELETE on outbox.heartbeat for heartbeats, and SELECT on the outbox table only when"
@@ -47,19 +64,24 @@ public final class RelayConfig {
             "Password of database.user (prefer the environment variable).").secret();
     public static final Setting SLOT_NAME = Setting.optional("slot.name", "outbox_relay",
             "Logical replication slot the relay reads from; created on first start.")
-            .validatedBy(v -> LEGAL_NAME.matcher(v).matches(), "lower-case letters, digits and _ (at most 63)");
+            .validatedBy(v -> LEGAL_NAME.matcher(v).matches(), LEGAL_NAME_TEXT);
     public static final Setting PUBLICATION = Setting.optional("publication", "outbox_publication",
-            "Publication covering the outbox table (created by outbox-sql; never created by the relay).");
+            "Publication covering the outbox table (created by outbox-sql; never created by the relay).")
+            .validatedBy(v -> LEGAL_NAME.matcher(v).matches(), LEGAL_NAME_TEXT);
     public static final Setting OUTBOX_TABLE = Setting.optional("outbox.table", "outbox.event",
             "Schema-qualified outbox table.")
-            .validatedBy(v -> v.matches("[A-Za-z_][A-Za-z0-9_]*\\.[A-Za-z_][A-Za-z0-9_]*"), "schema.table");
+            .validatedBy(v -> v.split("\\.", -1).length == 2
+                            && java.util.Arrays.stream(v.split("\\.", -1)).allMatch(part -> LEGAL_NAME.matcher(part).matches()),
+                    "schema.table, each " + LEGAL_NAME_TEXT);
     public static final Setting KAFKA_BOOTSTRAP = Setting.required("kafka.bootstrap.servers",
             "Kafka bootstrap servers, host:port[,host:port].");
     public static final Setting TOPIC_PATTERN = Setting.optional("topic.pattern", "outbox.${aggregateType}",
-            "Topic for an event; ${aggregateType} is replaced by the row's aggregate_type.")
-            .validatedBy(v -> v.contains("${aggregateType}") || !v.contains("${"), "a topic name, optionally with ${aggregateType}");
+            "Topic for an event; ${aggregateType} is replaced by the row's aggregate_type (a row whose type makes an"
+                    + " illegal topic name goes to the dead-letter topic).")
+            .validatedBy(v -> isLegalTopic(v.replace(AGGREGATE_TYPE, "x")), LEGAL_TOPIC_TEXT + ", optionally with " + AGGREGATE_TYPE);
     public static final Setting DEAD_LETTER_TOPIC = Setting.optional("dead.letter.topic", "outbox.dead-letter",
-            "Topic for outbox rows that cannot be routed; the reason is in the 'dlqReason' header.");
+            "Topic for outbox rows that cannot be routed; the reason is in the 'dlqReason' header.")
+            .validatedBy(RelayConfig::isLegalTopic, LEGAL_TOPIC_TEXT);
     public static final Setting HEADER_COLUMNS = Setting.optional("header.columns",
             "trace_id:traceId,correlation_id:correlationId",
             "Extra outbox columns sent as Kafka headers when not null: column:header[,column:header].")
@@ -82,7 +104,8 @@ public final class RelayConfig {
                     + " wildcard. Existing topics are not changed.")
             .validatedBy(RelayConfig::isRegex, "a Java regular expression");
     public static final Setting OFFSET_TOPIC = Setting.optional("offset.topic", "outbox-relay.offsets",
-            "Compacted Kafka topic holding the relay's saved position (created if missing).");
+            "Compacted Kafka topic holding the relay's saved position (created if missing).")
+            .validatedBy(RelayConfig::isLegalTopic, LEGAL_TOPIC_TEXT);
     public static final Setting OFFSET_TOPIC_REPLICATION = Setting.optional("offset.topic.replication.factor", "-1",
             "Replication factor of the offset topic when the relay creates it; -1 takes the broker default.")
             .intAtLeast(-1);
@@ -189,6 +212,10 @@ public final class RelayConfig {
             throw new ConfigException("invalid configuration: " + String.join("; ", problems));
         }
         return new RelayConfig(values);
+    }
+
+    private static boolean isLegalTopic(String value) {
+        return LEGAL_TOPIC.matcher(value).matches() && !value.equals(".") && !value.equals("..");
     }
 
     private static boolean isRegex(String value) {

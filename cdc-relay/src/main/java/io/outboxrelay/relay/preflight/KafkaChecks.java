@@ -23,6 +23,7 @@ import io.outboxrelay.relay.kafka.ProducerSettings;
  */
 final class KafkaChecks {
 
+    private static final Pattern SSL_STORE = Pattern.compile("(?i)SSL (key|trust)store");
     /** Only the user name is ever taken from the JAAS config: the rest holds the password. */
     private static final Pattern JAAS_USERNAME = Pattern.compile("username\\s*=\\s*\"([^\"]*)\"");
 
@@ -55,6 +56,15 @@ final class KafkaChecks {
             throw new StartupException("interrupted while checking Kafka at " + bootstrap, e);
         }
         catch (org.apache.kafka.common.KafkaException e) {
+            Throwable store = storeProblem(e);
+            if (store != null) {
+                // Kafka's message names the file and its type, the cause says what is wrong with it; neither quotes a password
+                Throwable why = store.getCause() == null ? store : store.getCause();
+                throw new StartupException("cannot use Kafka at " + bootstrap + ": " + DatabaseChecks.firstLine(store)
+                        + (why == store ? "" : " (" + DatabaseChecks.firstLine(why) + ")")
+                        + ": check kafka.producer.ssl.truststore.location and kafka.producer.ssl.truststore.password"
+                        + " (and kafka.producer.ssl.keystore.* for a client certificate)", e);
+            }
             throw new StartupException("cannot use Kafka at " + bootstrap + ": " + DatabaseChecks.firstLine(e)
                     + ": check kafka.bootstrap.servers", e);
         }
@@ -78,6 +88,16 @@ final class KafkaChecks {
         }
         return new StartupException("Kafka at " + bootstrap + " did not authenticate the relay (" + DatabaseChecks.firstLine(e)
                 + "): check the kafka.producer.security.protocol, sasl.* and ssl.* settings", e);
+    }
+
+    /** Kafka's "Failed to load SSL keystore FILE of type T" (it says keystore for trust stores too), wherever in the chain. */
+    private static Throwable storeProblem(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t.getMessage() != null && SSL_STORE.matcher(t.getMessage()).find()) {
+                return t;
+            }
+        }
+        return null;
     }
 
     /** The principal as kafka-acls names it, for the messages; the PLAIN/SCRAM user name when there is one. */

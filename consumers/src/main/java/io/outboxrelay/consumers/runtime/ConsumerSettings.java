@@ -46,6 +46,7 @@ public final class ConsumerSettings {
     private final Duration maxBackoff;
     private final Duration pollTimeout;
     private final Duration closeTimeout;
+    private final int maxPayloadBytes;
 
     private ConsumerSettings(Builder b) {
         this.bootstrapServers = b.bootstrapServers;
@@ -59,6 +60,7 @@ public final class ConsumerSettings {
         this.maxBackoff = b.maxBackoff;
         this.pollTimeout = b.pollTimeout;
         this.closeTimeout = b.closeTimeout;
+        this.maxPayloadBytes = b.maxPayloadBytes;
     }
 
     /**
@@ -111,6 +113,14 @@ public final class ConsumerSettings {
         return closeTimeout;
     }
 
+    /**
+     * The largest record value handed to the handler; a larger one goes to the dead-letter topic
+     * (without its value when the dead-letter topic cannot take it). Default 1 MiB.
+     */
+    public int maxPayloadBytes() {
+        return maxPayloadBytes;
+    }
+
     Properties consumerProperties() {
         Properties p = new Properties();
         p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
@@ -139,7 +149,7 @@ public final class ConsumerSettings {
     @Override
     public String toString() {
         return "group=" + groupId + " topics=" + topics + " schema=" + schema + " deadLetterTopic=" + deadLetterTopic
-                + " bootstrap=" + bootstrapServers + " maxAttempts=" + maxAttempts;
+                + " bootstrap=" + bootstrapServers + " maxAttempts=" + maxAttempts + " maxPayloadBytes=" + maxPayloadBytes;
     }
 
     public static final class Builder {
@@ -154,6 +164,7 @@ public final class ConsumerSettings {
         private Duration maxBackoff = Duration.ofSeconds(5);
         private Duration pollTimeout = Duration.ofSeconds(1);
         private Duration closeTimeout = Duration.ofSeconds(30);
+        private int maxPayloadBytes = 1024 * 1024;
 
         private Builder(String bootstrapServers, String groupId, String schema) {
             this.bootstrapServers = bootstrapServers;
@@ -198,6 +209,12 @@ public final class ConsumerSettings {
             return this;
         }
 
+        /** The largest record value the handler is given; larger ones are dead-lettered. */
+        public Builder maxPayloadBytes(int maxPayloadBytes) {
+            this.maxPayloadBytes = maxPayloadBytes;
+            return this;
+        }
+
         /** @throws IllegalArgumentException naming the first invalid setting */
         public ConsumerSettings build() {
             require(bootstrapServers != null && !bootstrapServers.isBlank(), "bootstrapServers is required (host:port[,host:port])");
@@ -223,6 +240,7 @@ public final class ConsumerSettings {
                     "backoff: initialBackoff must be >= 0 and <= maxBackoff");
             require(!pollTimeout.isNegative() && !pollTimeout.isZero(), "pollTimeout must be positive");
             require(!closeTimeout.isNegative() && !closeTimeout.isZero(), "closeTimeout must be positive");
+            require(maxPayloadBytes >= 1, "maxPayloadBytes must be at least 1");
             return new ConsumerSettings(this);
         }
 

@@ -28,6 +28,11 @@ public final class EventHeaders {
     public static final String DLQ_ORIGINAL_OFFSET = "dlqOriginalOffset";
     /** On dead-letter records: the consumer group that gave up on it. */
     public static final String DLQ_CONSUMER_GROUP = "dlqConsumerGroup";
+    /**
+     * On dead-letter records sent without the original value because the dead-letter topic could not
+     * take it: the value's size in bytes (decimal text). Read the original at its topic and offset.
+     */
+    public static final String DLQ_VALUE_DROPPED_BYTES = "dlqValueDroppedBytes";
 
     private EventHeaders() {
     }

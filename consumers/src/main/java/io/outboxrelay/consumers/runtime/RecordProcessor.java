@@ -26,7 +26,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
  * Decides what happens to one record, and does it durably before returning:
  * <ol>
  *   <li>no UUID {@code eventId} header, no {@code eventType} header, an event type the handler
- *       neither handles nor ignores, or a value that is not a JSON object: dead-letter topic;</li>
+ *       neither handles nor ignores, a value larger than {@link ConsumerSettings#maxPayloadBytes()} or
+ *       one that is not a JSON object: dead-letter topic;</li>
  *   <li>an ignored event type: recorded as processed, the handler is not called;</li>
  *   <li>otherwise the handler runs in an {@link IdempotentTransaction}; an event it rejects, or
  *       whose data the database rejects, goes to the dead-letter topic.</li>
@@ -48,6 +49,7 @@ final class RecordProcessor {
     private final ConsumerMetrics metrics;
     private final ConsumerSettings settings;
     private final CountDownLatch stopSignal;
+    private final FaultPoint faultPoint = FaultPoint.CONFIGURED;
 
     RecordProcessor(EventHandler handler, IdempotentTransaction transaction, DeadLetterPublisher deadLetters,
                     ConsumerMetrics metrics, ConsumerSettings settings, CountDownLatch stopSignal) {
@@ -91,6 +93,10 @@ final class RecordProcessor {
             return deadLetter(record, "unknown event type '" + eventType + "': handled are " + new TreeSet<>(handled)
                     + ", ignored are " + new TreeSet<>(ignored));
         }
+        if (record.value() != null && record.value().length > settings.maxPayloadBytes()) {
+            return deadLetter(record, "payload of " + record.value().length + " bytes is larger than the consumer accepts ("
+                    + settings.maxPayloadBytes() + " bytes, maxPayloadBytes)");
+        }
         JsonNode payload;
         try {
             payload = record.value() == null ? null : JSON.readTree(record.value());
@@ -113,6 +119,7 @@ final class RecordProcessor {
         for (int attempt = 1; ; attempt++) {
             try {
                 if (transaction.run(eventId, work)) {
+                    faultPoint.afterDatabaseCommit();
                     onApplied.run();
                 } else {
                     LOG.debug("Event {} at {}-{}@{} was already processed", eventId, record.topic(), record.partition(),

@@ -11,14 +11,18 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
 
 import javax.sql.DataSource;
 
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.Callback;
 import org.apache.kafka.clients.producer.MockProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.record.TimestampType;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -53,6 +57,10 @@ class RecordProcessorUnitTests {
     };
 
     private RecordProcessor processor(MockProducer<byte[], byte[]> producer) {
+        return processor(producer, settings);
+    }
+
+    private RecordProcessor processor(MockProducer<byte[], byte[]> producer, ConsumerSettings settings) {
         return new RecordProcessor(handler, new IdempotentTransaction(databaseNeverReached(), "s"),
                 new DeadLetterPublisher(producer, "g.dead-letter", "g"), new ConsumerMetrics(registry, "g"), settings,
                 new CountDownLatch(1));
@@ -73,6 +81,42 @@ class RecordProcessorUnitTests {
         assertDeadLettered(record(id, "OrderPlaced", null), "payload is not a JSON object");
 
         assertThat(registry.get(ConsumerMetrics.DEAD_LETTERS).tag(ConsumerMetrics.GROUP_TAG, "g").counter().count()).isEqualTo(9);
+    }
+
+    @Test
+    void deadLettersAPayloadLargerThanTheConsumerAcceptsBeforeParsingIt() throws Exception {
+        ConsumerSettings small = ConsumerSettings.builder("kafka:9092", "g", "s").topics(List.of("in")).maxPayloadBytes(16).build();
+        String id = UUID.randomUUID().toString();
+
+        assertThat(processor(producer, small).process(record(id, "OrderPlaced", "{\"padding\": \"0123456789\"}"))).isTrue();
+
+        assertThat(text(producer.history().get(0), "dlqReason"))
+                .isEqualTo("payload of 25 bytes is larger than the consumer accepts (16 bytes, maxPayloadBytes)");
+    }
+
+    @Test
+    void deadLetterTooLargeForTheDeadLetterTopicIsSentWithoutItsValue() throws Exception {
+        MockProducer<byte[], byte[]> limited = new MockProducer<>(true, null, new ByteArraySerializer(), new ByteArraySerializer()) {
+            @Override
+            public synchronized Future<RecordMetadata> send(ProducerRecord<byte[], byte[]> r, Callback callback) {
+                if (r.value() != null && r.value().length > 20) {
+                    return CompletableFuture.failedFuture(new RecordTooLargeException("The message is 1234 bytes"));
+                }
+                return super.send(r, callback);
+            }
+        };
+        String payload = "{\"padding\": \"" + "x".repeat(100) + "\"}";
+
+        assertThat(processor(limited).process(record(UUID.randomUUID().toString(), "OrderShipped", payload))).isTrue();
+
+        assertThat(limited.history()).singleElement().satisfies(dead -> {
+            assertThat(dead.value()).isNull();
+            assertThat(dead.key()).isEqualTo("order-1".getBytes(StandardCharsets.UTF_8));
+            assertThat(text(dead, "dlqValueDroppedBytes")).isEqualTo(String.valueOf(payload.length()));
+            assertThat(text(dead, "dlqReason")).startsWith("unknown event type 'OrderShipped'");
+            assertThat(text(dead, "dlqOriginalOffset")).isEqualTo("41");
+        });
+        assertThat(registry.get(ConsumerMetrics.DEAD_LETTERS).counter().count()).isEqualTo(1);
     }
 
     @Test

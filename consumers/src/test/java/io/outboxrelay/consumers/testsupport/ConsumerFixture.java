@@ -78,6 +78,8 @@ public final class ConsumerFixture implements AutoCloseable {
         Properties pp = new Properties();
         pp.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
         pp.put(ProducerConfig.ACKS_CONFIG, "all");
+        // a test may send records larger than Kafka's 1 MB default to a topic created to take them
+        pp.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 8 * 1024 * 1024);
         pp.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
         pp.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
         producer = new KafkaProducer<>(pp);
@@ -124,6 +126,11 @@ public final class ConsumerFixture implements AutoCloseable {
 
     public void createTopics(int partitions, String... topics) throws Exception {
         admin.createTopics(Arrays.stream(topics).map(t -> new NewTopic(t, partitions, (short) 1)).toList()).all().get();
+    }
+
+    /** One topic with topic-level configuration, e.g. {@code max.message.bytes}. */
+    public void createTopic(String topic, int partitions, Map<String, String> configs) throws Exception {
+        admin.createTopics(List.of(new NewTopic(topic, partitions, (short) 1).configs(configs))).all().get();
     }
 
     /** Sends each record in order and waits for every acknowledgement. */
