@@ -1,9 +1,12 @@
 package io.outboxrelay.faults;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import java.nio.file.Path;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -48,99 +51,216 @@ class FaultInjectionIntegrationTests {
     private final Path logs = Path.of(System.getProperty("faults.log.dir", "target/fault-logs"));
     private PostgresInstance postgres;
     private KafkaInstance kafka;
+    private RelayUnderFaults run;
 
     @BeforeAll
-    void startInfrastructure() {
+    void start() throws Exception {
+        deleteOldLogs();
         // this class owns both servers: scenarios 3 and 4 crash and stop them
         CompletableFuture<KafkaInstance> broker = CompletableFuture.supplyAsync(Infrastructure::startKafka);
         postgres = Infrastructure.startPostgres();
         kafka = broker.join();
+        run = RelayUnderFaults.start(postgres, kafka, sizes, logs, Map.of(
+                // scenario 4 needs sends to time out within an outage of seconds, not the default 2 minutes
+                "kafka.producer.delivery.timeout.ms", String.valueOf(sizes.deliveryTimeout().toMillis()),
+                "kafka.producer.request.timeout.ms", String.valueOf(sizes.requestTimeout().toMillis())));
     }
 
     @AfterAll
-    void printResults() {
+    void stop() throws Exception {
+        Integer exitCode = null;
         try {
+            if (run != null) {
+                exitCode = run.stop();
+            }
             System.out.println("\nFault-injection results (" + (sizes.full() ? "full" : "quick") + " sizes):\n" + report.table());
             System.out.println("JSON: " + report.writeJson().toAbsolutePath());
         }
         finally {
-            if (kafka != null) {
-                kafka.close();
+            try {
+                if (run != null) {
+                    run.close();
+                }
             }
-            if (postgres != null) {
-                postgres.close();
+            finally {
+                if (kafka != null) {
+                    kafka.close();
+                }
+                if (postgres != null) {
+                    postgres.close();
+                }
             }
         }
+        assertThat(exitCode).as("the relay's exit code after the final SIGTERM").isEqualTo(RelayCli.EXIT_OK);
     }
 
     /**
-     * Scenario 1. SIGKILL at random moments under load; once while the relay sends a single 10,000-row
-     * transaction, once while a transaction stays open across the restart (begun before the kill, committed
-     * after it). A killed relay re-sends what followed its last saved position, so duplicates are expected.
+     * Scenario 1. SIGKILL at random moments under load; once while the relay sends a single transaction of
+     * 10,000 rows (3,000 in the quick variant), once while a transaction stays open across the restart (begun
+     * before the kill, committed after it). A killed relay re-sends what followed its last saved position, so
+     * duplicates are expected.
      */
     @Test
     @Order(1)
     void losesNothingAndKeepsOrderWhenKilledAtRandomMoments() throws Exception {
-        try (ScenarioRun run = ScenarioRun.start(postgres, kafka, "kill", sizes, logs, Map.of())) {
-            Set<UUID> openTransaction = Set.of();
-            Set<UUID> bigTransaction = Set.of();
-            Map<TopicPartition, Long> endAtBigKill = Map.of();
-            for (int kill = 1; kill <= sizes.kills(); kill++) {
-                run.pauseBeforeFault();
-                Connection open = null;
-                if (kill == 1) {
-                    open = run.deployment.dataSource().getConnection();
-                    openTransaction = beginOpenTransaction(open, 100);
-                }
-                if (kill == 2) {
-                    bigTransaction = commitBigTransactionAndAwaitItsFirstEvents(run);
-                }
-                long fault = System.nanoTime();
-                run.relay.kill();
-                if (kill == 2) {
-                    // after the kill: nothing more arrives from that relay
-                    endAtBigKill = DeliveryCheck.endOffsets(kafka, run.deployment.eventTopics());
-                }
-                UUID probe = run.probe.write(Duration.ofSeconds(30));
-                run.relay = run.deployment.startRelay("after-kill-" + kill);
-                if (open != null) {
-                    open.commit();
-                    open.close();
-                }
-                run.awaitRecoveryOf(fault, probe);
+        Scenario scenario = run.begin("1 SIGKILL of the relay");
+        // the quick variant kills once, in a big transaction with another one open
+        int openAt = 1;
+        int bigAt = Math.min(2, sizes.kills());
+        Set<UUID> openTransaction = Set.of();
+        Set<UUID> bigTransaction = Set.of();
+        Map<TopicPartition, Long> endAtBigKill = Map.of();
+        for (int kill = 1; kill <= sizes.kills(); kill++) {
+            run.pauseBeforeFault();
+            Connection open = null;
+            if (kill == openAt) {
+                open = run.deployment.dataSource().getConnection();
+                openTransaction = beginOpenTransaction(open, 100);
             }
-            DeliveryCheck check = run.finish();
-            if (!openTransaction.isEmpty()) {
-                run.note(deliveredOf(check, openTransaction) + " of the " + openTransaction.size() + " events of the transaction"
-                        + " open across kill 1 delivered (committed after the restart)");
+            if (kill == bigAt) {
+                bigTransaction = commitBigTransactionAndAwaitItsFirstEvents();
             }
-            if (!bigTransaction.isEmpty()) {
-                run.note("kill 2 hit the " + bigTransaction.size() + "-row transaction with " + countBefore(check, bigTransaction, endAtBigKill)
-                        + " of its events in Kafka; after the restart " + deliveredOf(check, bigTransaction) + " delivered");
+            long fault = run.faultBegins("kill " + kill);
+            run.relay().kill();
+            if (kill == bigAt) {
+                // after the kill: nothing more arrives from that relay
+                endAtBigKill = DeliveryCheck.endOffsets(kafka, run.deployment.eventTopics());
             }
-            report.add(run.result("1 SIGKILL of the relay", sizes.kills() + " x SIGKILL", sizes.kills(), check));
-            ScenarioRun.assertDeliveredCompletelyInOrder(check);
+            UUID probe = run.probe.write(Duration.ofSeconds(30));
+            run.startRelay("after-kill-" + kill);
+            if (open != null) {
+                open.commit();
+                open.close();
+            }
+            run.awaitRecoveryOf(fault, probe);
         }
+        ScenarioResult result = run.end(scenario, sizes.kills() + " x SIGKILL", sizes.kills());
+        DeliveryCheck check = scenario.check();
+        scenario.note(deliveredOf(check, openTransaction) + " of the " + openTransaction.size() + " events of the transaction"
+                + " open across kill " + openAt + " delivered (begun before the kill, committed after the restart)");
+        scenario.note("kill " + bigAt + " hit the " + bigTransaction.size() + "-row transaction with "
+                + countBefore(check, bigTransaction, endAtBigKill) + " of its events in Kafka; after the restart "
+                + deliveredOf(check, bigTransaction) + " delivered");
+        report.add(result.withNotes(scenario.notes));
+        scenario.assertDeliveredCompletelyInOrder();
     }
 
     /** Scenario 2. SIGTERM (graceful stop: in-flight sends acknowledged, position saved) then start: no duplicates. */
     @Test
     @Order(2)
     void sendsNoDuplicatesAcrossGracefulRestarts() throws Exception {
-        try (ScenarioRun run = ScenarioRun.start(postgres, kafka, "graceful", sizes, logs, Map.of())) {
-            for (int restart = 1; restart <= sizes.gracefulRestarts(); restart++) {
-                run.pauseBeforeFault();
-                long fault = System.nanoTime();
-                int code = run.relay.terminate(Duration.ofSeconds(90));
-                assertThat(code).as("exit code after SIGTERM:\n" + run.relay.log()).isEqualTo(RelayCli.EXIT_OK);
-                UUID probe = run.probe.write(Duration.ofSeconds(30));
-                run.relay = run.deployment.startRelay("after-stop-" + restart);
-                run.awaitRecoveryOf(fault, probe);
+        Scenario scenario = run.begin("2 graceful stop/start");
+        for (int restart = 1; restart <= sizes.gracefulRestarts(); restart++) {
+            run.pauseBeforeFault();
+            long fault = run.faultBegins("graceful stop " + restart);
+            int code = run.relay().terminate(Duration.ofSeconds(90));
+            assertThat(code).as("exit code after SIGTERM:\n" + run.relay().log()).isEqualTo(RelayCli.EXIT_OK);
+            UUID probe = run.probe.write(Duration.ofSeconds(30));
+            run.startRelay("after-stop-" + restart);
+            run.awaitRecoveryOf(fault, probe);
+        }
+        report.add(run.end(scenario, sizes.gracefulRestarts() + " x SIGTERM + start", sizes.gracefulRestarts()));
+        scenario.assertDeliveredCompletelyInOrder();
+        assertThat(scenario.duplicatesDelivered()).as("re-delivered after graceful stops: " + scenario.check()).isZero();
+    }
+
+    /**
+     * Scenario 3. PostgreSQL crash-restarted ({@code pg_ctl restart -m immediate}) and the relay's WAL sender
+     * terminated ({@code pg_terminate_backend}), alternately: the relay reconnects by itself and resumes.
+     */
+    @Test
+    @Order(3)
+    void reconnectsByItselfWhenPostgresCrashesOrItsWalSenderIsTerminated() throws Exception {
+        Scenario scenario = run.begin("3 PostgreSQL crash / WAL sender terminated");
+        int crashes = 0;
+        int terminations = 0;
+        for (int fault = 1; fault <= sizes.databaseFaults(); fault++) {
+            run.pauseBeforeFault();
+            if (fault % 2 == 1) {
+                long start = run.faultBegins("PostgreSQL crash-restart " + (crashes + 1));
+                postgres.restartImmediately();
+                crashes++;
+                run.awaitRecovery(start);
             }
-            DeliveryCheck check = run.finish();
-            report.add(run.result("2 graceful stop/start", sizes.gracefulRestarts() + " x SIGTERM + start", sizes.gracefulRestarts(), check));
-            ScenarioRun.assertDeliveredCompletelyInOrder(check);
-            assertThat(check.duplicates).as("re-delivered after a graceful stop: " + check).isEmpty();
+            else {
+                int walSender = awaitWalSender();
+                long start = run.faultBegins("WAL sender termination " + (terminations + 1));
+                terminate(walSender);
+                terminations++;
+                run.awaitRecovery(start);
+            }
+        }
+        int exits = run.exits() - scenario.exitsBefore;
+        if (exits == 0) {
+            scenario.note("the relay never exited: it reconnected by itself each time (Debezium's retriable errors)");
+        }
+        report.add(run.end(scenario, crashes + " x pg_ctl restart -m immediate + " + terminations
+                + " x pg_terminate_backend(WAL sender)", crashes + terminations));
+        scenario.assertDeliveredCompletelyInOrder();
+        assertThat(exits).as("times the relay exited instead of reconnecting").isZero();
+    }
+
+    /**
+     * Scenario 4. The broker stopped for longer than the producer's delivery timeout, then started again:
+     * nothing is marked processed without an acknowledgement, so nothing is lost once Kafka is back.
+     */
+    @Test
+    @Order(4)
+    void marksNothingProcessedWithoutAnAckWhileKafkaIsDown() throws Exception {
+        Scenario scenario = run.begin("4 Kafka down > delivery timeout");
+        for (int outage = 1; outage <= sizes.kafkaOutages(); outage++) {
+            run.pauseBeforeFault();
+            long down = run.faultBegins("Kafka outage " + outage);
+            kafka.stopBroker();
+            int exitsBefore = run.exits();
+            // down for longer than the delivery timeout, and until the relay gave up (90 s at most)
+            long giveUp = down + Duration.ofSeconds(90).toNanos();
+            while (System.nanoTime() - down < sizes.kafkaDowntime().toNanos()
+                    || run.exits() == exitsBefore && System.nanoTime() < giveUp) {
+                run.supervise();
+                Probe.sleep(Duration.ofMillis(100));
+            }
+            kafka.startBroker();
+            long up = System.nanoTime();
+            assertThat(run.exits()).as("the relay exits (1, with an error line) while Kafka is down").isGreaterThan(exitsBefore);
+            run.awaitRecovery(up);
+        }
+        report.add(run.end(scenario, sizes.kafkaOutages() + " x broker stopped " + sizes.kafkaDowntime().toSeconds()
+                + " s (delivery.timeout.ms " + sizes.deliveryTimeout().toMillis() + ")", sizes.kafkaOutages()));
+        scenario.assertDeliveredCompletelyInOrder();
+    }
+
+    private void deleteOldLogs() throws java.io.IOException {
+        if (java.nio.file.Files.isDirectory(logs)) {
+            try (var files = java.nio.file.Files.list(logs)) {
+                for (Path file : (Iterable<Path>) files::iterator) {
+                    java.nio.file.Files.delete(file);
+                }
+            }
+        }
+    }
+
+    /** The PID of the WAL sender streaming to the relay, once the relay has (re)connected. */
+    private int awaitWalSender() {
+        return await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100)).until(() -> {
+            try (Connection c = run.deployment.dataSource().getConnection();
+                 PreparedStatement ps = c.prepareStatement(
+                         "SELECT active_pid FROM pg_replication_slots WHERE slot_name = ? AND active")) {
+                ps.setString(1, run.deployment.slotName);
+                try (ResultSet rs = ps.executeQuery()) {
+                    return rs.next() ? rs.getInt(1) : 0;
+                }
+            }
+        }, pid -> pid > 0);
+    }
+
+    private void terminate(int pid) throws Exception {
+        try (Connection c = run.deployment.dataSource().getConnection();
+             PreparedStatement ps = c.prepareStatement("SELECT pg_terminate_backend(?)")) {
+            ps.setInt(1, pid);
+            try (ResultSet rs = ps.executeQuery()) {
+                assertThat(rs.next() && rs.getBoolean(1)).as("WAL sender " + pid + " terminated").isTrue();
+            }
         }
     }
 
@@ -164,7 +284,7 @@ class FaultInjectionIntegrationTests {
      * interleaves with the steady load in commit order) and returns once a thousand records more than before
      * are in Kafka: the relay is then in the middle of it.
      */
-    private Set<UUID> commitBigTransactionAndAwaitItsFirstEvents(ScenarioRun run) throws Exception {
+    private Set<UUID> commitBigTransactionAndAwaitItsFirstEvents() throws Exception {
         long before = DeliveryCheck.endOffsetSum(kafka, run.deployment.eventTopics());
         int rows = sizes.bigTransactionRows();
         SampleEventLoad.Result big = new SampleEventLoad(run.deployment.dataSource())

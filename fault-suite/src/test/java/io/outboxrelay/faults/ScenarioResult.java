@@ -22,6 +22,12 @@ record ScenarioResult(String scenario, String faults, int faultCount, long event
 
     static final String NO_EFFECTS = "n/a";
 
+    /** The same figures with the notes made since. */
+    ScenarioResult withNotes(List<String> allNotes) {
+        return new ScenarioResult(scenario, faults, faultCount, events, lost, duplicatesDelivered, duplicateEffects,
+                recoveryMillis, List.copyOf(allNotes));
+    }
+
     Long recoveryP50() {
         if (recoveryMillis.isEmpty()) {
             return null;

@@ -27,7 +27,8 @@ record Sizes(boolean full, int kills, int gracefulRestarts, int databaseFaults, 
     }
 
     static Sizes quickSizes() {
-        return new Sizes(false, 2, 1, 2, 1, 150, Duration.ofMillis(500), Duration.ofSeconds(6), 10_000);
+        // one kill, in a big transaction with another one open; a smaller big transaction than the full run's
+        return new Sizes(false, 1, 1, 2, 1, 100, Duration.ofMillis(500), Duration.ofSeconds(6), 3_000);
     }
 
     static Sizes fullSizes() {

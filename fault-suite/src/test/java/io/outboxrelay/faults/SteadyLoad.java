@@ -1,6 +1,7 @@
 package io.outboxrelay.faults;
 
 import java.time.Duration;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -27,6 +28,8 @@ final class SteadyLoad implements AutoCloseable {
     private final SampleEventLoad load;
     private final int eventsPerSecond;
     private final AtomicBoolean running = new AtomicBoolean(true);
+    /** Held by each slice, and by {@link #pause()} until {@link #resume()}. */
+    private final Semaphore slicePermit = new Semaphore(1);
     private final AtomicLong committed = new AtomicLong();
     private final AtomicLong failedSlices = new AtomicLong();
     private final Thread thread;
@@ -50,6 +53,7 @@ final class SteadyLoad implements AutoCloseable {
         long sliceNanos = Duration.ofSeconds(1).toNanos() / SLICES_PER_SECOND;
         long next = System.nanoTime();
         while (running.get()) {
+            slicePermit.acquireUninterruptibly();
             try {
                 SampleEventLoad.Result result = load.run(plan, n -> { });
                 committed.addAndGet(result.committed().size());
@@ -60,6 +64,9 @@ final class SteadyLoad implements AutoCloseable {
                 }
                 next = System.nanoTime() + sliceNanos; // a failed slice does not make up for lost time
             }
+            finally {
+                slicePermit.release();
+            }
             next += sliceNanos;
             long wait = next - System.nanoTime();
             if (wait > 0) {
@@ -69,6 +76,15 @@ final class SteadyLoad implements AutoCloseable {
                 next = System.nanoTime(); // behind: do not burst to catch up
             }
         }
+    }
+
+    /** Waits for the slice in hand to end and holds the load until {@link #resume()}: nothing commits meanwhile. */
+    void pause() {
+        slicePermit.acquireUninterruptibly();
+    }
+
+    void resume() {
+        slicePermit.release();
     }
 
     /** Events committed so far, as far as the load knows. */
