@@ -3,6 +3,9 @@ package io.outboxrelay.faults;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -92,6 +95,20 @@ class FaultInjectionIntegrationTests {
             }
         }
         assertThat(exitCode).as("the relay's exit code after the final SIGTERM").isEqualTo(RelayCli.EXIT_OK);
+        assertThat(filesNaming(Deployment.ROLE_PASSWORD)).as("relay logs that print the relay role's password").isEmpty();
+    }
+
+    /** The files in the log directory (every relay's output and configuration file) that contain {@code secret}. */
+    private List<Path> filesNaming(String secret) throws IOException {
+        List<Path> found = new ArrayList<>();
+        try (var files = Files.list(logs)) {
+            for (Path file : (Iterable<Path>) files::iterator) {
+                if (Files.readString(file, StandardCharsets.ISO_8859_1).contains(secret)) {
+                    found.add(file);
+                }
+            }
+        }
+        return found;
     }
 
     /**
@@ -230,11 +247,11 @@ class FaultInjectionIntegrationTests {
         scenario.assertDeliveredCompletelyInOrder();
     }
 
-    private void deleteOldLogs() throws java.io.IOException {
-        if (java.nio.file.Files.isDirectory(logs)) {
-            try (var files = java.nio.file.Files.list(logs)) {
+    private void deleteOldLogs() throws IOException {
+        if (Files.isDirectory(logs)) {
+            try (var files = Files.list(logs)) {
                 for (Path file : (Iterable<Path>) files::iterator) {
-                    java.nio.file.Files.delete(file);
+                    Files.delete(file);
                 }
             }
         }

@@ -3,6 +3,7 @@ package io.outboxrelay.faults;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -71,7 +72,7 @@ final class Scenario {
         return after.duplicateCount() - before.duplicateCount();
     }
 
-    private static <T> Set<T> difference(java.util.Collection<T> now, java.util.Collection<T> then) {
+    private static <T> Set<T> difference(Collection<T> now, Collection<T> then) {
         Set<T> out = new HashSet<>(now);
         out.removeAll(then);
         return out;

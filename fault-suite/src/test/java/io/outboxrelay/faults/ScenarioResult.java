@@ -3,6 +3,7 @@ package io.outboxrelay.faults;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 
 /**
  * One row of the results table.
@@ -43,7 +44,7 @@ record ScenarioResult(String scenario, String faults, int faultCount, long event
     }
 
     static String seconds(Long millis) {
-        return millis == null ? "-" : String.format(java.util.Locale.ROOT, "%.1f s", millis / 1000.0);
+        return millis == null ? "-" : String.format(Locale.ROOT, "%.1f s", millis / 1000.0);
     }
 
     static long millis(long fromNanos, long toNanos) {
