@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -163,7 +164,7 @@ public final class Relay implements AutoCloseable {
 
     private void onEngineStopped(boolean success, String message, Throwable error) {
         // clean only when asked to stop; an engine that ends by itself has failed, whatever it says
-        boolean clean = error == null && state.get() == State.STOPPING;
+        boolean clean = state.get() == State.STOPPING && (error == null || isRejectedByStoppingEngine(error));
         try {
             // after a failure nothing more is marked processed, so sends still pending are worth nothing: waiting for
             // a broker that is down would only delay the exit (and the supervisor's restart) by the close timeout
@@ -180,6 +181,17 @@ public final class Relay implements AutoCloseable {
             }
             engineThread.shutdown();
         }
+    }
+
+    /**
+     * Debezium 3.6.1's engine shuts its record executor down in close() while its polling thread may be handing over
+     * the batch it just polled; that thread then fails with a RejectedExecutionException, which the engine passes to
+     * the completion callback (AsyncEmbeddedEngine.runTasksPolling says so). The close() that caused it has stopped the
+     * task and saved the position of every record marked processed before the callback runs, so a stop we asked for
+     * is still clean. Seen about once in 13 graceful stops under load by the fault suite.
+     */
+    private static boolean isRejectedByStoppingEngine(Throwable error) {
+        return hasCause(error, RejectedExecutionException.class);
     }
 
     /** The relay has failed: FAILED once, and {@link #awaitTermination()} returns at once with the cause. */
