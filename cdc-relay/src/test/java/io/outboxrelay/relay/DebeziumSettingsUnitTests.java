@@ -37,4 +37,15 @@ class DebeziumSettingsUnitTests {
         assertThat(p.getProperty("heartbeat.interval.ms")).isEqualTo("0");
         assertThat(p.getProperty("heartbeat.action.query")).isNull();
     }
+
+    @Test
+    void reconnectsWithinSecondsAfterALostDatabaseConnectionUnlessOverridden() {
+        Properties defaults = DebeziumSettings.from(config(Map.of()));
+        Properties overridden = DebeziumSettings.from(config(Map.of("debezium.retriable.restart.connector.wait.ms", "10000")));
+
+        assertThat(defaults.getProperty("status.update.interval.ms")).isEqualTo("1000");
+        assertThat(defaults.getProperty("retriable.restart.connector.wait.ms")).isEqualTo("1000");
+        assertThat(defaults.getProperty("errors.max.retries")).as("Debezium's default: retry without limit").isNull();
+        assertThat(overridden.getProperty("retriable.restart.connector.wait.ms")).isEqualTo("10000");
+    }
 }

@@ -31,14 +31,18 @@ final class EmbeddedKafkaInstance implements KafkaInstance {
     private static final int NODE_ID = 1;
     private static final String CONTROLLER_LISTENER = "CONTROLLER";
 
-    private final KafkaRaftServer server;
+    private final KafkaConfig config;
+    /** Null while stopped by {@link #stopBroker()}. */
+    private KafkaRaftServer server;
     private final String bootstrapServers;
     private final KafkaOptions options;
     private final Path directory;
     private final Thread shutdownHook;
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    private EmbeddedKafkaInstance(KafkaRaftServer server, String bootstrapServers, KafkaOptions options, Path directory) {
+    private EmbeddedKafkaInstance(KafkaConfig config, KafkaRaftServer server, String bootstrapServers, KafkaOptions options,
+                                  Path directory) {
+        this.config = config;
         this.server = server;
         this.bootstrapServers = bootstrapServers;
         this.options = options;
@@ -67,7 +71,7 @@ final class EmbeddedKafkaInstance implements KafkaInstance {
             server = new KafkaRaftServer(config, Time.SYSTEM);
             // Returns once the broker is unfenced, i.e. ready for clients.
             server.startup();
-            return new EmbeddedKafkaInstance(server, bootstrapServers, options, directory);
+            return new EmbeddedKafkaInstance(config, server, bootstrapServers, options, directory);
         } catch (Exception | Error e) {
             if (server != null) {
                 stop(server);
@@ -185,6 +189,39 @@ final class EmbeddedKafkaInstance implements KafkaInstance {
         return options.clientProperties(user);
     }
 
+    @Override
+    public synchronized void stopBroker() {
+        if (closed.get()) {
+            throw new IllegalStateException(this + " is closed");
+        }
+        if (server != null) {
+            stop(server);
+            server = null;
+            LOG.info("{} stopped; its logs are kept", this);
+        }
+    }
+
+    @Override
+    public synchronized void startBroker() {
+        if (closed.get()) {
+            throw new IllegalStateException(this + " is closed");
+        }
+        if (server != null) {
+            return;
+        }
+        long start = System.nanoTime();
+        // already formatted: the same config finds its meta.properties, metadata log and records
+        KafkaRaftServer restarted = new KafkaRaftServer(config, Time.SYSTEM);
+        try {
+            restarted.startup();
+        } catch (RuntimeException e) {
+            stop(restarted);
+            throw new InfrastructureException("Could not start " + this + " again: " + e.getMessage(), e);
+        }
+        server = restarted;
+        LOG.info("{} started again in {} ms", this, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
+    }
+
     /** The temp directory holding the log directories; for tests. */
     Path directory() {
         return directory;
@@ -196,7 +233,12 @@ final class EmbeddedKafkaInstance implements KafkaInstance {
             return;
         }
         Local.cancel(shutdownHook);
-        stop(server);
+        synchronized (this) {
+            if (server != null) {
+                stop(server);
+                server = null;
+            }
+        }
         Local.deleteRecursively(directory);
     }
 

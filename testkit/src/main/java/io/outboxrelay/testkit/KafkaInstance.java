@@ -25,6 +25,24 @@ public interface KafkaInstance extends AutoCloseable {
         throw new UnsupportedOperationException(this + " was not started with SASL users");
     }
 
+    /**
+     * Stops the broker cleanly but keeps its port, log directories and metadata, so that {@link #startBroker()}
+     * brings back the same cluster with every record it had. Clients see a broker that went away.
+     *
+     * @throws UnsupportedOperationException for a broker this process does not run itself (a container)
+     */
+    default void stopBroker() {
+        throw new UnsupportedOperationException(this + " cannot be stopped and started by the test kit");
+    }
+
+    /**
+     * Starts the broker stopped by {@link #stopBroker()} again, on the same port with the same log directories;
+     * returns once it is ready for clients. Does nothing if it runs.
+     */
+    default void startBroker() {
+        throw new UnsupportedOperationException(this + " cannot be stopped and started by the test kit");
+    }
+
     /** Stops the broker and deletes its log directories. Idempotent. */
     @Override
     void close();

@@ -36,6 +36,17 @@ public interface PostgresInstance extends AutoCloseable {
         }
     }
 
+    /**
+     * Stops the server the way a crash does ({@code pg_ctl restart -m immediate}: no shutdown checkpoint,
+     * every connection dropped at once) and starts it again on the same port and data directory, so that it
+     * recovers from its WAL. Returns once it accepts connections again.
+     *
+     * @throws UnsupportedOperationException for a server this process does not run itself (a container)
+     */
+    default void restartImmediately() {
+        throw new UnsupportedOperationException(this + " cannot be restarted by the test kit");
+    }
+
     /** Stops the server and deletes everything it wrote. Idempotent. */
     @Override
     void close();

@@ -38,7 +38,7 @@ class KafkaIntegrationTests {
     private static final Logger LOG = LoggerFactory.getLogger(KafkaIntegrationTests.class);
 
     @Test
-    void startsKafkaAndRoundTripsARecord() throws Exception {
+    void startsKafkaRoundTripsARecordAndKeepsItAcrossAStopAndStart() throws Exception {
         long start = System.nanoTime();
         try (KafkaInstance kafka = Infrastructure.startKafka()) {
             LOG.info("Start time: Kafka {} ms", (System.nanoTime() - start) / 1_000_000);
@@ -69,6 +69,30 @@ class KafkaIntegrationTests {
                 assertThat(record.key()).isEqualTo("key-1");
                 assertThat(record.value()).isEqualTo("value-1");
             });
+
+            kafka.stopBroker();
+            try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers(),
+                    AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 2000, AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 1000))) {
+                assertThatThrownBy(() -> admin.listTopics().names().get()).as("the broker is gone")
+                        .isInstanceOf(ExecutionException.class);
+            }
+            kafka.startBroker();
+            try (KafkaProducer<String, String> producer =
+                         new KafkaProducer<>(producerConfig, new StringSerializer(), new StringSerializer())) {
+                producer.send(new ProducerRecord<>("testkit-roundtrip", "key-2", "value-2")).get();
+            }
+            Map<String, Object> again = new HashMap<>(consumerConfig);
+            again.put("group.id", "testkit-after-restart");
+            List<String> values = new ArrayList<>();
+            try (KafkaConsumer<String, String> consumer =
+                         new KafkaConsumer<>(again, new StringDeserializer(), new StringDeserializer())) {
+                consumer.subscribe(Set.of("testkit-roundtrip"));
+                long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+                while (values.size() < 2 && System.nanoTime() < deadline) {
+                    consumer.poll(Duration.ofMillis(200)).forEach(record -> values.add(record.value()));
+                }
+            }
+            assertThat(values).as("same port, same log directories").containsExactly("value-1", "value-2");
         }
     }
 

@@ -82,6 +82,39 @@ class PostgresIntegrationTests {
         }
     }
 
+    @Test
+    void restartsImmediatelyOnTheSamePortWithCommittedRowsAndSlotsRecoveredFromTheWal() throws SQLException {
+        postgres.createDatabase("crash");
+        int port = postgres.port();
+        Connection before = connect(postgres, "crash");
+        try (Statement statement = before.createStatement()) {
+            statement.execute("CREATE TABLE survivor (id int PRIMARY KEY)");
+            statement.execute("INSERT INTO survivor VALUES (1)");
+            statement.execute("SELECT pg_create_logical_replication_slot('crash_slot', 'pgoutput')");
+        }
+
+        postgres.restartImmediately();
+
+        // the old connection was cut, as by a crash
+        assertThatThrownBy(() -> before.createStatement().execute("SELECT 1")).isInstanceOf(SQLException.class);
+        before.close();
+        assertThat(postgres.port()).isEqualTo(port);
+        try (Connection connection = connect(postgres, "crash"); Statement statement = connection.createStatement()) {
+            assertThat(show(statement, "wal_level")).as("settings survive the restart").isEqualTo("logical");
+            try (ResultSet rows = statement.executeQuery("SELECT count(*) FROM survivor")) {
+                rows.next();
+                assertThat(rows.getInt(1)).isEqualTo(1);
+            }
+            try (ResultSet slots = statement.executeQuery("SELECT count(*) FROM pg_replication_slots WHERE slot_name = 'crash_slot'")) {
+                slots.next();
+                assertThat(slots.getInt(1)).isEqualTo(1);
+            }
+            statement.execute("SELECT pg_drop_replication_slot('crash_slot')");
+        }
+        assertThatThrownBy(() -> DriverManager.getConnection(postgres.jdbcUrl("crash"), postgres.superuser(), "wrong"))
+                .as("passwords are still required").isInstanceOf(SQLException.class);
+    }
+
     static Connection connect(PostgresInstance instance, String database) throws SQLException {
         return DriverManager.getConnection(instance.jdbcUrl(database), instance.superuser(), instance.superuserPassword());
     }
