@@ -26,6 +26,7 @@ import io.outboxrelay.relay.kafka.SendFailedException;
 import io.outboxrelay.relay.kafka.TopicCompaction;
 import io.outboxrelay.relay.kafka.TopicProvisioner;
 import io.outboxrelay.relay.preflight.Preflight;
+import io.outboxrelay.relay.preflight.StartPosition;
 import io.outboxrelay.relay.preflight.StartupException;
 import io.outboxrelay.relay.routing.OutboxRouter;
 
@@ -89,8 +90,8 @@ public final class Relay implements AutoCloseable {
         Relay relay = new Relay(config, listener);
         relay.move(State.NEW, State.STARTING);
         try {
-            Preflight.check(config);
-            relay.startEngine();
+            StartPosition position = Preflight.check(config);
+            relay.startEngine(position);
             relay.awaitStreaming();
             relay.move(State.STARTING, State.RUNNING);
             return relay;
@@ -101,14 +102,14 @@ public final class Relay implements AutoCloseable {
         }
     }
 
-    private void startEngine() {
+    private void startEngine(StartPosition position) {
         producer = new KafkaProducer<>(ProducerSettings.from(config));
         OutboxRouter router = new OutboxRouter(config.get(RelayConfig.TOPIC_PATTERN),
                 config.get(RelayConfig.DEAD_LETTER_TOPIC), config.headerColumns());
         topics = TopicProvisioner.of(Admin.create(ProducerSettings.admin(config, "topics")), config);
         sink = new KafkaEventSink(producer, router, stats, topics);
         engine = DebeziumEngine.create(ChangeEventFormat.of(io.debezium.embedded.Connect.class))
-                .using(DebeziumSettings.from(config))
+                .using(DebeziumSettings.from(config, position.debeziumOverrides()))
                 .using(new DebeziumEngine.ConnectorCallback() {
                     @Override
                     public void pollingStarted() {

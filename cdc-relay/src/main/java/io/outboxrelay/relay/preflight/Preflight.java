@@ -8,9 +8,13 @@ public final class Preflight {
     private Preflight() {
     }
 
-    /** @throws StartupException naming the first problem found and what to do about it */
-    public static void check(RelayConfig config) {
+    /**
+     * @return where to start: from the saved position, or as the recovery settings ask after a gap
+     * @throws StartupException naming the first problem found and what to do about it
+     */
+    public static StartPosition check(RelayConfig config) {
         new DatabaseChecks(config).run();
         new KafkaChecks(config).run();
+        return new PositionChecks(config).run();
     }
 }
