@@ -1,5 +1,6 @@
 package io.outboxrelay.relay;
 
+import java.util.Map;
 import java.util.Properties;
 
 import io.outboxrelay.relay.config.RelayConfig;
@@ -13,6 +14,11 @@ final class DebeziumSettings {
     }
 
     static Properties from(RelayConfig config) {
+        return from(config, Map.of());
+    }
+
+    /** @param overrides win over everything else, the debezium.* pass-through included (a recovery's snapshot) */
+    static Properties from(RelayConfig config, Map<String, String> overrides) {
         Properties p = new Properties();
         String name = config.get(RelayConfig.RELAY_NAME);
         p.setProperty("name", name);
@@ -59,6 +65,7 @@ final class DebeziumSettings {
         // TLS/SASL for the offset store's clients: the same as the producer's
         ProducerSettings.security(config).forEach(p::setProperty);
         config.withPrefix(RelayConfig.DEBEZIUM_PREFIX).forEach(p::setProperty);
+        overrides.forEach(p::setProperty);
         return p;
     }
 }

@@ -30,24 +30,30 @@ import io.outboxrelay.relay.kafka.SendFailedException;
 import io.outboxrelay.relay.kafka.TopicCompaction;
 import io.outboxrelay.relay.kafka.TopicProvisioner;
 import io.outboxrelay.relay.preflight.Preflight;
+import io.outboxrelay.relay.preflight.StartPosition;
 import io.outboxrelay.relay.preflight.StartupException;
 import io.outboxrelay.relay.routing.OutboxRouter;
+import io.outboxrelay.relay.standby.Standby;
 
 /**
  * One running relay: Debezium's embedded engine reading the outbox through pgoutput, handing
  * batches to a {@link KafkaEventSink}. Its position is kept in a Kafka topic
  * ({@link RelayConfig#OFFSET_TOPIC}) and saved only for acknowledged events.
  *
- * <p>Lifecycle: {@link #start(RelayConfig)} checks, starts and returns once streaming has begun;
+ * <p>Lifecycle: {@link #start(RelayConfig)} checks, starts and returns once streaming has begun (as a
+ * hot standby, {@link RelayConfig#STANDBY}, it first waits until the replication slot is free);
  * {@link #close()} stops gracefully (in-flight sends acknowledged, position saved);
  * {@link #awaitTermination()} blocks until the relay stops and tells whether it failed. A
  * {@link Listener} given to {@link #start(RelayConfig, Listener)} hears of every state change, from
- * the first (to STARTING) on.
+ * the first (to STANDBY or STARTING) on.
  */
 public final class Relay implements AutoCloseable {
 
-    /** Ordered: a relay only moves forward through these. */
-    public enum State { NEW, STARTING, RUNNING, STOPPING, STOPPED, FAILED }
+    /**
+     * Ordered: a relay only moves forward through these. STANDBY only with {@link RelayConfig#STANDBY}:
+     * waiting for another relay to release the replication slot.
+     */
+    public enum State { NEW, STANDBY, STARTING, RUNNING, STOPPING, STOPPED, FAILED }
 
     /** Told of each state change, on the thread that made it: must return quickly and not throw. */
     @FunctionalInterface
@@ -93,10 +99,11 @@ public final class Relay implements AutoCloseable {
      */
     public static Relay start(RelayConfig config, Listener listener) {
         Relay relay = new Relay(config, listener);
-        relay.move(State.NEW, State.STARTING);
+        Standby claim = config.getBoolean(RelayConfig.STANDBY) ? relay.standBy() : null;
+        relay.move(claim == null ? State.NEW : State.STANDBY, State.STARTING);
         try {
-            Preflight.check(config);
-            relay.startEngine();
+            StartPosition position = Preflight.check(config);
+            relay.startEngine(position);
             relay.awaitStreaming();
             relay.move(State.STARTING, State.RUNNING);
             return relay;
@@ -105,16 +112,44 @@ public final class Relay implements AutoCloseable {
             relay.abandon();
             throw e;
         }
+        finally {
+            if (claim != null) {
+                claim.close(); // streaming (the slot is ours) or failed: the next standby may try
+            }
+        }
     }
 
-    private void startEngine() {
+    /**
+     * Waits, however long it takes, until the slot is free and no other standby is starting; checks what it
+     * can before a long wait, so that a standby that could never start says so at once.
+     */
+    private Standby standBy() {
+        move(State.NEW, State.STANDBY);
+        try {
+            return Standby.await(config, () -> Preflight.checkBeforeStandingBy(config));
+        }
+        catch (StartupException e) {
+            state.set(State.FAILED);
+            listener.stateChanged(this, State.FAILED);
+            engineThread.shutdown();
+            throw e;
+        }
+        catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            enter(State.STOPPED);
+            engineThread.shutdown();
+            throw new StartupException("stopped while standing by", e);
+        }
+    }
+
+    private void startEngine(StartPosition position) {
         producer = new KafkaProducer<>(ProducerSettings.from(config));
         OutboxRouter router = new OutboxRouter(config.get(RelayConfig.TOPIC_PATTERN),
                 config.get(RelayConfig.DEAD_LETTER_TOPIC), config.headerColumns());
         topics = TopicProvisioner.of(Admin.create(ProducerSettings.admin(config, "topics")), config);
         sink = new KafkaEventSink(producer, router, stats, topics);
         engine = DebeziumEngine.create(ChangeEventFormat.of(io.debezium.embedded.Connect.class))
-                .using(DebeziumSettings.from(config))
+                .using(DebeziumSettings.from(config, position.debeziumOverrides()))
                 .using(new DebeziumEngine.ConnectorCallback() {
                     @Override
                     public void pollingStarted() {

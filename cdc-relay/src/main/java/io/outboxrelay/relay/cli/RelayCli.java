@@ -2,6 +2,8 @@ package io.outboxrelay.relay.cli;
 
 import java.nio.file.Path;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -95,20 +97,51 @@ public final class RelayCli {
         }
 
         private int run(RelayConfig relayConfig, RelayOperations ops) throws InterruptedException {
+            Thread main = Thread.currentThread();
+            AtomicReference<Relay> started = new AtomicReference<>();
+            AtomicBoolean stopAsked = new AtomicBoolean();
+            CountDownLatch stopped = new CountDownLatch(1);
+            Runnable stop = () -> {
+                Relay running;
+                synchronized (started) {
+                    stopAsked.set(true);
+                    running = started.get();
+                    if (running == null) {
+                        main.interrupt();
+                    }
+                }
+                if (running != null) {
+                    running.close();
+                }
+                stopped.countDown();
+            };
+            // A standby may wait for hours before Relay.start returns: a stop asked for meanwhile interrupts the wait.
+            boolean standby = relayConfig.getBoolean(RelayConfig.STANDBY);
+            if (standby) {
+                Signals.onTermination(stop);
+            }
             Relay relay;
             try {
                 relay = Relay.start(relayConfig, ops);
             }
             catch (StartupException e) {
+                if (stopAsked.get()) {
+                    LOG.info("Stopped before the relay started ({})", e.getMessage());
+                    return EXIT_OK;
+                }
                 LOG.debug("Start-up failure", e);
                 return fail(EXIT_STARTUP, e.getMessage());
             }
-            CountDownLatch stopped = new CountDownLatch(1);
-            Runnable stop = () -> {
-                relay.close();
-                stopped.countDown();
-            };
-            Signals.onTermination(stop);
+            synchronized (started) {
+                started.set(relay);
+                if (stopAsked.get()) {
+                    Thread.interrupted(); // the interrupt meant for the start that has just ended
+                    relay.close();
+                }
+            }
+            if (!standby) {
+                Signals.onTermination(stop);
+            }
             try {
                 relay.awaitTermination();
                 stopped.await();

@@ -130,6 +130,21 @@ public final class RelayConfig {
     public static final Setting STARTUP_TIMEOUT_MS = Setting.optional("startup.timeout.ms", "30000",
             "How long pre-flight checks wait for PostgreSQL and Kafka to answer, and for a replication slot still held"
                     + " by a relay that has just stopped to be released.").positiveInt();
+    public static final Setting STANDBY = Setting.optional("standby", "false",
+            "true: a relay that finds its replication slot in use waits as a hot standby (state STANDBY, /health/live 200,"
+                    + " /health/ready 503) for as long as it takes, then takes over; standbys take turns, so only one starts."
+                    + " false: it waits at most startup.timeout.ms, then fails.")
+            .validatedBy(v -> v.equals("true") || v.equals("false"), "true or false");
+    public static final Setting RECOVERY_RESEND_SINCE = Setting.optional("recovery.resend.since", "",
+            "Only when the pre-flight check finds a gap (replication slot missing or ahead of the saved position) or an"
+                    + " interrupted re-send: re-send the outbox rows with occurred_at at or after this ISO-8601 time, then stream"
+                    + " from a new slot. Must not be later than the saved position's commit time; ignored when there is no gap."
+                    + " Needs SELECT on the outbox table. Rows re-sent are duplicates to consumers, who dedupe on eventId.")
+            .validatedBy(RelayConfig::isInstant, "an ISO-8601 time such as 2026-11-27T10:00:00Z");
+    public static final Setting RECOVERY_ACCEPT_GAP = Setting.optional("recovery.accept.gap", "false",
+            "true: start despite a gap the pre-flight check found, skipping every outbox row committed in it (logged)."
+                    + " Never set this by default: recovery.resend.since loses nothing.")
+            .validatedBy(v -> v.equals("true") || v.equals("false"), "true or false");
     public static final Setting HTTP_PORT = Setting.optional("http.port", "8080",
             "Port of the HTTP endpoint for /metrics (Prometheus), /health/live, /health/ready and /status, served by"
                     + " 'relay run'; 0 picks a free port (logged), -1 disables the endpoint.")
@@ -145,7 +160,8 @@ public final class RelayConfig {
             DATABASE_USER, DATABASE_PASSWORD, SLOT_NAME, PUBLICATION, OUTBOX_TABLE, KAFKA_BOOTSTRAP, TOPIC_PATTERN,
             DEAD_LETTER_TOPIC, HEADER_COLUMNS, TOPIC_PARTITIONS, TOPIC_REPLICATION, TOPIC_RETENTION_MS, TOPIC_COMPACT_PATTERN,
             OFFSET_TOPIC, OFFSET_TOPIC_REPLICATION, OFFSET_FLUSH_INTERVAL_MS, POLL_INTERVAL_MS, MAX_BATCH_SIZE, SNAPSHOT_MODE,
-            HEARTBEAT_INTERVAL_MS, STARTUP_TIMEOUT_MS, HTTP_PORT, HTTP_HOST, LOG_FORMAT);
+            HEARTBEAT_INTERVAL_MS, STARTUP_TIMEOUT_MS, STANDBY, RECOVERY_RESEND_SINCE, RECOVERY_ACCEPT_GAP, HTTP_PORT, HTTP_HOST,
+            LOG_FORMAT);
 
     private static final Pattern SECRET_KEY = Pattern.compile("(?i).*(password|secret|jaas|token|credential|key\\.pem|keystore\\.key).*");
 
@@ -228,6 +244,16 @@ public final class RelayConfig {
         }
     }
 
+    private static boolean isInstant(String value) {
+        try {
+            java.time.Instant.parse(value.trim());
+            return true;
+        }
+        catch (java.time.format.DateTimeParseException e) {
+            return false;
+        }
+    }
+
     private static String envKey(String variable, String prefix) {
         return variable.substring(prefix.length()).toLowerCase(java.util.Locale.ROOT).replace('_', '.');
     }
@@ -239,6 +265,10 @@ public final class RelayConfig {
 
     public int getInt(Setting setting) {
         return Integer.parseInt(get(setting).trim());
+    }
+
+    public boolean getBoolean(Setting setting) {
+        return Boolean.parseBoolean(get(setting).trim());
     }
 
     public long getLong(Setting setting) {

@@ -4,16 +4,23 @@ import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+
+import io.outboxrelay.relay.config.RelayConfig;
+import io.outboxrelay.relay.kafka.ProducerSettings;
 
 /**
  * The relay's saved position, as Debezium stored it in the offset topic (Kafka Connect's
@@ -22,8 +29,12 @@ import com.fasterxml.jackson.databind.ObjectMapper;
  *
  * @param lsn the LSN Debezium resumes from, in PostgreSQL's notation (e.g. {@code 0/1A2B3C4})
  * @param committedAt commit time of the transaction at that position (null if not recorded)
+ * @param furthestLsn the furthest of the LSNs the position names ({@code lsn}, {@code lsn_proc},
+ *                    {@code lsn_commit}): Debezium confirms to the slot no further than this, so a slot
+ *                    confirmed beyond it moved on without this relay
+ * @param snapshotRunning the position was saved in the middle of a snapshot (a re-send) that has not finished
  */
-public record SavedPosition(String lsn, Long txId, Instant committedAt) {
+public record SavedPosition(String lsn, Long txId, Instant committedAt, String furthestLsn, boolean snapshotRunning) {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -80,14 +91,54 @@ public record SavedPosition(String lsn, Long txId, Instant committedAt) {
             JsonNode lsn = node.get("lsn");
             JsonNode txId = node.get("txId");
             JsonNode tsUsec = node.get("ts_usec");
+            Long furthest = null;
+            for (String field : new String[] {"lsn", "lsn_proc", "lsn_commit"}) {
+                JsonNode n = node.get(field);
+                if (n != null && n.canConvertToLong() && (furthest == null || Long.compareUnsigned(n.asLong(), furthest) > 0)) {
+                    furthest = n.asLong();
+                }
+            }
             return new SavedPosition(lsn == null || !lsn.canConvertToLong() ? null : lsnText(lsn.asLong()),
                     txId == null || !txId.canConvertToLong() ? null : txId.asLong(),
                     tsUsec == null || !tsUsec.canConvertToLong() ? null
-                            : Instant.EPOCH.plusNanos(Math.multiplyExact(tsUsec.asLong(), 1000L)));
+                            : Instant.EPOCH.plusNanos(Math.multiplyExact(tsUsec.asLong(), 1000L)),
+                    furthest == null ? null : lsnText(furthest), snapshotRunning(node));
         }
         catch (IOException | ArithmeticException e) {
-            return new SavedPosition(null, null, null);
+            return new SavedPosition(null, null, null, null, false);
         }
+    }
+
+    /** As Debezium decides it: a snapshot marker, and no mark that it completed. */
+    private static boolean snapshotRunning(JsonNode node) {
+        JsonNode snapshot = node.get("snapshot");
+        boolean marked = snapshot != null && !snapshot.isNull()
+                && (snapshot.isBoolean() ? snapshot.asBoolean() : !snapshot.asText().equalsIgnoreCase("false"));
+        return marked && !node.path("snapshot_completed").asBoolean(false);
+    }
+
+    /**
+     * Reads this relay's saved position with the relay's own Kafka client settings (TLS/SASL included).
+     *
+     * @return null when the offset topic does not exist or holds no position for {@code relay.name}
+     * @throws org.apache.kafka.common.KafkaException when Kafka cannot be read
+     */
+    public static SavedPosition read(RelayConfig config, String clientIdSuffix) {
+        Duration timeout = Duration.ofMillis(config.getInt(RelayConfig.STARTUP_TIMEOUT_MS));
+        try (Consumer<byte[], byte[]> consumer = consumer(config, clientIdSuffix, timeout)) {
+            return read(consumer, config.get(RelayConfig.OFFSET_TOPIC), config.get(RelayConfig.RELAY_NAME), timeout);
+        }
+    }
+
+    static Consumer<byte[], byte[]> consumer(RelayConfig config, String clientIdSuffix, Duration timeout) {
+        Map<String, Object> props = new LinkedHashMap<>(ProducerSettings.security(config));
+        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.get(RelayConfig.KAFKA_BOOTSTRAP));
+        props.put(ConsumerConfig.CLIENT_ID_CONFIG, config.get(RelayConfig.RELAY_NAME) + "-" + clientIdSuffix);
+        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        props.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, false);
+        props.put(ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) timeout.toMillis());
+        props.put(ConsumerConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) timeout.toMillis());
+        return new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
     }
 
     /** PostgreSQL's notation of an LSN: high and low 32 bits in hex. */

@@ -16,18 +16,14 @@ import java.util.Map;
 import java.util.Optional;
 
 import org.apache.kafka.clients.consumer.Consumer;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.outboxrelay.relay.config.RelayConfig;
-import io.outboxrelay.relay.kafka.ProducerSettings;
 
 /**
  * What {@code relay status} reports, gathered whether or not the relay runs: the slot from
@@ -100,7 +96,7 @@ public final class StatusReport {
         String offsetTopic = config.get(RelayConfig.OFFSET_TOPIC);
         String deadLetterTopic = config.get(RelayConfig.DEAD_LETTER_TOPIC);
         Duration timeout = Duration.ofMillis(config.getInt(RelayConfig.STARTUP_TIMEOUT_MS));
-        try (Consumer<byte[], byte[]> consumer = consumer(config, timeout)) {
+        try (Consumer<byte[], byte[]> consumer = SavedPosition.consumer(config, "status", timeout)) {
             SavedPosition saved = SavedPosition.read(consumer, offsetTopic, config.get(RelayConfig.RELAY_NAME), timeout);
             out.put("offset_topic", offsetTopic);
             out.put("saved_lsn", saved == null ? null : saved.lsn());
@@ -129,17 +125,6 @@ public final class StatusReport {
         Map<TopicPartition, Long> begin = consumer.beginningOffsets(partitions, timeout);
         Map<TopicPartition, Long> end = consumer.endOffsets(partitions, timeout);
         return partitions.stream().mapToLong(tp -> end.get(tp) - begin.get(tp)).sum();
-    }
-
-    private static Consumer<byte[], byte[]> consumer(RelayConfig config, Duration timeout) {
-        Map<String, Object> props = new LinkedHashMap<>(ProducerSettings.security(config));
-        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.get(RelayConfig.KAFKA_BOOTSTRAP));
-        props.put(ConsumerConfig.CLIENT_ID_CONFIG, config.get(RelayConfig.RELAY_NAME) + "-status");
-        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        props.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, false);
-        props.put(ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) timeout.toMillis());
-        props.put(ConsumerConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) timeout.toMillis());
-        return new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
     }
 
     /** http://host:port of the daemon by this configuration; null when its port is not known (0) or disabled. */

@@ -23,8 +23,11 @@ final class DatabaseChecks {
     /**
      * Most fundamental first, so that the one line reported is the one to fix first: the server, then
      * the role, then the outbox objects and the role's grants on them, then the slot and room to stream.
+     *
+     * @param awaitFreeSlot wait (up to startup.timeout.ms) for a slot in use to be released, and fail if it is not;
+     *                      false for a standby, which waits for the slot itself
      */
-    void run() {
+    void run(boolean awaitFreeSlot) {
         try (Connection connection = connect()) {
             Database db = new Database(connection, config, where);
             ServerChecks server = new ServerChecks(db);
@@ -39,7 +42,7 @@ final class DatabaseChecks {
             if (config.getInt(RelayConfig.HEARTBEAT_INTERVAL_MS) > 0) {
                 outbox.checkHeartbeat();
             }
-            new SlotChecks(db).check();
+            new SlotChecks(db).check(awaitFreeSlot);
         }
         catch (SQLException e) {
             throw new StartupException("PostgreSQL at " + where + " failed a pre-flight query: " + firstLine(e), e);

@@ -25,14 +25,14 @@ final class SlotChecks {
         this.slot = db.config().get(RelayConfig.SLOT_NAME);
     }
 
-    void check() throws SQLException, InterruptedException {
+    void check(boolean awaitFreeSlot) throws SQLException, InterruptedException {
         String[] existing = db.row("SELECT database, active_pid FROM pg_replication_slots WHERE slot_name = ?", slot);
         if (existing == null) {
             checkFreeSlot();
         }
         else {
             checkSlotDatabase(existing[0]);
-            if (existing[1] != null) {
+            if (existing[1] != null && awaitFreeSlot) {
                 awaitRelease(Integer.parseInt(existing[1]));
             }
         }

@@ -90,6 +90,26 @@ class RelayConfigUnitTests {
     }
 
     @Test
+    void neitherStandsByNorRecoversUnlessAskedAndTakesTheRecoveryTimeAsAnInstant() {
+        RelayConfig defaults = RelayConfig.from(minimal(), Map.of());
+        assertThat(defaults.getBoolean(RelayConfig.STANDBY)).isFalse();
+        assertThat(defaults.get(RelayConfig.RECOVERY_RESEND_SINCE)).isEmpty();
+        assertThat(defaults.getBoolean(RelayConfig.RECOVERY_ACCEPT_GAP)).isFalse();
+
+        RelayConfig recovering = RelayConfig.from(minimal(), Map.of("RELAY_RECOVERY_RESEND_SINCE", "2026-11-27T10:00:00Z",
+                "RELAY_STANDBY", "true"));
+        assertThat(recovering.get(RelayConfig.RECOVERY_RESEND_SINCE)).isEqualTo("2026-11-27T10:00:00Z");
+        assertThat(recovering.getBoolean(RelayConfig.STANDBY)).isTrue();
+
+        Properties p = minimal();
+        p.setProperty("recovery.resend.since", "yesterday'; DROP TABLE outbox.event; --");
+        p.setProperty("standby", "yes");
+        assertThatThrownBy(() -> RelayConfig.from(p, Map.of()))
+                .hasMessageContaining("recovery.resend.since must be an ISO-8601 time such as 2026-11-27T10:00:00Z")
+                .hasMessageContaining("standby must be true or false, got 'yes'");
+    }
+
+    @Test
     void compactsNothingAndBeatsEveryTenSecondsByDefault() {
         RelayConfig config = RelayConfig.from(minimal(), Map.of());
 
