@@ -86,7 +86,7 @@ class ComposeStackIntegrationTests {
                 Invariants invariants = new Invariants(legacy, payments, readModel);
                 await().atMost(Duration.ofMinutes(2)).until(() -> invariants.measure(-1).get("orders_placed") >= ORDERS);
                 stop(services.get("orders"));
-                await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofSeconds(1))
+                await().atMost(Duration.ofMinutes(4)).pollInterval(Duration.ofSeconds(1))
                         .until(() -> Invariants.holds(invariants.measure(-1)));
                 Map<String, Long> m = invariants.measure(-1);
                 System.out.println("compose stack: " + m);
