@@ -9,13 +9,14 @@ import java.util.function.Consumer;
 
 /**
  * Notices a relay that has stopped moving: a batch in hand for longer than {@code limit}, or, when Debezium
- * hands over a heartbeat at least every few seconds, no batch through for that long (in hand or not). Normally the producer's
- * delivery.timeout.ms or Debezium's offset.flush.timeout.ms gives up first and the relay fails or retries on its
- * own; this covers what does not give up. Measured by the fault suite with the broker down: Kafka Connect's
- * offset store (Kafka 4.3.0) blocks in {@code producer.send} for max.block.ms, its producer never times out
- * (delivery.timeout.ms = Integer.MAX_VALUE), and {@code KafkaOffsetBackingStore.SetCallbackFuture.get} waits
- * without end when its timeout runs out to the millisecond ({@code wait(0)}); Debezium's polling thread then
- * sits there, the relay reporting RUNNING, until Kafka is back.
+ * hands over a heartbeat at least every few seconds, no batch through for that long (in hand or not).
+ * Normally the producer's delivery.timeout.ms or Debezium's offset.flush.timeout.ms gives up first and the
+ * relay fails or retries on its own; this covers what does not give up. Measured by the fault suite with the
+ * broker down: Kafka Connect's offset store (Kafka 4.3.0) blocks in {@code producer.send} for max.block.ms,
+ * its producer never times out (delivery.timeout.ms = Integer.MAX_VALUE), and
+ * {@code KafkaOffsetBackingStore.SetCallbackFuture.get} waits without end when its timeout runs out to the
+ * millisecond ({@code wait(0)}); Debezium's polling thread then sits there, the relay reporting RUNNING,
+ * until Kafka is back.
  */
 final class BatchWatchdog implements AutoCloseable {
 
