@@ -164,14 +164,22 @@ class FaultInjectionIntegrationTests {
     @Order(2)
     void sendsNoDuplicatesAcrossGracefulRestarts() throws Exception {
         Scenario scenario = run.begin("2 graceful stop/start");
+        int rejected = 0;
         for (int restart = 1; restart <= sizes.gracefulRestarts(); restart++) {
             run.pauseBeforeFault();
             long fault = run.faultBegins("graceful stop " + restart);
             int code = run.relay().terminate(Duration.ofSeconds(90));
             assertThat(code).as("exit code after SIGTERM:\n" + run.relay().log()).isEqualTo(RelayCli.EXIT_OK);
+            if (run.relay().log().contains("RejectedExecutionException")) {
+                rejected++; // Debezium's engine raced its own close(); see Relay.isRejectedByStoppingEngine
+            }
             UUID probe = run.probe.write(Duration.ofSeconds(30));
             run.startRelay("after-stop-" + restart);
             run.awaitRecoveryOf(fault, probe);
+        }
+        if (rejected > 0) {
+            scenario.note(rejected + " of the stops met Debezium's engine rejecting the batch it was handing over while"
+                    + " closing; stopped cleanly all the same (exit 0)");
         }
         report.add(run.end(scenario, sizes.gracefulRestarts() + " x SIGTERM + start", sizes.gracefulRestarts()));
         scenario.assertDeliveredCompletelyInOrder();
