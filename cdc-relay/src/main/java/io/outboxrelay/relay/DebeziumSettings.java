@@ -50,10 +50,13 @@ final class DebeziumSettings {
         }
         // A lost database connection (PostgreSQL restarted, WAL sender terminated) is a retriable error: Debezium
         // restarts its task and resumes from the saved position, unlimited times (errors.max.retries=-1). Its
-        // defaults notice a silently dead replication connection only at the next status update (every 10 s) and
-        // then wait 10 s before reconnecting; measured by the fault suite, these bring recovery to a few seconds.
+        // defaults notice a silently dead replication connection only at the next status update (every 10 s), then
+        // wait 10 s before reconnecting, and the engine's retry delay doubles with every retriable error of the
+        // task's life (3.6.1 never resets it) up to 10 s; measured by the fault suite, these bring recovery from
+        // 12 s to a few seconds.
         p.setProperty("status.update.interval.ms", "1000");
         p.setProperty("retriable.restart.connector.wait.ms", "1000");
+        p.setProperty("errors.retry.delay.max.ms", "1000");
         // the position lives in Kafka, next to the events, and survives moving the relay
         p.setProperty("offset.storage", "org.apache.kafka.connect.storage.KafkaOffsetBackingStore");
         p.setProperty("offset.storage.topic", config.get(RelayConfig.OFFSET_TOPIC));

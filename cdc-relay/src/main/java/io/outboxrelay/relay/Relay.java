@@ -3,11 +3,12 @@ package io.outboxrelay.relay;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
+import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -77,6 +78,7 @@ public final class Relay implements AutoCloseable {
     private TopicProvisioner topics;
     private KafkaEventSink sink;
     private DebeziumEngine<RecordChangeEvent<SourceRecord>> engine;
+    private BatchWatchdog watchdog;
 
     private Relay(RelayConfig config, Listener listener) {
         this.config = config;
@@ -105,6 +107,7 @@ public final class Relay implements AutoCloseable {
             StartPosition position = Preflight.check(config);
             relay.startEngine(position);
             relay.awaitStreaming();
+            relay.watchdog.streaming();
             relay.move(State.STARTING, State.RUNNING);
             return relay;
         }
@@ -148,8 +151,10 @@ public final class Relay implements AutoCloseable {
                 config.get(RelayConfig.DEAD_LETTER_TOPIC), config.headerColumns());
         topics = TopicProvisioner.of(Admin.create(ProducerSettings.admin(config, "topics")), config);
         sink = new KafkaEventSink(producer, router, stats, topics);
+        Properties debezium = DebeziumSettings.from(config, position.debeziumOverrides());
+        watchdog = watchdog(debezium);
         engine = DebeziumEngine.create(ChangeEventFormat.of(io.debezium.embedded.Connect.class))
-                .using(DebeziumSettings.from(config, position.debeziumOverrides()))
+                .using(debezium)
                 .using(new DebeziumEngine.ConnectorCallback() {
                     @Override
                     public void pollingStarted() {
@@ -160,6 +165,29 @@ public final class Relay implements AutoCloseable {
                 .notifying(new FailingFast())
                 .build();
         engineThread.execute(engine);
+    }
+
+    /**
+     * Stalled longer than Kafka may take to refuse a send (max.block.ms + delivery.timeout.ms) and Debezium to give
+     * up saving a position (offset.flush.timeout.ms), and than three heartbeats: fail, so that a supervisor sees it.
+     */
+    private BatchWatchdog watchdog(Properties debezium) {
+        int heartbeatMs = config.getInt(RelayConfig.HEARTBEAT_INTERVAL_MS);
+        Duration limit = ProducerSettings.maxBlock(config).plus(ProducerSettings.deliveryTimeout(config))
+                .plusMillis(Long.parseLong(debezium.getProperty("offset.flush.timeout.ms")));
+        if (limit.toMillis() < 3L * heartbeatMs) {
+            limit = Duration.ofMillis(3L * heartbeatMs);
+        }
+        Duration stallLimit = limit;
+        return new BatchWatchdog(stallLimit, heartbeatMs > 0, Duration.ofSeconds(1), stall -> {
+            if (state.get() == State.RUNNING) {
+                stats.recordError();
+                fail(new SendFailedException("the relay has stalled: " + stall + " (limit " + stallLimit.toSeconds()
+                        + " s: max.block.ms + delivery.timeout.ms + offset.flush.timeout.ms); check Kafka at "
+                        + config.get(RelayConfig.KAFKA_BOOTSTRAP) + " and PostgreSQL; the relay stops without saving a position"
+                        + " past what Kafka acknowledged", null));
+            }
+        });
     }
 
     private void awaitStreaming() {
@@ -248,7 +276,8 @@ public final class Relay implements AutoCloseable {
      * Hands each batch to the sink. A send Kafka did not acknowledge fails the relay right there rather than
      * when the engine has wound down: with the broker away, Debezium waits for an offset flush until its task
      * stop times out (internal.task.management.timeout.ms, 40 s), reporting RUNNING all the while. Nothing after
-     * the failed send is marked processed, so ending the process now is as safe as a kill.
+     * the failed send is marked processed, so ending the process now is as safe as a kill. A batch that neither
+     * succeeds nor fails in time fails the relay through the {@link BatchWatchdog}.
      */
     private final class FailingFast implements DebeziumEngine.ChangeConsumer<RecordChangeEvent<SourceRecord>> {
 
@@ -256,12 +285,16 @@ public final class Relay implements AutoCloseable {
         public void handleBatch(List<RecordChangeEvent<SourceRecord>> records,
                                 DebeziumEngine.RecordCommitter<RecordChangeEvent<SourceRecord>> committer)
                 throws InterruptedException {
+            watchdog.batchStarted();
             try {
                 sink.handleBatch(records, committer);
             }
             catch (SendFailedException e) {
                 fail(e);
                 throw e;
+            }
+            finally {
+                watchdog.batchEnded();
             }
         }
 
@@ -366,6 +399,9 @@ public final class Relay implements AutoCloseable {
     }
 
     private synchronized void closeProducer(Duration timeout) {
+        if (watchdog != null) {
+            watchdog.close();
+        }
         if (producer != null) {
             producer.close(timeout);
             producer = null;

@@ -45,6 +45,7 @@ class DebeziumSettingsUnitTests {
 
         assertThat(defaults.getProperty("status.update.interval.ms")).isEqualTo("1000");
         assertThat(defaults.getProperty("retriable.restart.connector.wait.ms")).isEqualTo("1000");
+        assertThat(defaults.getProperty("errors.retry.delay.max.ms")).isEqualTo("1000");
         assertThat(defaults.getProperty("errors.max.retries")).as("Debezium's default: retry without limit").isNull();
         assertThat(overridden.getProperty("retriable.restart.connector.wait.ms")).isEqualTo("10000");
     }

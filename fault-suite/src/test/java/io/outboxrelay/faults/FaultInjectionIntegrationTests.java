@@ -63,10 +63,7 @@ class FaultInjectionIntegrationTests {
         CompletableFuture<KafkaInstance> broker = CompletableFuture.supplyAsync(Infrastructure::startKafka);
         postgres = Infrastructure.startPostgres();
         kafka = broker.join();
-        run = RelayUnderFaults.start(postgres, kafka, sizes, logs, Map.of(
-                // scenario 4 needs sends to time out within an outage of seconds, not the default 2 minutes
-                "kafka.producer.delivery.timeout.ms", String.valueOf(sizes.deliveryTimeout().toMillis()),
-                "kafka.producer.request.timeout.ms", String.valueOf(sizes.requestTimeout().toMillis())));
+        run = RelayUnderFaults.start(postgres, kafka, sizes, logs, sizes.relaySettings());
     }
 
     @AfterAll
@@ -171,14 +168,22 @@ class FaultInjectionIntegrationTests {
         org.junit.jupiter.api.Assumptions.assumeTrue(sizes.full(),
                 "quick sizes: graceful restarts are covered by cdc-relay's RelayDeliveryIntegrationTests");
         Scenario scenario = run.begin("2 graceful stop/start");
+        int rejected = 0;
         for (int restart = 1; restart <= sizes.gracefulRestarts(); restart++) {
             run.pauseBeforeFault();
             long fault = run.faultBegins("graceful stop " + restart);
             int code = run.relay().terminate(Duration.ofSeconds(90));
             assertThat(code).as("exit code after SIGTERM:\n" + run.relay().log()).isEqualTo(RelayCli.EXIT_OK);
+            if (run.relay().log().contains("RejectedExecutionException")) {
+                rejected++; // Debezium's engine raced its own close(); see Relay.isRejectedByStoppingEngine
+            }
             UUID probe = run.probe.write(Duration.ofSeconds(30));
             run.startRelay("after-stop-" + restart);
             run.awaitRecoveryOf(fault, probe);
+        }
+        if (rejected > 0) {
+            scenario.note(rejected + " of the stops met Debezium's engine rejecting the batch it was handing over while"
+                    + " closing; stopped cleanly all the same (exit 0)");
         }
         report.add(run.end(scenario, sizes.gracefulRestarts() + " x SIGTERM + start", sizes.gracefulRestarts()));
         scenario.assertDeliveredCompletelyInOrder();
@@ -234,8 +239,8 @@ class FaultInjectionIntegrationTests {
             long down = run.faultBegins("Kafka outage " + outage);
             kafka.stopBroker();
             int exitsBefore = run.exits();
-            // down for longer than the delivery timeout, and until the relay gave up (90 s at most)
-            long giveUp = down + Duration.ofSeconds(90).toNanos();
+            // down for longer than the delivery timeout, and until the relay gave up (3 minutes at most)
+            long giveUp = down + Duration.ofMinutes(3).toNanos();
             while (System.nanoTime() - down < sizes.kafkaDowntime().toNanos()
                     || run.exits() == exitsBefore && System.nanoTime() < giveUp) {
                 run.supervise();
@@ -243,11 +248,12 @@ class FaultInjectionIntegrationTests {
             }
             kafka.startBroker();
             long up = System.nanoTime();
+            scenario.note("outage " + outage + ": broker down " + ScenarioResult.seconds(ScenarioResult.millis(down, up)));
             assertThat(run.exits()).as("the relay exits (1, with an error line) while Kafka is down").isGreaterThan(exitsBefore);
             run.awaitRecovery(up);
         }
-        report.add(run.end(scenario, sizes.kafkaOutages() + " x broker stopped " + sizes.kafkaDowntime().toSeconds()
-                + " s (delivery.timeout.ms " + sizes.deliveryTimeout().toMillis() + ")", sizes.kafkaOutages()));
+        report.add(run.end(scenario, sizes.kafkaOutages() + " x broker stopped >= " + sizes.kafkaDowntime().toSeconds()
+                + " s, until the relay exited (delivery.timeout.ms " + sizes.deliveryTimeout().toMillis() + ")", sizes.kafkaOutages()));
         scenario.assertDeliveredCompletelyInOrder();
     }
 

@@ -1,6 +1,8 @@
 package io.outboxrelay.faults;
 
 import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 /**
  * How many faults each scenario injects and how hard the load pushes. The normal build runs the quick
@@ -38,6 +40,25 @@ record Sizes(boolean full, int kills, int gracefulRestarts, int databaseFaults, 
     /** The producer's request timeout: delivery.timeout.ms must be at least linger.ms + request.timeout.ms. */
     Duration requestTimeout() {
         return deliveryTimeout.dividedBy(3);
+    }
+
+    /**
+     * Relay settings for the whole suite. Scenario 4 needs sends to fail within an outage of seconds, not the
+     * default two minutes: delivery.timeout.ms and request.timeout.ms, and max.block.ms as long as the delivery
+     * timeout (a send may wait that long for metadata), all through kafka.producer.* as an operator would set them.
+     * The quick variant also shortens Debezium's offset.flush.timeout.ms and the heartbeat, which bound how long the
+     * relay takes to notice it cannot save its position (its stall watchdog); the full run keeps their defaults.
+     */
+    Map<String, String> relaySettings() {
+        Map<String, String> settings = new LinkedHashMap<>();
+        settings.put("kafka.producer.delivery.timeout.ms", String.valueOf(deliveryTimeout.toMillis()));
+        settings.put("kafka.producer.request.timeout.ms", String.valueOf(requestTimeout().toMillis()));
+        settings.put("kafka.producer.max.block.ms", String.valueOf(deliveryTimeout.toMillis()));
+        if (!full) {
+            settings.put("debezium.offset.flush.timeout.ms", "5000");
+            settings.put("heartbeat.interval.ms", "2000");
+        }
+        return settings;
     }
 
     /** How long scenario 4 keeps the broker down: longer than the delivery timeout, so that sends fail. */

@@ -1,5 +1,6 @@
 package io.outboxrelay.relay.kafka;
 
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -29,6 +30,24 @@ public final class ProducerSettings {
         props.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
         props.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
         return props;
+    }
+
+    /** How long the producer tries to deliver a record before it fails it: kafka.producer.delivery.timeout.ms or Kafka's default. */
+    public static Duration deliveryTimeout(RelayConfig config) {
+        return millis(config, ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG);
+    }
+
+    /** How long a send may block waiting for metadata or buffer space: kafka.producer.max.block.ms or Kafka's default. */
+    public static Duration maxBlock(RelayConfig config) {
+        return millis(config, ProducerConfig.MAX_BLOCK_MS_CONFIG);
+    }
+
+    private static Duration millis(RelayConfig config, String name) {
+        Object value = from(config).get(name);
+        if (value == null) {
+            value = ProducerConfig.configDef().defaultValues().get(name);
+        }
+        return Duration.ofMillis(Long.parseLong(String.valueOf(value).trim()));
     }
 
     /**
