@@ -1,6 +1,14 @@
 package io.outboxrelay.pipeline.bench;
 
 import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 
 import org.slf4j.Logger;
@@ -13,27 +21,29 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code bench}: how fast the relay drains an outbox backlog, next to what PostgreSQL can decode
- * and what Kafka can accept, measured in one run on one machine and one set of rows.
+ * {@code bench}: the relay side by side with what users would pick instead and with the raw baselines,
+ * measured in one run on one machine, one PostgreSQL, one broker and one kind of generated data.
  * Exit codes: 0 measured, 1 the run failed, 2 bad options.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
         description = {
-                "Benchmark the relay against PostgreSQL's raw decoding and a raw Kafka producer, on the same rows.",
+                "Benchmark the relay against Debezium on Kafka Connect, a polling publisher and the raw baselines.",
                 "",
-                "Runs on its own embedded PostgreSQL and Kafka: writes a backlog of outbox events, "
-                        + "lets the JVM warm up, then measures, on the same rows, the relay draining them (events/s), "
-                        + "PostgreSQL's raw logical decoding through a second pgoutput slot (rows/s) and a raw Kafka "
-                        + "producer with the relay's settings and record sizes (msgs/s); then commit-to-consume "
-                        + "latency at a steady rate, next to the raw producer's, and the JVM's memory and CPU.",
-                "Prints progress and a table, or with --json only one JSON object (progress and logs go to stderr)."},
+                "Starts its own PostgreSQL and Kafka. Each contender runs alone, in a child JVM of its own: it drains a "
+                        + "warm-up backlog, is paused (SIGSTOP) while the measured backlog is written, and is timed from "
+                        + "its resume until Kafka acknowledged the last event (events/s, its CPU time and PostgreSQL's, "
+                        + "its peak memory); then paced loads measure commit-to-consume latency (p50/p99/p99.9). "
+                        + "Baselines: PostgreSQL decoding the backlog in one SQL call, a raw producer.",
+                "Writes results.txt, results.json and latency.svg (latency against load) to the results "
+                        + "directory, the children's logs and configuration files to its logs/ folder, and prints "
+                        + "the table (or with --json the JSON; progress goes to stderr then)."},
         footer = {"", "Examples:",
                 "  outbox-pipeline bench",
                 "  outbox-pipeline bench --events 200000 --payload-bytes 1000 --tx-size 10",
-                "  outbox-pipeline bench --json > bench.json",
-                "  outbox-pipeline bench --warmup 100000 --latency-events 5000 --latency-rate 500",
-                "", "Takes about a minute with the defaults on 2 cores. Rates are for this machine and these "
-                + "settings only; compare the ratios, and run it more than once."})
+                "  outbox-pipeline bench --contenders relay --relay-setting kafka.producer.linger.ms=20",
+                "  outbox-pipeline bench --loads 0.25,0.5 --load-seconds 20 --results /tmp/bench --json",
+                "", "Takes about 5 minutes with the defaults on 2 cores. Rates are for this machine and these "
+                + "settings only: compare the ratios, and run it more than once."})
 public final class BenchCommand implements Callable<Integer> {
 
     public static final int EXIT_OK = 0;
@@ -54,24 +64,42 @@ public final class BenchCommand implements Callable<Integer> {
     int payloadBytes;
 
     @Option(names = "--tx-size", paramLabel = "N", defaultValue = "100",
-            description = "Events per writer transaction (default: ${DEFAULT-VALUE}).")
+            description = "Events per writer transaction in the backlogs (default: ${DEFAULT-VALUE}).")
     int txSize;
 
     @Option(names = "--warmup", paramLabel = "N", defaultValue = "50000",
-            description = "Events relayed and produced before measuring, so the JIT has compiled the hot paths "
-                    + "(default: ${DEFAULT-VALUE}; 0 measures a cold JVM).")
+            description = "Events each contender drains before it is measured, so its JIT has compiled the hot paths "
+                    + "(default: ${DEFAULT-VALUE}).")
     int warmupEvents;
 
-    @Option(names = "--latency-events", paramLabel = "N", defaultValue = "2000",
-            description = "Single-event transactions whose commit-to-consume latency is measured; 0 skips "
-                    + "(default: ${DEFAULT-VALUE}).")
-    int latencyEvents;
+    @Option(names = "--loads", paramLabel = "FRACTIONS", split = ",", defaultValue = "0.1,0.25,0.5,0.75",
+            description = "Paced loads for latency, as fractions of the first contender's drain rate; the same "
+                    + "events/s for every contender (default: ${DEFAULT-VALUE}).")
+    List<Double> loads;
 
-    @Option(names = "--latency-rate", paramLabel = "PER_SECOND", defaultValue = "200",
-            description = "Pace of those transactions (default: ${DEFAULT-VALUE}).")
-    int latencyRate;
+    @Option(names = "--load-seconds", paramLabel = "S", defaultValue = "10",
+            description = "Duration of each paced load (default: ${DEFAULT-VALUE}).")
+    double loadSeconds;
 
-    @Option(names = "--json", description = "Print one JSON object instead of the table.")
+    @Option(names = "--contenders", paramLabel = "NAMES", split = ",",
+            description = "Which contenders run, in this order (default: all: ${COMPLETION-CANDIDATES}).")
+    List<String> contenders;
+
+    @Option(names = "--jvm-options", paramLabel = "OPTIONS", defaultValue = "",
+            description = "Options of every contender's JVM, space-separated, e.g. \"-Xmx512m\" (default: the JVM's own).")
+    String jvmOptions;
+
+    @Option(names = "--relay-setting", paramLabel = "KEY=VALUE",
+            description = "A relay setting for the relay contender (and the raw producer), repeatable, e.g. "
+                    + "kafka.producer.linger.ms=20 or debezium.max.batch.size=4096.")
+    Map<String, String> relaySettings = new LinkedHashMap<>();
+
+    @Option(names = "--results", paramLabel = "DIR",
+            description = "Directory for results.txt, results.json, latency.svg and logs/ (default: "
+                    + "bench-results/<date-time>).")
+    Path results;
+
+    @Option(names = "--json", description = "Print the JSON instead of the table.")
     boolean json;
 
     /** For picocli. */
@@ -80,18 +108,25 @@ public final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        BenchParameters parameters = new BenchParameters(events, payloadBytes, txSize, warmupEvents, latencyEvents,
-                latencyRate);
+        Path directory = results != null ? results : Path.of("bench-results",
+                LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
+        List<String> jvm = new ArrayList<>(List.of(jvmOptions.trim().split("\\s+")));
+        jvm.removeIf(String::isEmpty);
+        BenchParameters parameters = new BenchParameters(events, payloadBytes, txSize, warmupEvents, loads, loadSeconds,
+                contenders == null ? BenchParameters.CONTENDERS : contenders, jvm, relaySettings, directory);
         String problem = parameters.problem();
         if (problem != null) {
             throw new CommandLine.ParameterException(spec.commandLine(), problem);
         }
         // progress shares stdout with the table, but must not corrupt the JSON
         PrintWriter progress = json ? spec.commandLine().getErr() : spec.commandLine().getOut();
-        BenchResult result;
+        ComparisonResult result;
         long start = System.nanoTime();
         try {
-            result = new BenchRun(parameters, progress).run();
+            result = new Comparison(parameters, progress).run();
+            Files.writeString(directory.resolve("results.txt"), ComparisonReport.table(result));
+            Files.writeString(directory.resolve("results.json"), ComparisonReport.json(result));
+            Files.writeString(directory.resolve("latency.svg"), LatencyPlot.svg(result));
         }
         catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -100,12 +135,14 @@ public final class BenchCommand implements Callable<Integer> {
         catch (Exception e) {
             return fail(e.getMessage() == null ? e.toString() : e.getMessage(), e);
         }
-        progress.printf("Done in %.0f s.%n%n", (System.nanoTime() - start) / 1e9);
+        progress.printf("Done in %.0f s; results in %s%n%n", (System.nanoTime() - start) / 1e9, directory);
         progress.flush();
         PrintWriter out = spec.commandLine().getOut();
-        out.print(json ? BenchReport.json(result) + System.lineSeparator() : BenchReport.table(result));
+        out.print(json ? ComparisonReport.json(result) + System.lineSeparator() : ComparisonReport.table(result));
         out.flush();
-        return EXIT_OK;
+        boolean anyFailed = result.contenders().stream().anyMatch(c -> c.error() != null)
+                || result.sqlDecode().error() != null || result.rawProducer().error() != null;
+        return anyFailed ? EXIT_FAILED : EXIT_OK;
     }
 
     private int fail(String message, Exception e) {

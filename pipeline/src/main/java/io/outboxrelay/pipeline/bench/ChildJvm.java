@@ -109,6 +109,12 @@ final class ChildJvm implements AutoCloseable {
         return ProcStatus.kib(pid(), "VmHWM:") * 1024;
     }
 
+    /** Writes one line to its standard input (for children that take commands). */
+    void send(String line) throws IOException {
+        process.getOutputStream().write((line + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        process.getOutputStream().flush();
+    }
+
     /** SIGSTOP: it stops reading and sending until {@link #resume()}; its connections stay open. */
     void pause() throws IOException, InterruptedException {
         signal("STOP");

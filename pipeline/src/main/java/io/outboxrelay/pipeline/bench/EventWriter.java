@@ -59,6 +59,21 @@ final class EventWriter implements AutoCloseable {
         return System.nanoTime();
     }
 
+    /**
+     * Commits one transaction with an event for each id.
+     *
+     * @return {@link System#nanoTime()} when the commit returned
+     */
+    long writeTransaction(List<UUID> eventIds) throws SQLException {
+        List<NewEvent> tx = new ArrayList<>(eventIds.size());
+        for (UUID id : eventIds) {
+            tx.add(next(id));
+        }
+        writer.write(connection, tx);
+        connection.commit();
+        return System.nanoTime();
+    }
+
     private NewEvent next(UUID eventId) {
         long seq = sequence++;
         String aggregateId = "agg-" + (seq % AGGREGATES);

@@ -1,0 +1,118 @@
+package io.outboxrelay.pipeline.bench;
+
+import java.io.IOException;
+import java.io.Writer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+
+import io.outboxrelay.relay.cli.RelayCli;
+
+/**
+ * This relay, as operators run it: {@code relay run --config FILE} in a child JVM, with the relay's own
+ * defaults for everything but names and addresses. The password reaches it in its environment.
+ */
+final class RelayContender implements Contender {
+
+    static final String NAME = "relay";
+    private static final String SLOT = "bench_relay";
+
+    private final String topic;
+    private final Map<String, String> settings;
+    private ChildJvm process;
+    private TopicCounter counter;
+    private BenchContext context;
+
+    /**
+     * @param topic    where it writes the events (every bench event has the same aggregate type)
+     * @param settings further relay settings, e.g. {@code kafka.producer.linger.ms}, for trying tunings
+     */
+    RelayContender(String topic, Map<String, String> settings) {
+        this.topic = topic;
+        this.settings = Map.copyOf(settings);
+    }
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
+    public String description() {
+        return "this relay (embedded Debezium, Connect records, own routing, acks=all idempotent)"
+                + (settings.isEmpty() ? ", defaults" : ", " + settings);
+    }
+
+    @Override
+    public void start(BenchContext context) throws Exception {
+        this.context = context;
+        // no slot made in advance: the relay creates its own (snapshot.mode=no_data) before it reports RUNNING,
+        // and the bench writes nothing before that
+        Path config = context.logDirectory().resolve("relay.properties");
+        writeConfig(context, config);
+        counter = new TopicCounter(context.bootstrapServers(), topic);
+        process = ChildJvm.launch(NAME, context.jvmOptions(), RelayCli.class.getName(),
+                List.of("run", "--config", config.toString()), Map.of("RELAY_DATABASE_PASSWORD", context.password()),
+                context.logDirectory().resolve("relay.log"));
+        process.awaitLog(log -> log.contains("Relay state RUNNING"), Duration.ofMinutes(5));
+    }
+
+    private void writeConfig(BenchContext context, Path file) throws IOException {
+        Properties p = new Properties();
+        p.setProperty("database.host", context.host());
+        p.setProperty("database.port", String.valueOf(context.port()));
+        p.setProperty("database.name", context.database());
+        p.setProperty("database.user", context.user());
+        p.setProperty("kafka.bootstrap.servers", context.bootstrapServers());
+        p.setProperty("relay.name", "bench-relay");
+        p.setProperty("slot.name", SLOT);
+        p.setProperty("topic.pattern", topic);
+        p.setProperty("dead.letter.topic", "bench.relay.dead-letter");
+        p.setProperty("offset.topic", "bench.relay.offsets");
+        p.setProperty("http.port", "-1");
+        p.putAll(settings);
+        try (Writer out = Files.newBufferedWriter(file)) {
+            p.store(out, "bench: relay contender");
+        }
+    }
+
+    @Override
+    public long delivered() {
+        return counter.count();
+    }
+
+    @Override
+    public String topic() {
+        return topic;
+    }
+
+    @Override
+    public String eventIdHeader() {
+        return "eventId";
+    }
+
+    @Override
+    public ChildJvm process() {
+        return process;
+    }
+
+    @Override
+    public void close() throws Exception {
+        try {
+            if (process != null) {
+                process.stop(Duration.ofSeconds(60));
+            }
+        }
+        finally {
+            if (counter != null) {
+                counter.close();
+            }
+            if (context != null) {
+                Slots.drop(context, SLOT);
+            }
+        }
+    }
+}
