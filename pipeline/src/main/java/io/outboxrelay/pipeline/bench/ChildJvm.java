@@ -14,9 +14,14 @@ import java.util.function.Predicate;
 /**
  * A contender's child JVM: same Java and class path as the bench, output to a log file, measured
  * through /proc (CPU time of all its threads, peak resident memory), paused and resumed with
- * SIGSTOP/SIGCONT. Linux only for the figures: elsewhere they are -1.
+ * SIGSTOP/SIGCONT. Linux only for the figures: elsewhere they are -1. Children log at INFO
+ * ({@value #LOG_CONFIG}), so that their readiness lines reach the log.
  */
 final class ChildJvm implements AutoCloseable {
+
+    /** The children's log configuration (a class path resource), unless {@code jvmOptions} set another. */
+    static final String LOG_CONFIG = "bench-child-log4j2.xml";
+    static final String LOG_CONFIG_PROPERTY = "log4j2.configurationFile";
 
     private final String name;
     private final Process process;
@@ -36,6 +41,7 @@ final class ChildJvm implements AutoCloseable {
                            Map<String, String> environment, Path log) {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.add("-D" + LOG_CONFIG_PROPERTY + "=" + LOG_CONFIG);
         command.addAll(jvmOptions);
         command.add("-cp");
         command.add(System.getProperty("java.class.path"));
