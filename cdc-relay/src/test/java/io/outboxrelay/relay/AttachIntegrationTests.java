@@ -177,7 +177,8 @@ class AttachIntegrationTests {
                 "granted CONNECT on database " + legacy.fixture.database + " to " + legacy.relayRole,
                 "granted USAGE on schema outbox to " + legacy.relayRole,
                 "granted SELECT, INSERT, UPDATE, DELETE on table outbox.heartbeat to " + legacy.relayRole,
-                "not granted: SELECT on table outbox.event (streaming needs none with snapshot.mode=no_data")
+                "not granted: SELECT on table outbox.event (streaming needs none with snapshot.mode=no_data",
+                "created replication slot " + legacy.fixture.relayConfig().get(RelayConfig.SLOT_NAME) + " (pgoutput)")
                 .doesNotContain(ROLE_PASSWORD);
         assertThat(legacy.rows("SELECT rolsuper || ',' || rolreplication || ',' || rolcanlogin || ',' || rolcreatedb"
                 + " || ',' || rolcreaterole || ',' || rolbypassrls FROM pg_roles WHERE rolname = '" + legacy.relayRole + "'"))
@@ -190,7 +191,8 @@ class AttachIntegrationTests {
         Outcome second = legacy.attach("--create-role", legacy.relayRole);
         assertThat(second.exitCode()).as(second.err()).isZero();
         assertThat(second.out()).contains("already present: publication outbox_publication",
-                "already present: role " + legacy.relayRole);
+                "already present: role " + legacy.relayRole,
+                "already present: replication slot " + legacy.fixture.relayConfig().get(RelayConfig.SLOT_NAME));
         assertThat(second.out().lines()).noneMatch(line -> line.startsWith("created") || line.startsWith("granted")
                 || line.startsWith("altered") || line.startsWith("applied"));
         // the password is set whenever RELAY_ROLE_PASSWORD is given: the only change, to the same password
@@ -202,15 +204,19 @@ class AttachIntegrationTests {
         assertThat(third.exitCode()).as(third.err()).isZero();
         assertThat(legacy.catalog()).as("catalog after attaching again without a role password").isEqualTo(withoutPassword);
 
+        // committed after attach but before the relay's first start: waits in the slot attach created
+        legacy.fixture.sql("INSERT INTO outbox.event (event_id, aggregate_type, aggregate_id, event_type, payload)"
+                + " SELECT gen_random_uuid(), 'Invoice', 'early-' || i, 'InvoiceIssued', jsonb_build_object('n', i)"
+                + " FROM generate_series(1, 5) i");
         try (Relay relay = Relay.start(legacy.fixture.relayConfig(legacy.asRelayRole()))) {
             assertThat(relay.state()).isEqualTo(Relay.State.RUNNING);
             legacy.fixture.sql("INSERT INTO outbox.event (event_id, aggregate_type, aggregate_id, event_type, payload)"
                     + " SELECT gen_random_uuid(), 'Invoice', 'i-' || i, 'InvoiceIssued', jsonb_build_object('n', i)"
                     + " FROM generate_series(1, 20) i");
-            await().atMost(Duration.ofSeconds(60)).until(() -> legacy.fixture.endOffsetSum(List.of(legacy.fixture.topic("Invoice"))) >= 20);
+            await().atMost(Duration.ofSeconds(60)).until(() -> legacy.fixture.endOffsetSum(List.of(legacy.fixture.topic("Invoice"))) >= 25);
         }
         assertThat(legacy.fixture.readAll(List.of(legacy.fixture.topic("Invoice"))).values().stream().mapToInt(List::size).sum())
-                .isEqualTo(20);
+                .as("5 events committed before the relay first ran + 20 after").isEqualTo(25);
     }
 
     @Test
@@ -395,8 +401,7 @@ class AttachIntegrationTests {
     void detachWithForceDropsASlotHoldingUnrelayedEventsKeepsTheRowsAndCanDropTheRole() throws Exception {
         Legacy legacy = new Legacy();
         assertThat(legacy.attach("--create-role", legacy.relayRole, "--capture-table", "shop.customer").exitCode()).isZero();
-        String slot = legacy.fixture.relayConfig().get(RelayConfig.SLOT_NAME);
-        legacy.fixture.sql("SELECT pg_create_logical_replication_slot('" + slot + "', 'pgoutput')");
+        String slot = legacy.fixture.relayConfig().get(RelayConfig.SLOT_NAME); // created by attach
         legacy.fixture.sql("DELETE FROM shop.customer WHERE id <= 4");
 
         Outcome dry = legacy.detach("--force", "--dry-run", "--drop-role", legacy.relayRole);

@@ -8,7 +8,8 @@ import io.outboxrelay.relay.config.RelayConfig;
 
 /**
  * Attaches the relay to an existing database: checks it, installs the outbox-sql migrations,
- * optionally the relay's least-privilege role and capture triggers on legacy tables. Running it
+ * optionally the relay's least-privilege role and capture triggers on legacy tables, and creates the
+ * relay's replication slot, so that every event committed from then on is relayed. Running it
  * again changes nothing; a dry run prints the SQL and changes nothing.
  */
 public final class Attach {
@@ -54,6 +55,8 @@ public final class Attach {
             }
             triggers.ensure(tables);
             changes.commit(session.connection());
+            ensureSlot(session, config, changes);
+            changes.applyOneByOne(session.connection());
             if (options.role() != null && !options.dryRun()) {
                 out.println("the relay can now run as this role: database.user=" + options.role()
                         + " with its password in RELAY_DATABASE_PASSWORD");
@@ -64,6 +67,23 @@ public final class Attach {
                     + (isPermission(e) ? ": connect as a superuser or the database owner (--admin-user)" : ""), e);
         }
         out.flush();
+    }
+
+    /**
+     * The relay's replication slot, created by attach rather than at the relay's first start: the relay streams from
+     * where its slot begins (snapshot.mode=no_data), so events committed between attach and that first start would
+     * otherwise never be relayed. After the other changes committed: PostgreSQL refuses to create a logical slot in a
+     * transaction that has written. A slot of that name in another database is left to the relay's pre-flight check.
+     */
+    private static void ensureSlot(AdminSession session, RelayConfig config, Changes changes) throws SQLException {
+        String slot = config.get(RelayConfig.SLOT_NAME);
+        if (session.exists("SELECT 1 FROM pg_replication_slots WHERE slot_name = ?", slot)) {
+            changes.alreadyPresent("replication slot " + slot);
+            return;
+        }
+        changes.add(Step.sql("created replication slot " + slot + " (pgoutput): outbox events committed from now on wait in"
+                        + " it for the relay, and it holds WAL until the relay runs (detach drops it)",
+                session.format("SELECT pg_create_logical_replication_slot(%L, 'pgoutput')", slot)));
     }
 
     static boolean isPermission(SQLException e) {

@@ -78,9 +78,12 @@ final class PositionChecks {
         if (saved == null || saved.furthestLsn() == null) {
             if (slotRow != null) {
                 String mode = config.get(RelayConfig.SNAPSHOT_MODE);
-                LOG.warn("No saved position for relay '{}' in offset topic {}, but replication slot '{}' exists: resuming"
-                        + " where the slot confirmed ({}); events relayed after that are sent again{}", relay, offsetTopic, slot,
-                        slotRow[0], mode.equals("no_data") ? "" : ", after every row of the table (snapshot.mode=" + mode + ")");
+                // the usual first start after attach (which creates the slot); also what a lost position looks like
+                LOG.info("No saved position for relay '{}' in offset topic {}; replication slot '{}' exists: starting"
+                        + " where the slot confirmed ({}): every event committed after that is relayed (if the position"
+                        + " was lost rather than never saved, events relayed after it are sent again){}", relay,
+                        offsetTopic, slot, slotRow[0],
+                        mode.equals("no_data") ? "" : ", after every row of the table (snapshot.mode=" + mode + ")");
             }
             return noGap();
         }

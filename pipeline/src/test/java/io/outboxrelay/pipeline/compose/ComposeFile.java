@@ -20,7 +20,7 @@ public record ComposeFile(Path directory, Map<String, Service> services) {
     private static final Pattern VARIABLE = Pattern.compile("\\$\\{([A-Z_]+)(:-([^}]*))?}");
 
     public record Service(String name, String image, List<String> command, Map<String, String> environment,
-                   Map<String, String> volumes, Map<Integer, Integer> ports, List<String> dependsOn) {
+                   Map<String, String> volumes, Map<Integer, Integer> ports, List<String> dependsOn, String restart) {
 
         /** The value of an option in {@link #command()}, e.g. {@code --config}. */
         public Optional<String> option(String name) {
@@ -63,7 +63,8 @@ public record ComposeFile(Path directory, Map<String, Service> services) {
         if (node.has("depends_on")) {
             node.get("depends_on").fieldNames().forEachRemaining(dependsOn::add);
         }
-        return new Service(name, node.get("image").asText(), command, environment, volumes, ports, dependsOn);
+        return new Service(name, node.get("image").asText(), command, environment, volumes, ports, dependsOn,
+                node.has("restart") ? node.get("restart").asText() : "no");
     }
 
     /** ${VAR:-default} as compose resolves it with VAR unset. */

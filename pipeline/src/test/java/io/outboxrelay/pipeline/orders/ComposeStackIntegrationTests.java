@@ -19,7 +19,6 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import com.zaxxer.hikari.HikariDataSource;
 
@@ -38,23 +37,27 @@ import io.outboxrelay.testkit.PostgresInstance;
  * PostgreSQL and Kafka standing in for the postgres and kafka services. Orders placed by the
  * {@code orders} service must come out the other end with every invariant holding.
  */
-@org.junit.jupiter.api.condition.EnabledIfSystemProperty(named = "compose.stack", matches = "true",
-        disabledReason = "failed twice on a heavily loaded machine (legacy relay stopped relaying); run with -Dcompose.stack=true")
 class ComposeStackIntegrationTests {
 
     private static final String RELAY_IMAGE = System.getProperty("image.relay", "outbox-relay:0.1.0-SNAPSHOT");
     private static final int ORDERS = 150;
 
     @Test
-    void composeServicesRunTheWholeStackAsTheLeastPrivilegedRelaysWithEveryInvariantHolding(@TempDir Path dir)
-            throws Exception {
+    void composeServicesRunTheWholeStackAsTheLeastPrivilegedRelaysWithEveryInvariantHolding() throws Exception {
+        // kept after the run (target/), so that a failure can be read
+        Path dir = Files.createDirectories(Path.of("target", "compose-stack-logs"));
+        try (var old = Files.list(dir)) {
+            for (Path f : old.toList()) {
+                Files.delete(f);
+            }
+        }
         ComposeFile compose = ComposeFile.read(Path.of("..", "compose.yaml"));
         String composePassword = compose.services().get("postgres").environment().get("POSTGRES_PASSWORD");
-        List<Process> running = new ArrayList<>();
+        List<Supervised> running = new ArrayList<>();
         try (PostgresInstance postgres = Infrastructure.startPostgres(); KafkaInstance kafka = Infrastructure.startKafka()) {
             Map<String, String> hosts = Map.of("postgres:5432", postgres.host() + ":" + postgres.port(),
                     "kafka:9092", kafka.bootstrapServers());
-            Map<String, Process> services = new LinkedHashMap<>();
+            Map<String, Supervised> services = new LinkedHashMap<>();
             for (Service s : inDependencyOrder(compose)) {
                 if (s.name().equals("postgres") || s.name().equals("kafka")) {
                     continue;
@@ -71,12 +74,12 @@ class ComposeStackIntegrationTests {
                     command.set(i + 1, localCopy(compose, s, dir, postgres, kafka).toString());
                     environment.put("RELAY_HTTP_PORT", "0"); // two relays on one host
                 }
-                Process p = start(dir, s.name(), relay ? RelayCli.class.getName() : PipelineCli.class.getName(), command,
-                        environment);
+                Supervised p = new Supervised(dir, s, relay ? RelayCli.class.getName() : PipelineCli.class.getName(),
+                        command, environment);
                 services.put(s.name(), p);
                 if (isOneShot(compose, s)) {
-                    assertThat(p.waitFor(3, TimeUnit.MINUTES)).as(s.name() + " finished").isTrue();
-                    assertThat(p.exitValue()).as(s.name() + ": " + log(dir, s.name())).isZero();
+                    assertThat(p.process.waitFor(3, TimeUnit.MINUTES)).as(s.name() + " finished").isTrue();
+                    assertThat(p.process.exitValue()).as(s.name() + ": " + log(dir, s.name())).isZero();
                 }
                 else {
                     running.add(p);
@@ -87,22 +90,23 @@ class ComposeStackIntegrationTests {
                  HikariDataSource readModel = pool(postgres, "readmodel")) {
                 Invariants invariants = new Invariants(legacy, payments, readModel);
                 await().atMost(Duration.ofMinutes(2)).until(() -> invariants.measure(-1).get("orders_placed") >= ORDERS);
-                stop(services.get("orders"));
+                stop(services.get("orders").process);
                 await().atMost(Duration.ofMinutes(4)).pollInterval(Duration.ofSeconds(1))
                         .conditionEvaluationListener(c -> {
+                            running.forEach(Supervised::restartIfFailed);
                             if (c.getRemainingTimeInMS() < 1500) {
-                                System.out.println("compose stack, not settled: " + c.getValue());
+                                System.out.println("compose stack, not settled: " + c.getValue() + "; " + running);
                             }
                         })
                         .until(() -> invariants.measure(-1), Invariants::holds);
                 Map<String, Long> m = invariants.measure(-1);
-                System.out.println("compose stack: " + m);
+                System.out.println("compose stack: " + m + "; " + running);
                 assertThat(m.get("orders_placed")).isGreaterThanOrEqualTo(ORDERS);
                 assertThat(m.get("payments_completed") + m.get("payments_failed") + m.get("credit_rejected"))
                         .isEqualTo(m.get("orders_placed"));
             }
             for (String name : List.of("consumers", "relay-legacy", "relay-payments")) {
-                Process p = services.get(name);
+                Process p = services.get(name).process;
                 stop(p);
                 if (name.startsWith("relay")) {
                     assertThat(p.exitValue()).as(name + " stops cleanly on SIGTERM: " + log(dir, name)).isZero();
@@ -117,7 +121,7 @@ class ComposeStackIntegrationTests {
             }
         }
         finally {
-            running.forEach(Process::destroyForcibly);
+            running.forEach(p -> p.process.destroyForcibly());
         }
     }
 
@@ -156,13 +160,57 @@ class ComposeStackIntegrationTests {
         return copy;
     }
 
+    /**
+     * A service's process, restarted as compose's {@code restart: on-failure} would when it exited with an error
+     * (checked while the test waits); its log is appended to.
+     */
+    private static final class Supervised {
+        private final Path dir;
+        private final Service service;
+        private final String mainClass;
+        private final List<String> args;
+        private final Map<String, String> environment;
+        private final List<Integer> failures = new ArrayList<>();
+        private Process process;
+
+        Supervised(Path dir, Service service, String mainClass, List<String> args, Map<String, String> environment)
+                throws IOException {
+            this.dir = dir;
+            this.service = service;
+            this.mainClass = mainClass;
+            this.args = args;
+            this.environment = environment;
+            this.process = start(dir, service.name(), mainClass, args, environment);
+        }
+
+        void restartIfFailed() {
+            if (service.restart().equals("on-failure") && !process.isAlive() && process.exitValue() != 0) {
+                failures.add(process.exitValue());
+                System.out.println("compose stack: " + service.name() + " exited " + process.exitValue()
+                        + ", restarting it (restart: on-failure)");
+                try {
+                    process = start(dir, service.name(), mainClass, args, environment);
+                }
+                catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }
+        }
+
+        @Override
+        public String toString() {
+            return service.name() + (process.isAlive() ? " running" : " exited " + process.exitValue())
+                    + (failures.isEmpty() ? "" : ", restarted after exit codes " + failures);
+        }
+    }
+
     private static Process start(Path dir, String name, String mainClass, List<String> args, Map<String, String> environment)
             throws IOException {
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx384m", "-cp", System.getProperty("java.class.path"), mainClass));
         command.addAll(args);
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
-                .redirectOutput(dir.resolve(name + ".log").toFile());
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve(name + ".log").toFile()));
         builder.environment().keySet().removeIf(k -> k.startsWith("RELAY_") || k.equals("PGPASSWORD"));
         builder.environment().putAll(environment);
         return builder.start();
