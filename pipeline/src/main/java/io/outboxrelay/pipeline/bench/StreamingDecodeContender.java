@@ -1,0 +1,180 @@
+package io.outboxrelay.pipeline.bench;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import io.outboxrelay.relay.routing.EventHeaders;
+import io.outboxrelay.sql.OutboxSchema;
+
+/**
+ * The raw baseline: PostgreSQL's logical decoding of the outbox streamed over the replication
+ * protocol (pgoutput, as Debezium and the relay use it) to {@link StreamingDecode} in a child JVM,
+ * which counts and acknowledges the outbox inserts and does nothing else. What any Java pgoutput
+ * client must do at least, so the rate to hold the relay against (issue 6: at least 0.8 times this).
+ * <p>
+ * {@link #start} creates its own slot ({@value #SLOT}) at the current WAL position, so it sees what
+ * is committed from then on; {@link #close} drops it. It writes nothing to Kafka: {@link #topic()}
+ * is null and latency is not measured. {@link #delivered()} reads the count file the child rewrites
+ * every {@value StreamingDecode#REPORT_MILLIS} ms.
+ */
+final class StreamingDecodeContender implements Contender {
+
+    static final String SLOT = "bench_streaming_decode";
+    private static final Duration READY_TIMEOUT = Duration.ofSeconds(60);
+    private static final Duration DROP_TIMEOUT = Duration.ofSeconds(30);
+
+    /** What the child has reported: outbox inserts decoded and the position acknowledged last. */
+    record Progress(long inserts, String acknowledgedLsn) {
+    }
+
+    private BenchContext context;
+    private Path countFile;
+    private ChildJvm child;
+    private boolean slotCreated;
+
+    @Override
+    public String name() {
+        return "streaming-decode";
+    }
+
+    @Override
+    public String description() {
+        return "PostgreSQL logical decoding streamed to Java (pgjdbc replication API, pgoutput proto 1): "
+                + "outbox inserts counted and acknowledged, no Kafka";
+    }
+
+    @Override
+    public void start(BenchContext context) throws Exception {
+        this.context = context;
+        this.countFile = context.logDirectory().resolve("streaming-decode.count");
+        Files.deleteIfExists(countFile);
+        try (Connection c = connect(); PreparedStatement ps = c.prepareStatement(
+                "SELECT pg_create_logical_replication_slot(?, 'pgoutput')")) {
+            ps.setString(1, SLOT);
+            ps.execute();
+            slotCreated = true;
+        }
+        try {
+            launch(context);
+        }
+        catch (Exception | Error e) {
+            try {
+                close();
+            }
+            catch (Exception suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw e;
+        }
+    }
+
+    private void launch(BenchContext context) throws InterruptedException {
+        Map<String, String> settings = new HashMap<>(ChildSettings.database(context));
+        settings.put(StreamingDecode.SLOT, SLOT);
+        settings.put(StreamingDecode.PUBLICATION, OutboxSchema.PUBLICATION);
+        settings.put(StreamingDecode.COUNT_FILE, countFile.toString());
+        Path file = ChildSettings.write(context.logDirectory().resolve("streaming-decode.properties"), settings);
+        child = ChildJvm.launch(name(), context.jvmOptions(), StreamingDecode.class.getName(), List.of(file.toString()),
+                ChildSettings.environment(context), context.logDirectory().resolve("streaming-decode.log"));
+        child.awaitLog(log -> log.contains(StreamingDecode.READY), READY_TIMEOUT);
+    }
+
+    @Override
+    public long delivered() throws IOException {
+        return progress().inserts();
+    }
+
+    /** The child's last report; zero before its first one. */
+    Progress progress() throws IOException {
+        String line;
+        try {
+            line = Files.readString(countFile).trim();
+        }
+        catch (NoSuchFileException e) {
+            return new Progress(0, "0/0");
+        }
+        String[] parts = line.split(" ");
+        return new Progress(Long.parseLong(parts[0]), parts[1]);
+    }
+
+    @Override
+    public String topic() {
+        return null;
+    }
+
+    @Override
+    public String eventIdHeader() {
+        return EventHeaders.EVENT_ID;
+    }
+
+    @Override
+    public ChildJvm process() {
+        return child;
+    }
+
+    /** Stops the child, then drops the slot (a forgotten slot holds WAL back forever). */
+    @Override
+    public void close() throws Exception {
+        try {
+            if (child != null) {
+                child.close();
+            }
+        }
+        finally {
+            if (slotCreated) {
+                dropSlot();
+                slotCreated = false;
+            }
+        }
+    }
+
+    /** The slot stays active until its walsender has noticed the child is gone: ends that, then drops the slot. */
+    private void dropSlot() throws SQLException, InterruptedException {
+        long deadline = System.nanoTime() + DROP_TIMEOUT.toNanos();
+        try (Connection c = connect();
+             PreparedStatement active = c.prepareStatement("SELECT active_pid FROM pg_replication_slots WHERE slot_name = ?")) {
+            active.setString(1, SLOT);
+            while (true) {
+                Integer pid;
+                try (ResultSet rs = active.executeQuery()) {
+                    if (!rs.next()) {
+                        return;
+                    }
+                    pid = (Integer) rs.getObject(1);
+                }
+                if (pid == null) {
+                    execute(c, "SELECT pg_drop_replication_slot(?)", SLOT);
+                    return;
+                }
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("replication slot " + SLOT + " stayed active for " + DROP_TIMEOUT
+                            + "; drop it with SELECT pg_drop_replication_slot('" + SLOT + "')");
+                }
+                execute(c, "SELECT pg_terminate_backend(?)", pid);
+                Thread.sleep(100);
+            }
+        }
+    }
+
+    private static void execute(Connection c, String sql, Object parameter) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setObject(1, parameter);
+            ps.execute();
+        }
+    }
+
+    private Connection connect() throws SQLException {
+        return DriverManager.getConnection(context.jdbcUrl(), context.user(), context.password());
+    }
+}
