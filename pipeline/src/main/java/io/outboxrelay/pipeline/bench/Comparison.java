@@ -81,7 +81,9 @@ final class Comparison {
     private Contender create(String name) {
         String topic = "bench." + name + "." + BenchEnvironment.AGGREGATE_TYPE;
         Map<String, Function<String, Contender>> known = Map.of(
-                RelayContender.NAME, t -> new RelayContender(t, params.relaySettings()));
+                RelayContender.NAME, t -> new RelayContender(t, params.relaySettings()),
+                PollingContender.NAME, PollingContender::new,
+                StreamingDecodeContender.NAME, t -> new StreamingDecodeContender());
         Function<String, Contender> factory = known.get(name);
         if (factory == null) {
             throw new IllegalArgumentException("unknown contender " + name + "; known: " + BenchParameters.CONTENDERS);

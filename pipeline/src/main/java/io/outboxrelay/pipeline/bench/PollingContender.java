@@ -38,6 +38,8 @@ import io.outboxrelay.relay.routing.EventHeaders;
  */
 final class PollingContender implements Contender {
 
+    static final String NAME = "polling";
+
     static final int DEFAULT_BATCH_SIZE = 1000;
     static final Duration DEFAULT_POLL_INTERVAL = Duration.ofMillis(50);
     private static final Duration READY_TIMEOUT = Duration.ofSeconds(60);
@@ -64,7 +66,7 @@ final class PollingContender implements Contender {
 
     @Override
     public String name() {
-        return "polling";
+        return NAME;
     }
 
     @Override

@@ -30,6 +30,8 @@ import io.outboxrelay.sql.OutboxSchema;
  */
 final class StreamingDecodeContender implements Contender {
 
+    static final String NAME = "streaming-decode";
+
     static final String SLOT = "bench_streaming_decode";
     private static final Duration READY_TIMEOUT = Duration.ofSeconds(60);
     private static final Duration DROP_TIMEOUT = Duration.ofSeconds(30);
@@ -45,7 +47,7 @@ final class StreamingDecodeContender implements Contender {
 
     @Override
     public String name() {
-        return "streaming-decode";
+        return NAME;
     }
 
     @Override
