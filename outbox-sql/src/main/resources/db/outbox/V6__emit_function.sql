@@ -14,7 +14,7 @@
 --     {"event_id" : "...", "aggregate_type" : "Order", "aggregate_id" : "42", "event_type" : "OrderPlaced",
 --      "occurred_at" : "2026-11-27T10:15:30.123456Z", "trace_id" : null, "correlation_id" : null}\n{"total": "25.00"}
 -- occurred_at is now() (the transaction's start, as the table's default), in UTC and in the form Debezium
--- gives the table's timestamptz column (ISO-8601, trailing zeros of the fraction dropped).
+-- gives the table's timestamptz column (ISO-8601 with exactly six digits of fraction and Z).
 --
 -- NULL where the table has NOT NULL raises, as the table's constraint would. Unlike the table, nothing
 -- checks that event_id is unique.
@@ -48,7 +48,7 @@ BEGIN
     PERFORM pg_logical_emit_message(true, 'outbox',
         json_build_object('event_id', event_id, 'aggregate_type', aggregate_type, 'aggregate_id', aggregate_id,
                           'event_type', event_type,
-                          'occurred_at', rtrim(rtrim(to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US'), '0'), '.') || 'Z',
+                          'occurred_at', to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
                           'trace_id', trace_id, 'correlation_id', correlation_id)::text
         || E'\n' || payload::text);
 END
