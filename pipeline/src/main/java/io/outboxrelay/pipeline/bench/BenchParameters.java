@@ -23,7 +23,7 @@ record BenchParameters(int events, int payloadBytes, int txSize, int warmupEvent
                        Map<String, String> relaySettings, Path resultsDirectory) {
 
     /** Every contender the bench knows, in its default order. */
-    static final List<String> CONTENDERS = List.of(RelayContender.NAME);
+    static final List<String> CONTENDERS = List.of(RelayContender.NAME, RelayContender.MESSAGES_NAME);
 
     /** @return what is wrong with these parameters, or null */
     String problem() {
