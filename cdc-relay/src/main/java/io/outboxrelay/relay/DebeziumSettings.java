@@ -35,6 +35,11 @@ final class DebeziumSettings {
         p.setProperty("publication.autocreate.mode", "disabled");
         p.setProperty("table.include.list", config.get(RelayConfig.OUTBOX_TABLE));
         p.setProperty("snapshot.mode", config.get(RelayConfig.SNAPSHOT_MODE));
+        if (config.getBoolean(RelayConfig.OUTBOX_MESSAGES)) {
+            // Debezium asks pgoutput for messages (option 'messages') on PostgreSQL 14 and later, the relay's minimum;
+            // only the outbox's prefix becomes a record (a regular expression matched against the whole prefix)
+            p.setProperty("message.prefix.include.list", OutboxSchema.MESSAGE_PREFIX);
+        }
         p.setProperty("poll.interval.ms", config.get(RelayConfig.POLL_INTERVAL_MS));
         p.setProperty("max.batch.size", config.get(RelayConfig.MAX_BATCH_SIZE));
         p.setProperty("max.queue.size", String.valueOf(config.getInt(RelayConfig.MAX_BATCH_SIZE) * 4));

@@ -148,7 +148,7 @@ public final class Relay implements AutoCloseable {
     private void startEngine(StartPosition position) {
         producer = new KafkaProducer<>(ProducerSettings.from(config));
         OutboxRouter router = new OutboxRouter(config.get(RelayConfig.TOPIC_PATTERN),
-                config.get(RelayConfig.DEAD_LETTER_TOPIC), config.headerColumns());
+                config.get(RelayConfig.DEAD_LETTER_TOPIC), config.headerColumns(), config.getBoolean(RelayConfig.OUTBOX_MESSAGES));
         topics = TopicProvisioner.of(Admin.create(ProducerSettings.admin(config, "topics")), config);
         sink = new KafkaEventSink(producer, router, stats, topics);
         Properties debezium = DebeziumSettings.from(config, position.debeziumOverrides());

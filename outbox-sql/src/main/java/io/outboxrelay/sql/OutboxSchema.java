@@ -42,6 +42,14 @@ public final class OutboxSchema {
     /** Name of the row trigger that calls {@link #CAPTURE_FUNCTION} on a captured table. */
     public static final String CAPTURE_TRIGGER = "outbox_capture";
 
+    /**
+     * Function writing one outbox event as a transactional logical decoding message instead of a row (V6):
+     * {@code outbox.emit(event_id, aggregate_type, aggregate_id, event_type, payload [, trace_id [, correlation_id]])}.
+     */
+    public static final String EMIT_FUNCTION = "outbox.emit";
+    /** Prefix of the logical decoding messages {@link #EMIT_FUNCTION} writes. */
+    public static final String MESSAGE_PREFIX = "outbox";
+
     static final String LOCATION = "classpath:db/outbox";
     private static final String RESOURCE_DIRECTORY = "db/outbox/";
 

@@ -66,7 +66,7 @@ class OutboxSchemaIntegrationTests {
         List<Path> files = migrationFiles();
         assertThat(files).extracting(p -> p.getFileName().toString())
                 .startsWith("V1__outbox_table.sql", "V2__outbox_publication.sql", "V3__heartbeat_table.sql")
-                .contains("V4__capture_function.sql", "V5__heartbeat_published.sql");
+                .contains("V4__capture_function.sql", "V5__heartbeat_published.sql", "V6__emit_function.sql");
         for (int round = 0; round < 2; round++) {
             for (Path file : files) {
                 execute(ds, Files.readString(file));
@@ -131,7 +131,7 @@ class OutboxSchemaIntegrationTests {
 
         assertThat(pending).extracting(OutboxSchema.Script::name).containsExactly("V1__outbox_table.sql",
                 "V2__outbox_publication.sql", "V3__heartbeat_table.sql", "V4__capture_function.sql",
-                "V5__heartbeat_published.sql");
+                "V5__heartbeat_published.sql", "V6__emit_function.sql");
         assertThat(pending.get(0).sql()).contains("CREATE TABLE IF NOT EXISTS outbox.event");
         assertThat(rows(ds, "SELECT count(*) FROM pg_namespace WHERE nspname = 'outbox'")).containsExactly("0");
         OutboxSchema.migrate(ds);
@@ -173,6 +173,44 @@ class OutboxSchemaIntegrationTests {
 
         assertThat(rows(ds, "SELECT aggregate_type || ' ' || aggregate_id FROM outbox.event")).containsExactly("captured 1");
         assertThat(rows(ds, "SELECT has_table_privilege('capture_app', 'outbox.event', 'INSERT')")).containsExactly("f");
+    }
+
+    @Test
+    void emitWritesATransactionalMessageOnlyOnCommitAndOnlyForRolesGrantedExecute() throws Exception {
+        DataSource ds = database("emit");
+        OutboxSchema.migrate(ds);
+        execute(ds, "SELECT pg_create_logical_replication_slot('emits', 'pgoutput')");
+        execute(ds, "CREATE ROLE emit_app LOGIN PASSWORD 'emit-pw'; CREATE ROLE other_app LOGIN PASSWORD 'other-pw';"
+                + " GRANT USAGE ON SCHEMA outbox TO emit_app, other_app;"
+                + " GRANT EXECUTE ON FUNCTION outbox.emit(uuid, text, text, text, jsonb, text, text) TO emit_app");
+        DataSource asApp = dataSource("emit", "emit_app", "emit-pw");
+        String emit = "SELECT outbox.emit('00000000-0000-0000-0000-00000000000%s', 'Order', 'o-%s', 'OrderPlaced',"
+                + " '{\"b\": 1,  \"a\": \"x\\ny\"}', %s)";
+
+        execute(asApp, String.format(emit, 1, 1, "'trace-1'"));
+        execute(asApp, "BEGIN; " + String.format(emit, 2, 2, "NULL") + "; ROLLBACK");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> execute(dataSource("emit", "other_app", "other-pw"),
+                        String.format(emit, 3, 3, "NULL")))
+                .isInstanceOf(SQLException.class).hasMessageContaining("permission denied for function emit");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> execute(asApp,
+                        "SELECT outbox.emit(gen_random_uuid(), 'Order', NULL, 'OrderPlaced', '{}')"))
+                .isInstanceOf(SQLException.class).hasMessageContaining("aggregate_id must not be null");
+
+        // pgoutput with messages on: 'M', then the transactional flag (1), the LSN, the prefix and the content
+        List<String> messages = rows(ds, "SELECT get_byte(data, 1) || ' ' || convert_from(substr(data, 11, 6), 'UTF8') || ' '"
+                + " || convert_from(substr(data, 22), 'UTF8') FROM pg_logical_slot_get_binary_changes('emits', NULL, NULL,"
+                + " 'proto_version', '1', 'publication_names', 'outbox_publication', 'messages', 'true')"
+                + " WHERE get_byte(data, 0) = ascii('M')");
+        assertThat(messages).hasSize(1);
+        String[] headAndPayload = messages.get(0).split("\n", -1);
+        assertThat(headAndPayload[0]).startsWith("1 outbox {").contains("\"event_id\" : \"00000000-0000-0000-0000-000000000001\"",
+                "\"aggregate_type\" : \"Order\"", "\"aggregate_id\" : \"o-1\"", "\"event_type\" : \"OrderPlaced\"",
+                "\"trace_id\" : \"trace-1\"", "\"correlation_id\" : null");
+        assertThat(headAndPayload[0]).containsPattern("\"occurred_at\" : \"\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{6}Z\"");
+        // the payload as jsonb renders it (keys sorted, whitespace normalised), its escaped newline still escaped
+        assertThat(headAndPayload).hasSize(2);
+        assertThat(headAndPayload[1]).isEqualTo("{\"a\": \"x\\ny\", \"b\": 1}");
+        execute(ds, "SELECT pg_drop_replication_slot('emits')");
     }
 
     /** Tables, columns, indexes and publications: what a migration could change. */

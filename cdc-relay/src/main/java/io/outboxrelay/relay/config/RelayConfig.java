@@ -73,6 +73,12 @@ public final class RelayConfig {
             .validatedBy(v -> v.split("\\.", -1).length == 2
                             && java.util.Arrays.stream(v.split("\\.", -1)).allMatch(part -> LEGAL_NAME.matcher(part).matches()),
                     "schema.table, each " + LEGAL_NAME_TEXT);
+    public static final Setting OUTBOX_MESSAGES = Setting.optional("outbox.messages", "false",
+            "true: also relay outbox events written as transactional logical decoding messages with prefix '"
+                    + OutboxSchema.MESSAGE_PREFIX + "' (the function " + OutboxSchema.EMIT_FUNCTION + ", outbox-sql V6), with the"
+                    + " same routing, headers and dead letters as rows of the outbox table. A restart may re-send up to one"
+                    + " transaction's messages (consumers dedupe on eventId). false: such messages are ignored.")
+            .validatedBy(v -> v.equals("true") || v.equals("false"), "true or false");
     public static final Setting KAFKA_BOOTSTRAP = Setting.required("kafka.bootstrap.servers",
             "Kafka bootstrap servers, host:port[,host:port].");
     public static final Setting TOPIC_PATTERN = Setting.optional("topic.pattern", "outbox.${aggregateType}",
@@ -157,7 +163,7 @@ public final class RelayConfig {
             .validatedBy(v -> v.equals("text") || v.equals("json"), "text or json");
 
     public static final List<Setting> SETTINGS = List.of(RELAY_NAME, DATABASE_HOST, DATABASE_PORT, DATABASE_NAME,
-            DATABASE_USER, DATABASE_PASSWORD, SLOT_NAME, PUBLICATION, OUTBOX_TABLE, KAFKA_BOOTSTRAP, TOPIC_PATTERN,
+            DATABASE_USER, DATABASE_PASSWORD, SLOT_NAME, PUBLICATION, OUTBOX_TABLE, OUTBOX_MESSAGES, KAFKA_BOOTSTRAP, TOPIC_PATTERN,
             DEAD_LETTER_TOPIC, HEADER_COLUMNS, TOPIC_PARTITIONS, TOPIC_REPLICATION, TOPIC_RETENTION_MS, TOPIC_COMPACT_PATTERN,
             OFFSET_TOPIC, OFFSET_TOPIC_REPLICATION, OFFSET_FLUSH_INTERVAL_MS, POLL_INTERVAL_MS, MAX_BATCH_SIZE, SNAPSHOT_MODE,
             HEARTBEAT_INTERVAL_MS, STARTUP_TIMEOUT_MS, STANDBY, RECOVERY_RESEND_SINCE, RECOVERY_ACCEPT_GAP, HTTP_PORT, HTTP_HOST,

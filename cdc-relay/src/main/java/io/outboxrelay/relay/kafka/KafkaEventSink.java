@@ -1,5 +1,6 @@
 package io.outboxrelay.relay.kafka;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -11,6 +12,7 @@ import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.errors.RecordTooLargeException;
+import org.apache.kafka.common.header.Header;
 import org.apache.kafka.connect.data.Struct;
 import org.apache.kafka.connect.source.SourceRecord;
 import org.slf4j.Logger;
@@ -19,6 +21,7 @@ import org.slf4j.LoggerFactory;
 import io.debezium.engine.DebeziumEngine;
 import io.debezium.engine.RecordChangeEvent;
 import io.outboxrelay.relay.RelayStats;
+import io.outboxrelay.relay.routing.EventHeaders;
 import io.outboxrelay.relay.routing.OutboxRouter;
 
 /**
@@ -62,10 +65,14 @@ public final class KafkaEventSink implements DebeziumEngine.ChangeConsumer<Recor
                 new java.util.concurrent.CountDownLatch(1).await();
             }
             List<Future<RecordMetadata>> acks = new ArrayList<>(records.size());
+            ProducerRecord<byte[], byte[]> lastRecord = null;
             for (RecordChangeEvent<SourceRecord> event : records) {
                 ProducerRecord<byte[], byte[]> record = router.route(event.record());
                 if (record != null && topics != null) {
                     topics.ensure(record.topic());
+                }
+                if (record != null) {
+                    lastRecord = record;
                 }
                 acks.add(record == null ? null : producer.send(record));
             }
@@ -79,7 +86,7 @@ public final class KafkaEventSink implements DebeziumEngine.ChangeConsumer<Recor
                 committer.markProcessed(records.get(i));
             }
             if (lastSent != null) {
-                stats.recordLastEvent(lastEvent(lastSent));
+                stats.recordLastEvent(lastEvent(lastSent, lastRecord));
             }
             committer.markBatchFinished();
         }
@@ -121,11 +128,10 @@ public final class KafkaEventSink implements DebeziumEngine.ChangeConsumer<Recor
         }
     }
 
-    /** The row's event id and its transaction's commit time, from Debezium's envelope. */
-    private static RelayStats.LastEvent lastEvent(SourceRecord change) {
+    /** The event's id (from the record sent, table row or message alike) and its transaction's commit time. */
+    private static RelayStats.LastEvent lastEvent(SourceRecord change, ProducerRecord<byte[], byte[]> sent) {
         Struct envelope = (Struct) change.value();
-        Struct row = envelope.getStruct("after");
-        Object eventId = row == null || row.schema().field("event_id") == null ? null : row.get("event_id");
+        Header eventId = sent.headers().lastHeader(EventHeaders.EVENT_ID);
         Instant committedAt = null;
         if (envelope.schema().field("source") != null) {
             Struct source = envelope.getStruct("source");
@@ -133,7 +139,8 @@ public final class KafkaEventSink implements DebeziumEngine.ChangeConsumer<Recor
                 committedAt = Instant.ofEpochMilli(source.getInt64("ts_ms"));
             }
         }
-        return new RelayStats.LastEvent(eventId == null ? null : eventId.toString(), committedAt, Instant.now());
+        return new RelayStats.LastEvent(eventId == null ? null : new String(eventId.value(), StandardCharsets.UTF_8),
+                committedAt, Instant.now());
     }
 
     /**

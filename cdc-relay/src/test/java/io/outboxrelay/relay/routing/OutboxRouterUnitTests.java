@@ -19,6 +19,71 @@ class OutboxRouterUnitTests {
     private final OutboxRouter router = new OutboxRouter("outbox.${aggregateType}", "outbox.dead-letter",
             Map.of("trace_id", "traceId", "correlation_id", "correlationId"));
 
+    private final OutboxRouter messageRouter = new OutboxRouter("outbox.${aggregateType}", "outbox.dead-letter",
+            Map.of("trace_id", "traceId", "correlation_id", "correlationId"), true);
+
+    @Test
+    void routesAnEmittedMessageToTheRecordItsRowWouldHaveMade() {
+        Map<String, String> row = new HashMap<>(OutboxRows.validRow("e-1", "order-42"));
+        row.put("trace_id", "trace-abc");
+        ProducerRecord<byte[], byte[]> fromRow = messageRouter.route(OutboxRows.insert(row));
+
+        ProducerRecord<byte[], byte[]> fromMessage = messageRouter.route(
+                OutboxRows.message("outbox", OutboxRows.emitted("e-1", "order-42"), 7L));
+
+        assertThat(fromMessage.topic()).isEqualTo(fromRow.topic()).isEqualTo("outbox.Order");
+        assertThat(text(fromMessage.key())).isEqualTo(text(fromRow.key())).isEqualTo("order-42");
+        assertThat(text(fromMessage.value())).isEqualTo(text(fromRow.value())).isEqualTo("{\"total\": 12.5}");
+        assertThat(fromMessage.headers().toArray()).hasSameSizeAs(fromRow.headers().toArray());
+        for (Header h : fromRow.headers()) {
+            assertThat(header(fromMessage, h.key())).as(h.key()).isEqualTo(text(h.value()));
+        }
+    }
+
+    @Test
+    void ignoresMessagesWhenMessagesAreOffAndMessagesWithAnotherPrefix() {
+        assertThat(router.route(OutboxRows.message("outbox", OutboxRows.emitted("e-1", "order-42"), 7L))).isNull();
+        assertThat(messageRouter.route(OutboxRows.message("audit", OutboxRows.emitted("e-1", "order-42"), 7L))).isNull();
+    }
+
+    @Test
+    void sendsMessageWithoutAggregateIdToDeadLetterTopicLikeARow() {
+        String content = OutboxRows.emitted("e-7", "x").replace("\"aggregate_id\" : \"x\"", "\"aggregate_id\" : null");
+        ProducerRecord<byte[], byte[]> record = messageRouter.route(OutboxRows.message("outbox", content, 7L));
+
+        assertThat(record.topic()).isEqualTo("outbox.dead-letter");
+        assertThat(header(record, EventHeaders.DLQ_REASON)).isEqualTo("aggregate_id is null or empty");
+        assertThat(header(record, EventHeaders.DLQ_SOURCE_TABLE)).isEqualTo("message:outbox");
+        assertThat(header(record, EventHeaders.EVENT_ID)).isEqualTo("e-7");
+        assertThat(text(record.key())).isEqualTo("e-7");
+        assertThat(text(record.value())).contains("\"event_id\":\"e-7\"").contains("\"payload\":\"{\\\"total\\\": 12.5}\"");
+    }
+
+    @Test
+    void sendsNonTransactionalMessageToDeadLetterTopic() {
+        ProducerRecord<byte[], byte[]> record = messageRouter.route(
+                OutboxRows.message("outbox", OutboxRows.emitted("e-8", "order-1"), null));
+
+        assertThat(record.topic()).isEqualTo("outbox.dead-letter");
+        assertThat(header(record, EventHeaders.DLQ_REASON)).startsWith("logical decoding message is not transactional");
+        assertThat(text(record.key())).isEqualTo("order-1");
+    }
+
+    @Test
+    void sendsOutboxMessageThatIsNoOutboxEventToDeadLetterTopicWithItsContent() {
+        ProducerRecord<byte[], byte[]> noNewline = messageRouter.route(OutboxRows.message("outbox", "hello", 7L));
+        ProducerRecord<byte[], byte[]> noJsonHead = messageRouter.route(OutboxRows.message("outbox", "hello\n{}", 7L));
+        ProducerRecord<byte[], byte[]> badPayload = messageRouter.route(
+                OutboxRows.message("outbox", OutboxRows.emitted("e-9", "order-1").replace("12.5}", "12.5"), 7L));
+
+        assertThat(header(noNewline, EventHeaders.DLQ_REASON)).contains("is not an outbox event (no newline");
+        assertThat(text(noNewline.value())).isEqualTo("{\"content\":\"hello\"}");
+        assertThat(noNewline.key()).isNull();
+        assertThat(header(noJsonHead, EventHeaders.DLQ_REASON)).contains("first line is not a JSON object");
+        assertThat(badPayload.topic()).isEqualTo("outbox.dead-letter");
+        assertThat(header(badPayload, EventHeaders.DLQ_REASON)).startsWith("payload is not valid JSON");
+    }
+
     @Test
     void routesToTopicOfAggregateTypeKeyedByAggregateIdWithPayloadAsWritten() {
         ProducerRecord<byte[], byte[]> record = router.route(OutboxRows.insert(OutboxRows.validRow("e-1", "order-42")));

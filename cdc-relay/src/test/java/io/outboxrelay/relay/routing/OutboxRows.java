@@ -77,6 +77,30 @@ public final class OutboxRows {
                 envelopeSchema, envelope);
     }
 
+    static final Schema MESSAGE_SOURCE = SchemaBuilder.struct().field("ts_ms", Schema.OPTIONAL_INT64_SCHEMA)
+            .field("txId", Schema.OPTIONAL_INT64_SCHEMA).build();
+    static final Schema MESSAGE_BLOCK = SchemaBuilder.struct().field("prefix", Schema.OPTIONAL_STRING_SCHEMA)
+            .field("content", Schema.OPTIONAL_BYTES_SCHEMA).build();
+    static final Schema MESSAGE_ENVELOPE = SchemaBuilder.struct().name("io.debezium.connector.postgresql.MessageValue")
+            .field("op", Schema.STRING_SCHEMA).field("ts_ms", Schema.OPTIONAL_INT64_SCHEMA)
+            .field("source", MESSAGE_SOURCE).field("message", MESSAGE_BLOCK).build();
+
+    /** A logical decoding message as Debezium emits it (binary.handling.mode=bytes); txId null: not transactional. */
+    public static SourceRecord message(String prefix, String content, Long txId) {
+        Struct envelope = new Struct(MESSAGE_ENVELOPE).put("op", "m")
+                .put("source", new Struct(MESSAGE_SOURCE).put("ts_ms", COMMITTED_AT_MILLIS).put("txId", txId))
+                .put("message", new Struct(MESSAGE_BLOCK).put("prefix", prefix)
+                        .put("content", java.nio.ByteBuffer.wrap(content.getBytes(java.nio.charset.StandardCharsets.UTF_8))));
+        return new SourceRecord(Map.of("server", "test"), Map.of("lsn", 1L), "relay.message", null, envelope.schema(), envelope);
+    }
+
+    /** What outbox.emit writes for {@link #validRow}: the columns but the payload as JSON, a newline, the payload. */
+    public static String emitted(String eventId, String aggregateId) {
+        return "{\"event_id\" : \"" + eventId + "\", \"aggregate_type\" : \"Order\", \"aggregate_id\" : \"" + aggregateId
+                + "\", \"event_type\" : \"OrderPlaced\", \"occurred_at\" : \"2026-11-27T10:15:30.123456Z\","
+                + " \"trace_id\" : \"trace-abc\", \"correlation_id\" : null}\n{\"total\": 12.5}";
+    }
+
     public static Map<String, String> validRow(String eventId, String aggregateId) {
         return Map.of("event_id", eventId, "aggregate_type", "Order", "aggregate_id", aggregateId,
                 "event_type", "OrderPlaced", "payload", "{\"total\": 12.5}", "occurred_at", "2026-11-27T10:15:30.123456Z");

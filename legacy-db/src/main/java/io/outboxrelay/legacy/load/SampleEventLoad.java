@@ -66,10 +66,16 @@ public final class SampleEventLoad {
     static final String[] AGGREGATE_TYPES = {"Order", "Customer"};
 
     private final DataSource dataSource;
-    private final OutboxWriter writer = new OutboxWriter();
+    private final OutboxWriter writer;
 
     public SampleEventLoad(DataSource dataSource) {
+        this(dataSource, OutboxWriter.Target.TABLE);
+    }
+
+    /** @param target rows of the outbox table, or logical decoding messages through outbox.emit */
+    public SampleEventLoad(DataSource dataSource, OutboxWriter.Target target) {
         this.dataSource = dataSource;
+        this.writer = new OutboxWriter(target);
     }
 
     /** Creates the sample aggregate table (idempotent) and makes sure {@code aggregates} rows exist. */

@@ -23,8 +23,8 @@ record BenchParameters(int events, int payloadBytes, int txSize, int warmupEvent
                        Map<String, String> relaySettings, Path resultsDirectory) {
 
     /** Every contender the bench knows, in its default order. */
-    static final List<String> CONTENDERS = List.of(RelayContender.NAME, PollingContender.NAME,
-            StreamingDecodeContender.NAME);
+    static final List<String> CONTENDERS = List.of(RelayContender.NAME, RelayContender.MESSAGES_NAME,
+            PollingContender.NAME, StreamingDecodeContender.NAME);
 
     /** @return what is wrong with these parameters, or null */
     String problem() {

@@ -65,7 +65,8 @@ final class Comparison {
                     if (contender.topic() != null) {
                         env.createTopic(contender.topic());
                     }
-                    ContenderResult result = new Turn(env, context, writer, postgresCpu, contender, rates).run();
+                    ContenderResult result = new Turn(env, context, writer.writingMessages(contender.writesMessages()),
+                            postgresCpu, contender, rates).run();
                     contenders.add(result);
                     if (rates == null && result.error() == null && contender.topic() != null) {
                         rates = rates(result.drainRate());
@@ -82,6 +83,7 @@ final class Comparison {
         String topic = "bench." + name + "." + BenchEnvironment.AGGREGATE_TYPE;
         Map<String, Function<String, Contender>> known = Map.of(
                 RelayContender.NAME, t -> new RelayContender(t, params.relaySettings()),
+                RelayContender.MESSAGES_NAME, t -> RelayContender.messages(t, params.relaySettings()),
                 PollingContender.NAME, PollingContender::new,
                 StreamingDecodeContender.NAME, t -> new StreamingDecodeContender());
         Function<String, Contender> factory = known.get(name);

@@ -38,6 +38,14 @@ interface Contender extends AutoCloseable {
     /** The record header that carries the outbox row's event id. */
     String eventIdHeader();
 
+    /**
+     * True if the bench should write this contender's events as logical decoding messages ({@code outbox.emit})
+     * instead of rows of the outbox table.
+     */
+    default boolean writesMessages() {
+        return false;
+    }
+
     /** The child JVM, measured for CPU and memory, paused and resumed by the bench. */
     ChildJvm process();
 

@@ -5,6 +5,7 @@ import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicLong;
 
 import javax.sql.DataSource;
 
@@ -15,22 +16,40 @@ import io.outboxrelay.legacy.OutboxWriter.NewEvent;
  * Writes bench events through the application's {@link OutboxWriter}, from one connection. Rows
  * look like an application's: a JSON payload of the requested length, a trace id, spread over
  * {@value #AGGREGATES} aggregates (record keys). Not the thing measured, so it only has to be
- * fast enough not to dominate the run time.
+ * fast enough not to dominate the run time. {@link #writingMessages} gives a writer on the same
+ * connection that writes the same events as logical decoding messages ({@code outbox.emit}).
  */
 final class EventWriter implements AutoCloseable {
 
     static final int AGGREGATES = 1000;
     private static final String EVENT_TYPE = "BenchEventHappened";
 
-    private final OutboxWriter writer = new OutboxWriter();
+    private final OutboxWriter writer;
     private final Connection connection;
     private final int payloadBytes;
-    private long sequence;
+    private final AtomicLong sequence;
+    private final boolean ownsConnection;
 
     EventWriter(DataSource dataSource, int payloadBytes) throws SQLException {
-        this.connection = dataSource.getConnection();
+        this(dataSource.getConnection(), payloadBytes, OutboxWriter.Target.TABLE, new AtomicLong(), true);
         this.connection.setAutoCommit(false);
+    }
+
+    private EventWriter(Connection connection, int payloadBytes, OutboxWriter.Target target, AtomicLong sequence,
+                        boolean ownsConnection) {
+        this.connection = connection;
         this.payloadBytes = payloadBytes;
+        this.writer = new OutboxWriter(target);
+        this.sequence = sequence;
+        this.ownsConnection = ownsConnection;
+    }
+
+    /**
+     * @param messages true: a writer on this one's connection (closing it closes nothing) writing through
+     *                 {@code outbox.emit}; false: this writer
+     */
+    EventWriter writingMessages(boolean messages) {
+        return messages ? new EventWriter(connection, payloadBytes, OutboxWriter.Target.MESSAGES, sequence, false) : this;
     }
 
     /** Writes {@code count} events in transactions of {@code txSize}; returns the seconds it took. */
@@ -75,7 +94,7 @@ final class EventWriter implements AutoCloseable {
     }
 
     private NewEvent next(UUID eventId) {
-        long seq = sequence++;
+        long seq = sequence.getAndIncrement();
         String aggregateId = "agg-" + (seq % AGGREGATES);
         return new NewEvent(eventId, BenchEnvironment.AGGREGATE_TYPE, aggregateId, EVENT_TYPE,
                 payload(aggregateId, seq, payloadBytes), "trace-" + eventId.toString().substring(0, 8), null);
@@ -90,6 +109,9 @@ final class EventWriter implements AutoCloseable {
 
     @Override
     public void close() throws SQLException {
+        if (!ownsConnection) {
+            return;
+        }
         try {
             connection.rollback();
         }

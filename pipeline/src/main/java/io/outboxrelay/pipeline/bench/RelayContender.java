@@ -14,12 +14,17 @@ import io.outboxrelay.relay.cli.RelayCli;
 /**
  * This relay, as operators run it: {@code relay run --config FILE} in a child JVM, with the relay's own
  * defaults for everything but names and addresses. The password reaches it in its environment.
+ * {@link #messages} is the same relay with {@code outbox.messages=true}, its events written with
+ * {@code outbox.emit} instead of into the outbox table.
  */
 final class RelayContender implements Contender {
 
     static final String NAME = "relay";
-    private static final String SLOT = "bench_relay";
+    static final String MESSAGES_NAME = "relay-messages";
 
+    private final String name;
+    private final String slot;
+    private final boolean messages;
     private final String topic;
     private final Map<String, String> settings;
     private ChildJvm process;
@@ -31,19 +36,37 @@ final class RelayContender implements Contender {
      * @param settings further relay settings, e.g. {@code kafka.producer.linger.ms}, for trying tunings
      */
     RelayContender(String topic, Map<String, String> settings) {
+        this(NAME, topic, settings, false);
+    }
+
+    private RelayContender(String name, String topic, Map<String, String> settings, boolean messages) {
+        this.name = name;
+        this.slot = "bench_" + name.replace('-', '_');
+        this.messages = messages;
         this.topic = topic;
         this.settings = Map.copyOf(settings);
     }
 
+    /** The relay relaying outbox events written as logical decoding messages ({@code outbox.messages=true}). */
+    static RelayContender messages(String topic, Map<String, String> settings) {
+        return new RelayContender(MESSAGES_NAME, topic, settings, true);
+    }
+
     @Override
     public String name() {
-        return NAME;
+        return name;
     }
 
     @Override
     public String description() {
         return "this relay (embedded Debezium, Connect records, own routing, acks=all idempotent)"
+                + (messages ? ", events written with outbox.emit (logical decoding messages)" : "")
                 + (settings.isEmpty() ? ", defaults" : ", " + settings);
+    }
+
+    @Override
+    public boolean writesMessages() {
+        return messages;
     }
 
     @Override
@@ -51,12 +74,12 @@ final class RelayContender implements Contender {
         this.context = context;
         // no slot made in advance: the relay creates its own (snapshot.mode=no_data) before it reports RUNNING,
         // and the bench writes nothing before that
-        Path config = context.logDirectory().resolve("relay.properties");
+        Path config = context.logDirectory().resolve(name + ".properties");
         writeConfig(context, config);
         counter = new TopicCounter(context.bootstrapServers(), topic);
-        process = ChildJvm.launch(NAME, context.jvmOptions(), RelayCli.class.getName(),
+        process = ChildJvm.launch(name, context.jvmOptions(), RelayCli.class.getName(),
                 List.of("run", "--config", config.toString()), Map.of("RELAY_DATABASE_PASSWORD", context.password()),
-                context.logDirectory().resolve("relay.log"));
+                context.logDirectory().resolve(name + ".log"));
         process.awaitLog(log -> log.contains("Relay state RUNNING"), Duration.ofMinutes(5));
     }
 
@@ -67,15 +90,19 @@ final class RelayContender implements Contender {
         p.setProperty("database.name", context.database());
         p.setProperty("database.user", context.user());
         p.setProperty("kafka.bootstrap.servers", context.bootstrapServers());
-        p.setProperty("relay.name", "bench-relay");
-        p.setProperty("slot.name", SLOT);
+        // names of its own: a second relay contender must not find the first one's saved position
+        p.setProperty("relay.name", "bench-" + name);
+        p.setProperty("slot.name", slot);
         p.setProperty("topic.pattern", topic);
-        p.setProperty("dead.letter.topic", "bench.relay.dead-letter");
-        p.setProperty("offset.topic", "bench.relay.offsets");
+        p.setProperty("dead.letter.topic", "bench." + name + ".dead-letter");
+        p.setProperty("offset.topic", "bench." + name + ".offsets");
+        if (messages) {
+            p.setProperty("outbox.messages", "true");
+        }
         p.setProperty("http.port", "-1");
         p.putAll(settings);
         try (Writer out = Files.newBufferedWriter(file)) {
-            p.store(out, "bench: relay contender");
+            p.store(out, "bench: " + name + " contender");
         }
     }
 
@@ -111,7 +138,7 @@ final class RelayContender implements Contender {
                 counter.close();
             }
             if (context != null) {
-                Slots.drop(context, SLOT);
+                Slots.drop(context, slot);
             }
         }
     }
