@@ -45,6 +45,9 @@ final class DebeziumSettings {
         p.setProperty("max.queue.size", String.valueOf(config.getInt(RelayConfig.MAX_BATCH_SIZE) * 4));
         p.setProperty("extended.headers.enabled", "false");
         p.setProperty("tombstones.on.delete", "false");
+        // Debezium's lag quantiles (a DDSketch fed through a queue to a thread of its own, for JMX attributes the relay
+        // does not read) cost CPU on every event, beside its streaming thread, the relay's bottleneck
+        p.setProperty("statistics.metrics.enabled", "false");
         // An idle outbox would leave the slot's position where it is while other databases write WAL: the heartbeat
         // writes a row the publication carries, and the engine confirms that transaction's position when it saves
         // the heartbeat record's offset. Debezium filters the row out (not in table.include.list).

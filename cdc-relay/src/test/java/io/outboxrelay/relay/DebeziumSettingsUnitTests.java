@@ -49,4 +49,9 @@ class DebeziumSettingsUnitTests {
         assertThat(defaults.getProperty("errors.max.retries")).as("Debezium's default: retry without limit").isNull();
         assertThat(overridden.getProperty("retriable.restart.connector.wait.ms")).isEqualTo("10000");
     }
+
+    @Test
+    void skipsDebeziumsLagStatisticsWhichTheRelayDoesNotRead() {
+        assertThat(DebeziumSettings.from(config(Map.of())).getProperty("statistics.metrics.enabled")).isEqualTo("false");
+    }
 }
