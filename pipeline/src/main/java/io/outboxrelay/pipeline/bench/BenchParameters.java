@@ -24,7 +24,7 @@ record BenchParameters(int events, int payloadBytes, int txSize, int warmupEvent
 
     /** Every contender the bench knows, in its default order. */
     static final List<String> CONTENDERS = List.of(RelayContender.NAME, RelayContender.MESSAGES_NAME,
-            PollingContender.NAME, StreamingDecodeContender.NAME);
+            ConnectContender.NAME, PollingContender.NAME, StreamingDecodeContender.NAME);
 
     /** @return what is wrong with these parameters, or null */
     String problem() {

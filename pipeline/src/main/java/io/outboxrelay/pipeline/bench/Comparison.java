@@ -84,6 +84,7 @@ final class Comparison {
         Map<String, Function<String, Contender>> known = Map.of(
                 RelayContender.NAME, t -> new RelayContender(t, params.relaySettings()),
                 RelayContender.MESSAGES_NAME, t -> RelayContender.messages(t, params.relaySettings()),
+                ConnectContender.NAME, ConnectContender::new,
                 PollingContender.NAME, PollingContender::new,
                 StreamingDecodeContender.NAME, t -> new StreamingDecodeContender());
         Function<String, Contender> factory = known.get(name);

@@ -40,6 +40,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
  */
 final class ConnectContender implements Contender {
 
+    static final String NAME = "kafka-connect";
+
     static final String SLOT = "bench_connect";
     private static final String MAIN = "org.apache.kafka.connect.cli.ConnectStandalone";
     private static final Duration READY_TIMEOUT = Duration.ofSeconds(120);
@@ -63,7 +65,7 @@ final class ConnectContender implements Contender {
 
     @Override
     public String name() {
-        return "kafka-connect";
+        return NAME;
     }
 
     @Override
