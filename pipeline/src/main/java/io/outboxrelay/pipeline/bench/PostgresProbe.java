@@ -32,4 +32,16 @@ final class PostgresProbe {
             ps.execute();
         }
     }
+
+    /** The pid of the backend streaming a slot (its walsender), or -1 if none does. */
+    long activePid(String slot) throws SQLException {
+        try (Connection c = dataSource.getConnection();
+             var ps = c.prepareStatement("SELECT active_pid FROM pg_replication_slots WHERE slot_name = ?")) {
+            ps.setString(1, slot);
+            try (ResultSet rs = ps.executeQuery()) {
+                long pid = rs.next() ? rs.getLong(1) : 0;
+                return pid > 0 ? pid : -1;
+            }
+        }
+    }
 }
