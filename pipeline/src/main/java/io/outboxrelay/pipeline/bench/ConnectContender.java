@@ -173,8 +173,12 @@ final class ConnectContender implements Contender {
         }
     }
 
+    /** @throws IllegalStateException if the worker has exited (a failed task leaves it running: see its log) */
     @Override
     public synchronized long delivered() {
+        if (child != null && !child.isAlive()) {
+            throw new IllegalStateException("Kafka Connect exited; its log " + child.logFile() + " ends with:\n" + child.tail());
+        }
         return endOffset() - startOffset;
     }
 
