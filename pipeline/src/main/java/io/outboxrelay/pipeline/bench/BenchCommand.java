@@ -85,8 +85,9 @@ public final class BenchCommand implements Callable<Integer> {
             description = "Which contenders run, in this order (default: all: ${COMPLETION-CANDIDATES}).")
     List<String> contenders;
 
-    @Option(names = "--jvm-options", paramLabel = "OPTIONS", defaultValue = "",
-            description = "Options of every contender's JVM, space-separated, e.g. \"-Xmx512m\" (default: the JVM's own).")
+    @Option(names = "--jvm-options", paramLabel = "OPTIONS", defaultValue = "-Xmx256m",
+            description = "Options of every contender's JVM, space-separated (default: ${DEFAULT-VALUE}, the relay "
+                    + "image's heap; \"\" for the JVM's own default, a quarter of the machine's memory).")
     String jvmOptions;
 
     @Option(names = "--relay-setting", paramLabel = "KEY=VALUE",
