@@ -25,7 +25,7 @@ public final class Infrastructure {
 
     /**
      * @param serverSettings postgresql.conf settings applied on top of (and overriding) the defaults:
-     *                       wal_level=logical, max_replication_slots=20, max_wal_senders=20, synchronous_commit=on
+     *                       wal_level=logical, max_replication_slots=64, max_wal_senders=20, synchronous_commit=on
      */
     public static PostgresInstance startPostgres(Map<String, String> serverSettings) {
         return startPostgres(PostgresVersion.bundled(), serverSettings);
@@ -38,7 +38,7 @@ public final class Infrastructure {
     public static PostgresInstance startPostgres(PostgresVersion version, Map<String, String> serverSettings) {
         Map<String, String> settings = new LinkedHashMap<>();
         settings.put("wal_level", "logical");
-        settings.put("max_replication_slots", "20");
+        settings.put("max_replication_slots", "64"); // tests share a server and many attach (slot) without detaching
         settings.put("max_wal_senders", "20");
         // zonky's default is off; then logical decoding right after a commit may not see it yet.
         settings.put("synchronous_commit", "on");
