@@ -78,7 +78,7 @@ class PostgresIntegrationTests {
              Statement statement = connection.createStatement()) {
             assertThat(show(statement, "wal_level")).isEqualTo("replica");
             assertThat(show(statement, "cluster_name")).isEqualTo("outbox's testkit");
-            assertThat(show(statement, "max_replication_slots")).isEqualTo("20");
+            assertThat(show(statement, "max_replication_slots")).isEqualTo("64");
         }
     }
 
