@@ -18,15 +18,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 
 import javax.sql.DataSource;
 
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.utils.AppInfoParser;
 import org.postgresql.ds.PGSimpleDataSource;
 
@@ -49,18 +44,15 @@ final class ConnectContender implements Contender {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final String topic;
-    private final TopicPartition partition;
     private DataSource dataSource;
     private Path offsetsFile;
-    private KafkaConsumer<byte[], byte[]> offsets;
-    private long startOffset;
+    private TopicCounter counter;
     private boolean slotCreated;
     private ChildJvm child;
 
     /** @param topic where it writes every event (one partition, created by the caller) */
     ConnectContender(String topic) {
         this.topic = topic;
-        this.partition = new TopicPartition(topic, 0);
     }
 
     @Override
@@ -100,9 +92,7 @@ final class ConnectContender implements Contender {
         offsetsFile = context.logDirectory().resolve(name() + ".offsets");
         // no stored offsets: Debezium must start from the slot's position
         Files.deleteIfExists(offsetsFile);
-        offsets = consumer(context.bootstrapServers());
-        offsets.assign(List.of(partition));
-        startOffset = endOffset();
+        counter = new TopicCounter(context.bootstrapServers(), topic);
         new PostgresProbe(dataSource).createSlot(SLOT);
         slotCreated = true;
     }
@@ -179,11 +169,7 @@ final class ConnectContender implements Contender {
         if (child != null && !child.isAlive()) {
             throw new IllegalStateException("Kafka Connect exited; its log " + child.logFile() + " ends with:\n" + child.tail());
         }
-        return endOffset() - startOffset;
-    }
-
-    private long endOffset() {
-        return offsets.endOffsets(List.of(partition)).get(partition);
+        return counter.count();
     }
 
     @Override
@@ -211,9 +197,9 @@ final class ConnectContender implements Contender {
         }
         finally {
             try {
-                if (offsets != null) {
-                    offsets.close();
-                    offsets = null;
+                if (counter != null) {
+                    counter.close();
+                    counter = null;
                 }
                 if (slotCreated) {
                     dropSlot();
@@ -260,14 +246,6 @@ final class ConnectContender implements Contender {
         ds.setPassword(context.password());
         ds.setApplicationName("outbox-bench");
         return ds;
-    }
-
-    private static KafkaConsumer<byte[], byte[]> consumer(String bootstrapServers) {
-        Properties p = new Properties();
-        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        p.put(ConsumerConfig.CLIENT_ID_CONFIG, "bench-connect-offsets");
-        return new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer());
     }
 
     private static int freePort() throws IOException {

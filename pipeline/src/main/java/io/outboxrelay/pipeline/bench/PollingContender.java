@@ -5,12 +5,6 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
-
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 import io.outboxrelay.relay.routing.EventHeaders;
 
@@ -47,9 +41,7 @@ final class PollingContender implements Contender {
     private final String topic;
     private final int batchSize;
     private final Duration pollInterval;
-    private final TopicPartition partition;
-    private KafkaConsumer<byte[], byte[]> offsets;
-    private long startOffset;
+    private TopicCounter counter;
     private ChildJvm child;
 
     /** @param topic where it writes (one partition, created by the bench) */
@@ -61,7 +53,6 @@ final class PollingContender implements Contender {
         this.topic = topic;
         this.batchSize = batchSize;
         this.pollInterval = pollInterval;
-        this.partition = new TopicPartition(topic, 0);
     }
 
     @Override
@@ -78,9 +69,8 @@ final class PollingContender implements Contender {
 
     @Override
     public void start(BenchContext context) throws Exception {
-        offsets = endOffsetReader(context.bootstrapServers());
+        counter = new TopicCounter(context.bootstrapServers(), topic);
         try {
-            startOffset = endOffset();
             launch(context);
         }
         catch (Exception | Error e) {
@@ -108,11 +98,7 @@ final class PollingContender implements Contender {
 
     @Override
     public synchronized long delivered() {
-        return endOffset() - startOffset;
-    }
-
-    private synchronized long endOffset() {
-        return offsets.endOffsets(List.of(partition), Duration.ofSeconds(30)).get(partition);
+        return counter.count();
     }
 
     @Override
@@ -138,20 +124,9 @@ final class PollingContender implements Contender {
             }
         }
         finally {
-            if (offsets != null) {
-                offsets.close();
+            if (counter != null) {
+                counter.close();
             }
         }
-    }
-
-    private KafkaConsumer<byte[], byte[]> endOffsetReader(String bootstrapServers) {
-        Properties p = new Properties();
-        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-        p.put(ConsumerConfig.CLIENT_ID_CONFIG, "bench-polling-offsets");
-        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer());
-        // assigned first: asked about a partition it does not own, the consumer logs a warning
-        consumer.assign(List.of(partition));
-        return consumer;
     }
 }
