@@ -10,15 +10,11 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 import javax.sql.DataSource;
 
@@ -48,6 +44,7 @@ final class ConnectContender implements Contender {
     private Path offsetsFile;
     private TopicCounter counter;
     private boolean slotCreated;
+    private BenchContext context;
     private ChildJvm child;
 
     /** @param topic where it writes every event (one partition, created by the caller) */
@@ -93,7 +90,8 @@ final class ConnectContender implements Contender {
         // no stored offsets: Debezium must start from the slot's position
         Files.deleteIfExists(offsetsFile);
         counter = new TopicCounter(context.bootstrapServers(), topic);
-        new PostgresProbe(dataSource).createSlot(SLOT);
+        Slots.create(context, SLOT);
+        this.context = context;
         slotCreated = true;
     }
 
@@ -202,7 +200,7 @@ final class ConnectContender implements Contender {
                     counter = null;
                 }
                 if (slotCreated) {
-                    dropSlot();
+                    Slots.drop(context, SLOT);
                     slotCreated = false;
                 }
             }
@@ -210,31 +208,6 @@ final class ConnectContender implements Contender {
                 if (offsetsFile != null) {
                     Files.deleteIfExists(offsetsFile);
                 }
-            }
-        }
-    }
-
-    /** Drops the slot as soon as its walsender has gone (PostgreSQL notices the closed connection). */
-    private void dropSlot() throws SQLException, InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        try (Connection c = dataSource.getConnection();
-             PreparedStatement drop = c.prepareStatement("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots"
-                     + " WHERE slot_name = ? AND NOT active");
-             PreparedStatement exists = c.prepareStatement("SELECT 1 FROM pg_replication_slots WHERE slot_name = ?")) {
-            drop.setString(1, SLOT);
-            exists.setString(1, SLOT);
-            while (true) {
-                drop.execute();
-                try (ResultSet rs = exists.executeQuery()) {
-                    if (!rs.next()) {
-                        return;
-                    }
-                }
-                if (System.nanoTime() > deadline) {
-                    throw new IllegalStateException("replication slot " + SLOT + " is still in use 30 s after Kafka Connect"
-                            + " stopped; drop it with SELECT pg_drop_replication_slot('" + SLOT + "')");
-                }
-                Thread.sleep(100);
             }
         }
     }

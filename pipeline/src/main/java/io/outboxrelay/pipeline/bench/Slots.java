@@ -5,9 +5,12 @@ import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Duration;
 
 /** Replication slots of the bench's database: created before a contender's events are written, dropped after. */
 final class Slots {
+
+    private static final Duration DROP_TIMEOUT = Duration.ofSeconds(30);
 
     private Slots() {
     }
@@ -21,29 +24,41 @@ final class Slots {
         }
     }
 
-    /** Drops the slot once no one streams from it (waits up to 30 s); nothing if it does not exist. */
+    /**
+     * Drops the slot of a client that has been stopped; nothing if it does not exist. A walsender that has
+     * not noticed its client is gone yet is terminated first (up to 30 s of tries).
+     */
     static void drop(BenchContext context, String slot) throws SQLException, InterruptedException {
-        try (Connection c = connect(context)) {
-            long deadline = System.nanoTime() + 30_000_000_000L;
+        long deadline = System.nanoTime() + DROP_TIMEOUT.toNanos();
+        try (Connection c = connect(context);
+             PreparedStatement active = c.prepareStatement("SELECT active_pid FROM pg_replication_slots WHERE slot_name = ?")) {
+            active.setString(1, slot);
             while (true) {
-                try (PreparedStatement ps = c.prepareStatement(
-                        "SELECT active FROM pg_replication_slots WHERE slot_name = ?")) {
-                    ps.setString(1, slot);
-                    try (ResultSet rs = ps.executeQuery()) {
-                        if (!rs.next()) {
-                            return;
-                        }
-                        if (!rs.getBoolean(1) || System.nanoTime() > deadline) {
-                            break;
-                        }
+                Integer pid;
+                try (ResultSet rs = active.executeQuery()) {
+                    if (!rs.next()) {
+                        return;
                     }
+                    pid = (Integer) rs.getObject(1);
                 }
+                if (pid == null) {
+                    execute(c, "SELECT pg_drop_replication_slot(?)", slot);
+                    return;
+                }
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("replication slot " + slot + " stayed active for " + DROP_TIMEOUT
+                            + " after its client stopped; drop it with SELECT pg_drop_replication_slot('" + slot + "')");
+                }
+                execute(c, "SELECT pg_terminate_backend(?)", pid);
                 Thread.sleep(100);
             }
-            try (PreparedStatement ps = c.prepareStatement("SELECT pg_drop_replication_slot(?)")) {
-                ps.setString(1, slot);
-                ps.execute();
-            }
+        }
+    }
+
+    private static void execute(Connection c, String sql, Object parameter) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setObject(1, parameter);
+            ps.execute();
         }
     }
 

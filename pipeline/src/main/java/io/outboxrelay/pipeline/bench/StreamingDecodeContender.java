@@ -4,11 +4,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
-import java.sql.SQLException;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -34,7 +29,6 @@ final class StreamingDecodeContender implements Contender {
 
     static final String SLOT = "bench_streaming_decode";
     private static final Duration READY_TIMEOUT = Duration.ofSeconds(60);
-    private static final Duration DROP_TIMEOUT = Duration.ofSeconds(30);
 
     /** What the child has reported: outbox inserts decoded and the position acknowledged last. */
     record Progress(long inserts, String acknowledgedLsn) {
@@ -61,12 +55,8 @@ final class StreamingDecodeContender implements Contender {
         this.context = context;
         this.countFile = context.logDirectory().resolve("streaming-decode.count");
         Files.deleteIfExists(countFile);
-        try (Connection c = connect(); PreparedStatement ps = c.prepareStatement(
-                "SELECT pg_create_logical_replication_slot(?, 'pgoutput')")) {
-            ps.setString(1, SLOT);
-            ps.execute();
-            slotCreated = true;
-        }
+        Slots.create(context, SLOT);
+        slotCreated = true;
         try {
             launch(context);
         }
@@ -135,48 +125,9 @@ final class StreamingDecodeContender implements Contender {
         }
         finally {
             if (slotCreated) {
-                dropSlot();
+                Slots.drop(context, SLOT);
                 slotCreated = false;
             }
         }
-    }
-
-    /** The slot stays active until its walsender has noticed the child is gone: ends that, then drops the slot. */
-    private void dropSlot() throws SQLException, InterruptedException {
-        long deadline = System.nanoTime() + DROP_TIMEOUT.toNanos();
-        try (Connection c = connect();
-             PreparedStatement active = c.prepareStatement("SELECT active_pid FROM pg_replication_slots WHERE slot_name = ?")) {
-            active.setString(1, SLOT);
-            while (true) {
-                Integer pid;
-                try (ResultSet rs = active.executeQuery()) {
-                    if (!rs.next()) {
-                        return;
-                    }
-                    pid = (Integer) rs.getObject(1);
-                }
-                if (pid == null) {
-                    execute(c, "SELECT pg_drop_replication_slot(?)", SLOT);
-                    return;
-                }
-                if (System.nanoTime() > deadline) {
-                    throw new IllegalStateException("replication slot " + SLOT + " stayed active for " + DROP_TIMEOUT
-                            + "; drop it with SELECT pg_drop_replication_slot('" + SLOT + "')");
-                }
-                execute(c, "SELECT pg_terminate_backend(?)", pid);
-                Thread.sleep(100);
-            }
-        }
-    }
-
-    private static void execute(Connection c, String sql, Object parameter) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(sql)) {
-            ps.setObject(1, parameter);
-            ps.execute();
-        }
-    }
-
-    private Connection connect() throws SQLException {
-        return DriverManager.getConnection(context.jdbcUrl(), context.user(), context.password());
     }
 }
