@@ -34,10 +34,15 @@ final class ChildSettings {
 
     /** Writes {@code settings} (sorted, so the file reads well) to {@code file}; returns the file. */
     static Path write(Path file, Map<String, String> settings) {
+        return write(file, settings, "written by the bench for its child JVM; the password is in $" + PASSWORD_ENV);
+    }
+
+    /** As {@link #write(Path, Map)}, with {@code comment} at the top (for children that read their own format). */
+    static Path write(Path file, Map<String, String> settings, String comment) {
         Properties p = new Properties();
         p.putAll(new TreeMap<>(settings));
         try (Writer out = Files.newBufferedWriter(file)) {
-            p.store(out, "written by the bench for its child JVM; the password is in $" + PASSWORD_ENV);
+            p.store(out, comment);
         }
         catch (IOException e) {
             throw new UncheckedIOException("cannot write " + file, e);

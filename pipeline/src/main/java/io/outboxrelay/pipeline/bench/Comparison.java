@@ -223,13 +223,11 @@ final class Comparison {
         String topic = "bench.raw-producer";
         env.createTopic(topic);
         Map<String, Object> producerProps = new HashMap<>(ProducerSettings.from(relayConfig(context)));
-        Properties file = new Properties();
-        producerProps.forEach((k, v) -> file.setProperty(k, String.valueOf(v)));
-        file.setProperty(ProducerConfig.CLIENT_ID_CONFIG, "bench-raw-producer");
-        Path props = context.logDirectory().resolve("raw-producer.properties");
-        try (var out = Files.newBufferedWriter(props)) {
-            file.store(out, "bench: raw producer, the relay's producer settings");
-        }
+        Map<String, String> file = new HashMap<>();
+        producerProps.forEach((k, v) -> file.put(k, String.valueOf(v)));
+        file.put(ProducerConfig.CLIENT_ID_CONFIG, "bench-raw-producer");
+        Path props = ChildSettings.write(context.logDirectory().resolve("raw-producer.properties"), file,
+                "bench: raw producer, the relay's producer settings");
         step("baseline: raw producer sending %,d records (after %,d warm-up)", params.events(), params.warmupEvents());
         String description = "kafka-clients producer alone, the relay's settings, send all then flush";
         try (TopicCounter counter = new TopicCounter(context.bootstrapServers(), topic);

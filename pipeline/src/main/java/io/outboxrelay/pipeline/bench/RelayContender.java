@@ -1,13 +1,10 @@
 package io.outboxrelay.pipeline.bench;
 
-import java.io.IOException;
-import java.io.Writer;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 
 import io.outboxrelay.relay.cli.RelayCli;
 
@@ -83,27 +80,25 @@ final class RelayContender implements Contender {
         process.awaitLog(log -> log.contains("Relay state RUNNING"), Duration.ofMinutes(5));
     }
 
-    private void writeConfig(BenchContext context, Path file) throws IOException {
-        Properties p = new Properties();
-        p.setProperty("database.host", context.host());
-        p.setProperty("database.port", String.valueOf(context.port()));
-        p.setProperty("database.name", context.database());
-        p.setProperty("database.user", context.user());
-        p.setProperty("kafka.bootstrap.servers", context.bootstrapServers());
+    private void writeConfig(BenchContext context, Path file) {
+        Map<String, String> p = new HashMap<>();
+        p.put("database.host", context.host());
+        p.put("database.port", String.valueOf(context.port()));
+        p.put("database.name", context.database());
+        p.put("database.user", context.user());
+        p.put("kafka.bootstrap.servers", context.bootstrapServers());
         // names of its own: a second relay contender must not find the first one's saved position
-        p.setProperty("relay.name", "bench-" + name);
-        p.setProperty("slot.name", slot);
-        p.setProperty("topic.pattern", topic);
-        p.setProperty("dead.letter.topic", "bench." + name + ".dead-letter");
-        p.setProperty("offset.topic", "bench." + name + ".offsets");
+        p.put("relay.name", "bench-" + name);
+        p.put("slot.name", slot);
+        p.put("topic.pattern", topic);
+        p.put("dead.letter.topic", "bench." + name + ".dead-letter");
+        p.put("offset.topic", "bench." + name + ".offsets");
         if (messages) {
-            p.setProperty("outbox.messages", "true");
+            p.put("outbox.messages", "true");
         }
-        p.setProperty("http.port", "-1");
+        p.put("http.port", "-1");
         p.putAll(settings);
-        try (Writer out = Files.newBufferedWriter(file)) {
-            p.store(out, "bench: " + name + " contender");
-        }
+        ChildSettings.write(file, p, "bench: " + name + " contender; the password is in $RELAY_DATABASE_PASSWORD");
     }
 
     @Override
