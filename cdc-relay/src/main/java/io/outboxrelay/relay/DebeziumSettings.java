@@ -5,6 +5,7 @@ import java.util.Properties;
 
 import io.outboxrelay.relay.config.RelayConfig;
 import io.outboxrelay.relay.kafka.ProducerSettings;
+import io.outboxrelay.relay.kafka.RememberingOffsetStore;
 import io.outboxrelay.sql.OutboxSchema;
 
 /** The engine's configuration, derived from the relay's. */
@@ -65,8 +66,9 @@ final class DebeziumSettings {
         p.setProperty("status.update.interval.ms", "1000");
         p.setProperty("retriable.restart.connector.wait.ms", "1000");
         p.setProperty("errors.retry.delay.max.ms", "1000");
-        // the position lives in Kafka, next to the events, and survives moving the relay
-        p.setProperty("offset.storage", "org.apache.kafka.connect.storage.KafkaOffsetBackingStore");
+        // the position lives in Kafka, next to the events, and survives moving the relay (Kafka Connect's store and
+        // topic format; reading back what it wrote is answered from memory, see RememberingOffsetStore)
+        p.setProperty("offset.storage", RememberingOffsetStore.class.getName());
         p.setProperty("offset.storage.topic", config.get(RelayConfig.OFFSET_TOPIC));
         p.setProperty("offset.storage.partitions", "1");
         p.setProperty("offset.storage.replication.factor", config.get(RelayConfig.OFFSET_TOPIC_REPLICATION));
