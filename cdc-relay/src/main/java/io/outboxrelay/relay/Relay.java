@@ -24,6 +24,7 @@ import org.slf4j.LoggerFactory;
 import io.debezium.engine.DebeziumEngine;
 import io.debezium.engine.RecordChangeEvent;
 import io.debezium.engine.format.ChangeEventFormat;
+import io.debezium.engine.spi.OffsetCommitPolicy;
 import io.outboxrelay.relay.config.RelayConfig;
 import io.outboxrelay.relay.kafka.KafkaEventSink;
 import io.outboxrelay.relay.kafka.ProducerSettings;
@@ -150,7 +151,8 @@ public final class Relay implements AutoCloseable {
         OutboxRouter router = new OutboxRouter(config.get(RelayConfig.TOPIC_PATTERN),
                 config.get(RelayConfig.DEAD_LETTER_TOPIC), config.headerColumns(), config.getBoolean(RelayConfig.OUTBOX_MESSAGES));
         topics = TopicProvisioner.of(Admin.create(ProducerSettings.admin(config, "topics")), config);
-        sink = new KafkaEventSink(producer, router, stats, topics);
+        // as many records awaiting acknowledgement as Debezium's queue holds: a full queue's worth in flight
+        sink = new KafkaEventSink(producer, router, stats, topics, config.getInt(RelayConfig.MAX_BATCH_SIZE) * 4);
         Properties debezium = DebeziumSettings.from(config, position.debeziumOverrides());
         watchdog = watchdog(debezium);
         engine = DebeziumEngine.create(ChangeEventFormat.of(io.debezium.embedded.Connect.class))
@@ -162,6 +164,7 @@ public final class Relay implements AutoCloseable {
                     }
                 })
                 .using((success, message, error) -> onEngineStopped(success, message, error))
+                .using(new MarkingCommitPolicy(OffsetCommitPolicy.periodic(debezium)))
                 .notifying(new FailingFast())
                 .build();
         engineThread.execute(engine);
@@ -305,7 +308,35 @@ public final class Relay implements AutoCloseable {
     }
 
     /**
-     * Stops gracefully: waits for the batch in hand to be acknowledged, refuses further batches,
+     * Debezium's periodic offset commit, asked on the engine's polling thread after every batch and every poll
+     * that found nothing: there the sink first marks what Kafka has acknowledged since, so that the last batch
+     * before a quiet spell is marked, and its position saved, without waiting for another batch.
+     */
+    private final class MarkingCommitPolicy implements OffsetCommitPolicy {
+        private final OffsetCommitPolicy periodic;
+
+        MarkingCommitPolicy(OffsetCommitPolicy periodic) {
+            this.periodic = periodic;
+        }
+
+        @Override
+        public boolean performCommit(long numberOfMessagesSinceLastCommit, Duration timeSinceLastCommit) {
+            try {
+                sink.markAcknowledged();
+            }
+            catch (SendFailedException e) {
+                fail(e);
+                throw e;
+            }
+            catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return periodic.performCommit(numberOfMessagesSinceLastCommit, timeSinceLastCommit);
+        }
+    }
+
+    /**
+     * Stops gracefully: waits for every sent event to be acknowledged and marked, refuses further batches,
      * then lets the engine save the position and stop. Idempotent.
      */
     @Override

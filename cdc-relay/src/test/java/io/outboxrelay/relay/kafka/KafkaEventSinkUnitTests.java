@@ -31,37 +31,49 @@ class KafkaEventSinkUnitTests {
             new MockProducer<>(false, null, new ByteArraySerializer(), new ByteArraySerializer());
     private final RelayStats stats = new RelayStats();
     private final KafkaEventSink sink = new KafkaEventSink(producer,
-            new OutboxRouter("outbox.${aggregateType}", "outbox.dead-letter", Map.of()), stats, null);
+            new OutboxRouter("outbox.${aggregateType}", "outbox.dead-letter", Map.of()), stats, null, 100);
     private final RecordingCommitter committer = new RecordingCommitter();
 
     @Test
     void marksNothingProcessedBeforeKafkaAcknowledges() throws Exception {
-        CompletableFuture<Void> batch = handleAsync(events(3));
-        await().until(() -> producer.history().size() == 3);
-
+        sink.handleBatch(events(3), committer);
+        assertThat(producer.history()).as("the batch is sent without waiting for acknowledgements").hasSize(3);
         assertThat(committer.marked).isEmpty();
+
         producer.completeNext();
         producer.completeNext();
-        await().until(() -> committer.marked.size() == 2);
-        assertThat(batch).isNotDone();
-        assertThat(committer.batchesFinished.get()).isZero();
+        sink.markAcknowledged();
+        assertThat(committer.marked).extracting(e -> e.record()).containsExactly(event(0), event(1));
+
+        producer.completeNext();
+        sink.markAcknowledged();
+        assertThat(committer.marked).hasSize(3);
+        assertThat(stats.relayed()).isEqualTo(3);
+    }
+
+    @Test
+    void aBatchWaitsForTheOldestWhenMoreThanMaxInFlightAreUnacknowledged() throws Exception {
+        KafkaEventSink narrow = new KafkaEventSink(producer,
+                new OutboxRouter("outbox.${aggregateType}", "outbox.dead-letter", Map.of()), stats, null, 2);
+        CompletableFuture<Void> batch = handleAsync(narrow, events(3));
+        await().until(() -> producer.history().size() == 3);
+        Thread.sleep(100);
+        assertThat(batch).as("3 unacknowledged, 2 allowed").isNotDone();
 
         producer.completeNext();
         batch.get();
-        assertThat(committer.marked).hasSize(3);
+        assertThat(committer.marked).hasSize(1);
         assertThat(committer.batchesFinished.get()).isEqualTo(1);
-        assertThat(stats.relayed()).isEqualTo(3);
     }
 
     @Test
     void recordsTheLastAcknowledgedEventWithItsCommitTime() throws Exception {
         assertThat(stats.lastEvent()).isNull();
-        CompletableFuture<Void> batch = handleAsync(events(3));
-        await().until(() -> producer.history().size() == 3);
+        sink.handleBatch(events(3), committer);
         producer.completeNext();
         producer.completeNext();
         producer.completeNext();
-        batch.get();
+        sink.markAcknowledged();
 
         RelayStats.LastEvent last = stats.lastEvent();
         assertThat(last.eventId()).isEqualTo("e-2");
@@ -70,11 +82,10 @@ class KafkaEventSinkUnitTests {
     }
 
     @Test
-    void countsARefusedSendAsAnError() {
-        CompletableFuture<Void> batch = handleAsync(events(1));
-        await().until(() -> producer.history().size() == 1);
+    void countsARefusedSendAsAnError() throws Exception {
+        sink.handleBatch(events(1), committer);
         producer.errorNext(new TimeoutException("Expiring 1 record(s)"));
-        catchThrowable(batch::join);
+        catchThrowable(sink::markAcknowledged);
 
         assertThat(stats.errors()).isEqualTo(1);
         assertThat(stats.lastEvent()).as("nothing acknowledged").isNull();
@@ -82,35 +93,68 @@ class KafkaEventSinkUnitTests {
 
     @Test
     void failedSendLeavesItAndEverythingAfterItUnmarked() throws Exception {
-        CompletableFuture<Void> batch = handleAsync(events(3));
-        await().until(() -> producer.history().size() == 3);
-
+        sink.handleBatch(events(3), committer);
         producer.completeNext();
         producer.errorNext(new TimeoutException("Expiring 1 record(s)"));
         producer.completeNext();
-        Throwable failure = catchThrowable(batch::join);
+        Throwable failure = catchThrowable(sink::markAcknowledged);
 
-        assertThat(failure).hasCauseInstanceOf(SendFailedException.class);
-        assertThat(failure.getCause()).hasMessageContaining("Kafka did not acknowledge").hasMessageContaining("Expiring 1 record(s)");
+        assertThat(failure).isInstanceOf(SendFailedException.class)
+                .hasMessageContaining("Kafka did not acknowledge").hasMessageContaining("Expiring 1 record(s)");
         assertThat(committer.marked).as("only the first, acknowledged, event").hasSize(1);
-        assertThat(committer.batchesFinished.get()).as("the position is not saved").isZero();
+
+        Throwable next = catchThrowable(() -> sink.handleBatch(events(2), committer));
+        assertThat(next).as("the next batch fails before it is sent").isInstanceOf(SendFailedException.class);
+        assertThat(producer.history()).hasSize(3);
+        assertThat(committer.marked).hasSize(1);
     }
 
     @Test
     void recordRefusedAsTooLargeGoesToDeadLetterTopicAndTheBatchGoesOn() throws Exception {
-        CompletableFuture<Void> batch = handleAsync(events(2));
-        await().until(() -> producer.history().size() == 2);
-
+        sink.handleBatch(events(2), committer);
         producer.errorNext(new RecordTooLargeException("The message is 2000000 bytes"));
+        CompletableFuture<Void> marking = CompletableFuture.runAsync(() -> {
+            try {
+                sink.markAcknowledged();
+            }
+            catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+        });
         await().until(() -> producer.history().size() == 3);
         assertThat(producer.history().get(2).topic()).isEqualTo("outbox.dead-letter");
-        producer.completeNext(); // the dead letter
-        producer.completeNext(); // the second event
-        batch.get();
+        producer.completeNext();
+        producer.completeNext();
+        marking.get();
+        sink.markAcknowledged();
 
         assertThat(committer.marked).hasSize(2);
         assertThat(stats.deadLettered()).isEqualTo(1);
         assertThat(stats.relayed()).isEqualTo(1);
+    }
+
+    @Test
+    void drainAndCloseWaitsForEverySentEventAndMarksIt() throws Exception {
+        sink.handleBatch(events(2), committer);
+        CompletableFuture<Void> drain = CompletableFuture.runAsync(sink::drainAndClose);
+        Thread.sleep(100);
+        assertThat(drain).isNotDone();
+
+        producer.completeNext();
+        producer.completeNext();
+        drain.get();
+        assertThat(committer.marked).hasSize(2);
+    }
+
+    @Test
+    void drainAndCloseStopsMarkingAtARefusedSend() throws Exception {
+        sink.handleBatch(events(3), committer);
+        producer.completeNext();
+        producer.errorNext(new TimeoutException("Expiring 1 record(s)"));
+        producer.completeNext();
+
+        sink.drainAndClose();
+        assertThat(committer.marked).hasSize(1);
     }
 
     @Test
@@ -134,15 +178,19 @@ class KafkaEventSinkUnitTests {
         assertThat(committer.marked).isEmpty();
     }
 
-    private CompletableFuture<Void> handleAsync(List<RecordChangeEvent<SourceRecord>> events) {
+    private CompletableFuture<Void> handleAsync(KafkaEventSink target, List<RecordChangeEvent<SourceRecord>> events) {
         return CompletableFuture.runAsync(() -> {
             try {
-                sink.handleBatch(events, committer);
+                target.handleBatch(events, committer);
             }
             catch (InterruptedException e) {
                 throw new IllegalStateException(e);
             }
         });
+    }
+
+    private static SourceRecord event(int i) {
+        return OutboxRows.insert(OutboxRows.validRow("e-" + i, "order-" + i));
     }
 
     private static List<RecordChangeEvent<SourceRecord>> events(int n) {
