@@ -72,6 +72,11 @@ public final class BenchCommand implements Callable<Integer> {
                     + "(default: ${DEFAULT-VALUE}).")
     int warmupEvents;
 
+    @Option(names = "--drain-rounds", paramLabel = "N", defaultValue = "3",
+            description = "How many times each contender is paused, the measured backlog written and drained; the "
+                    + "median round's figures are reported, the others' rates as the range (default: ${DEFAULT-VALUE}).")
+    int drainRounds;
+
     @Option(names = "--loads", paramLabel = "FRACTIONS", split = ",", defaultValue = "0.1,0.25,0.5,0.75",
             description = "Paced loads for latency, as fractions of the first contender's drain rate; the same "
                     + "events/s for every contender (default: ${DEFAULT-VALUE}).")
@@ -113,7 +118,7 @@ public final class BenchCommand implements Callable<Integer> {
                 LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
         List<String> jvm = new ArrayList<>(List.of(jvmOptions.trim().split("\\s+")));
         jvm.removeIf(String::isEmpty);
-        BenchParameters parameters = new BenchParameters(events, payloadBytes, txSize, warmupEvents, loads, loadSeconds,
+        BenchParameters parameters = new BenchParameters(events, payloadBytes, txSize, warmupEvents, drainRounds, loads, loadSeconds,
                 contenders == null ? BenchParameters.CONTENDERS : contenders, jvm, relaySettings, directory);
         String problem = parameters.problem();
         if (problem != null) {

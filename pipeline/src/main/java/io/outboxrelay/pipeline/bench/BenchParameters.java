@@ -11,6 +11,7 @@ import java.util.Map;
  * @param payloadBytes     length of each event's JSON payload as written
  * @param txSize           events per writer transaction in the backlogs
  * @param warmupEvents     events each contender drains before anything is measured, to warm up its JIT
+ * @param drainRounds      how many times the measured backlog is written and drained; the median round counts
  * @param loads            paced loads as fractions of the first contender's drain rate (empty: no latency)
  * @param loadSeconds      how long each paced load lasts
  * @param contenders       which contenders run, in this order
@@ -18,7 +19,7 @@ import java.util.Map;
  * @param relaySettings    further relay settings for the relay contender (and the raw producer's settings)
  * @param resultsDirectory where the table, JSON, plot and logs go
  */
-record BenchParameters(int events, int payloadBytes, int txSize, int warmupEvents, List<Double> loads,
+record BenchParameters(int events, int payloadBytes, int txSize, int warmupEvents, int drainRounds, List<Double> loads,
                        double loadSeconds, List<String> contenders, List<String> jvmOptions,
                        Map<String, String> relaySettings, Path resultsDirectory) {
 
@@ -39,6 +40,9 @@ record BenchParameters(int events, int payloadBytes, int txSize, int warmupEvent
         }
         if (warmupEvents < 0) {
             return "--warmup must not be negative";
+        }
+        if (drainRounds < 1) {
+            return "--drain-rounds must be at least 1";
         }
         if (loads.stream().anyMatch(f -> f <= 0 || f > 2)) {
             return "--loads must be fractions of the drain rate above 0 and at most 2, e.g. 0.1,0.25,0.5,0.75";

@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
@@ -29,7 +30,8 @@ import io.outboxrelay.relay.kafka.ProducerSettings;
  *     the hot paths (on 2 cores a cold JVM runs at about half speed);</li>
  * <li>paused with SIGSTOP while the measured backlog is written, then resumed: the drain, from the resume
  *     until the last event was acknowledged, is the throughput figure; its CPU time and PostgreSQL's are
- *     read meanwhile;</li>
+ *     read meanwhile; this {@code --drain-rounds} times, the median round's figures count (single rounds
+ *     on 2 cores moved by up to 45%);</li>
  * <li>paced loads, each a fraction of the first contender's drain rate, for commit-to-consume latency;</li>
  * <li>stopped; its slot dropped and the outbox truncated.</li>
  * </ol>
@@ -99,6 +101,10 @@ final class Comparison {
         return params.loads().stream().map(f -> Math.max(1.0, Math.round(f * drainRate / 10.0) * 10.0)).toList();
     }
 
+    /** One timed drain of the measured backlog. */
+    private record Round(double seconds, double rate, double cpu, double pg, double machineCores) {
+    }
+
     /** One contender's turn; see the class comment. */
     private final class Turn {
         private final BenchEnvironment env;
@@ -132,25 +138,17 @@ final class Comparison {
                 await(params.warmupEvents());
                 double warmupRate = params.warmupEvents() / ((System.nanoTime() - warmStart) / 1e9);
 
-                c.process().pause();
-                step("  paused; writing the measured backlog: %,d events", params.events());
-                double writeSeconds = writer.write(params.events(), params.txSize());
-                step("  written in %.1f s; resuming and timing the drain", writeSeconds);
-                long cpu0 = c.process().cpuNanos();
-                long pg0 = postgresCpu.nanos();
-                CpuMeter machine = new CpuMeter();
-                long t0 = System.nanoTime();
-                c.process().resume();
-                await(params.warmupEvents() + (long) params.events());
-                double seconds = (System.nanoTime() - t0) / 1e9;
-                double cpu = seconds(c.process().cpuNanos(), cpu0);
-                double pg = seconds(postgresCpu.nanos(), pg0);
-                double machineCores = machine.stop(-1).machine();
-                step("  drained %,d events in %.2f s: %,.0f events/s; CPU %.2f s (PostgreSQL %.2f s)", params.events(),
-                        seconds, params.events() / seconds, cpu, pg);
+                List<Round> rounds = new ArrayList<>();
+                for (int i = 1; i <= params.drainRounds(); i++) {
+                    rounds.add(drainRound(c, i, params.warmupEvents() + (long) i * params.events()));
+                }
+                List<Double> roundRates = rounds.stream().map(Round::rate).toList();
+                Round median = rounds.stream().sorted(Comparator.comparingDouble(Round::rate)).toList()
+                        .get((rounds.size() - 1) / 2);
+                double seconds = median.seconds();
 
                 List<PacedLoad.Result> loads = new ArrayList<>();
-                List<Double> paced = rates != null ? rates : rates(params.events() / seconds);
+                List<Double> paced = rates != null ? rates : rates(median.rate());
                 if (c.topic() != null) {
                     try (PacedLoad load = PacedLoad.start(context.bootstrapServers(), c.topic(), c.eventIdHeader())) {
                         for (double rate : paced) {
@@ -165,13 +163,38 @@ final class Comparison {
                 }
                 long peakRss = c.process().peakRssBytes();
                 return new ContenderResult(name, c.description(), startupMillis, warmupRate, seconds,
-                        params.events() / seconds, cpu, pg, machineCores, peakRss, loads, null);
+                        median.rate(), roundRates, median.cpu(), median.pg(), median.machineCores(), peakRss, loads, null);
             }
             catch (Exception e) {
                 String error = e.getMessage() == null ? e.toString() : e.getMessage();
                 step("  %s FAILED: %s", name, error);
                 return ContenderResult.failed(name, contender.description(), error);
             }
+        }
+
+        /**
+         * Pauses the contender, writes the measured backlog, resumes it and times the drain until it delivered
+         * {@code deliveredAfter} events since it started.
+         */
+        private Round drainRound(Contender c, int round, long deliveredAfter) throws Exception {
+            c.process().pause();
+            step("  round %d of %d: paused; writing the measured backlog: %,d events", round, params.drainRounds(),
+                    params.events());
+            double writeSeconds = writer.write(params.events(), params.txSize());
+            step("  written in %.1f s; resuming and timing the drain", writeSeconds);
+            long cpu0 = c.process().cpuNanos();
+            long pg0 = postgresCpu.nanos();
+            CpuMeter machine = new CpuMeter();
+            long t0 = System.nanoTime();
+            c.process().resume();
+            await(deliveredAfter);
+            double seconds = (System.nanoTime() - t0) / 1e9;
+            double cpu = seconds(c.process().cpuNanos(), cpu0);
+            double pg = seconds(postgresCpu.nanos(), pg0);
+            double machineCores = machine.stop(-1).machine();
+            step("  drained %,d events in %.2f s: %,.0f events/s; CPU %.2f s (PostgreSQL %.2f s)", params.events(),
+                    seconds, params.events() / seconds, cpu, pg);
+            return new Round(seconds, params.events() / seconds, cpu, pg, machineCores);
         }
 
         /** Waits until the contender delivered {@code total} events since it started; fails if it stalls for 60 s. */

@@ -34,17 +34,18 @@ final class ComparisonReport {
                 e.kafka(), e.debezium(), e.java(), e.cpus(), e.cpuModel());
         line(out, "child JVM options: %s", p.jvmOptions().isEmpty() ? "(none)" : String.join(" ", p.jvmOptions()));
         line(out, "");
-        line(out, "%-18s %10s %8s %9s %11s %11s %9s %6s", "drain", "events/s", "vs " + refName(r), "startup",
-                "CPU s/100k", "PG CPU/100k", "peak RSS", "busy");
+        line(out, "%-18s %10s %8s %9s %11s %11s %9s %6s  %s", "drain", "events/s", "vs " + refName(r), "startup",
+                "CPU s/100k", "PG CPU/100k", "peak RSS", "busy", "rounds");
         ContenderResult ref = r.reference();
         for (ContenderResult c : r.contenders()) {
             if (c.error() != null) {
                 line(out, "%-18s FAILED: %s", c.name(), c.error().lines().findFirst().orElse(""));
                 continue;
             }
-            line(out, "%-18s %,10.0f %8s %7.1f s %11s %11s %9s %6s", c.name(), c.drainRate(), ratio(c.drainRate(), ref),
+            line(out, "%-18s %,10.0f %8s %7.1f s %11s %11s %9s %6s  %s", c.name(), c.drainRate(), ratio(c.drainRate(), ref),
                     c.startupMillis() / 1000.0, num(c.cpuPer100k(p.events())), num(c.postgresCpuPer100k(p.events())),
-                    mib(c.peakRssBytes()), c.machineCores() < 0 ? "?" : String.format(Locale.ROOT, "%.1f", c.machineCores()));
+                    mib(c.peakRssBytes()), c.machineCores() < 0 ? "?" : String.format(Locale.ROOT, "%.1f", c.machineCores()),
+                    range(c));
         }
         for (ComparisonResult.Baseline b : List.of(r.sqlDecode(), r.rawProducer())) {
             if (b.error() != null) {
@@ -55,7 +56,8 @@ final class ComparisonReport {
                     num(per100k(b.cpuSeconds(), p.events())), num(per100k(b.postgresCpuSeconds(), p.events())),
                     mib(b.peakRssBytes()), "");
         }
-        line(out, "  (events/s: measured backlog / time from resuming the paused contender to the last acknowledgement;");
+        line(out, "  (events/s: measured backlog / time from resuming the paused contender to the last acknowledgement,");
+        line(out, "   the median of %d rounds; rounds: slowest-fastest round;", p.drainRounds());
         line(out, "   CPU: the contender's JVM and all of PostgreSQL meanwhile; busy: cores busy on the whole machine)");
         line(out, "");
         latencyTable(out, r);
@@ -171,6 +173,7 @@ final class ComparisonReport {
             f.put("error", c.error());
             f.put("drain_events_per_s", Math.round(c.drainRate()));
             f.put("drain_seconds", c.drainSeconds());
+            f.put("drain_events_per_s_rounds", c.roundRates().stream().map(Math::round).toList());
             f.put("warmup_events_per_s", Math.round(c.warmupRate()));
             f.put("startup_ms", c.startupMillis());
             f.put("cpu_seconds_per_100k", c.cpuPer100k(p.events()));
@@ -219,5 +222,9 @@ final class ComparisonReport {
 
     private static void line(StringBuilder out, String format, Object... args) {
         out.append(String.format(Locale.ROOT, format, args)).append(System.lineSeparator());
+    }
+
+    private static String range(ContenderResult c) {
+        return c.roundRates().size() < 2 ? "" : String.format(Locale.ROOT, "%,.0f-%,.0f", c.minRoundRate(), c.maxRoundRate());
     }
 }

@@ -30,7 +30,7 @@ class BenchCommandIntegrationTests {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
         int exit = new CommandLine(new BenchCommand()).setOut(new PrintWriter(out)).setErr(new PrintWriter(err))
-                .execute("--contenders", "relay", "--events", "3000", "--warmup", "1000", "--loads", "0.05",
+                .execute("--contenders", "relay", "--events", "3000", "--warmup", "1000", "--drain-rounds", "2", "--loads", "0.05",
                         "--load-seconds", "2", "--results", results.toString());
 
         assertThat(exit).as("exit code; output:%n%s%nerrors:%n%s", out, err).isZero();

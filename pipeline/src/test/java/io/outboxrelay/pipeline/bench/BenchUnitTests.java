@@ -27,12 +27,13 @@ class BenchUnitTests {
     }
 
     private static ContenderResult contender(String name, double rate, long rssMib, List<PacedLoad.Result> loads) {
-        return new ContenderResult(name, name + " described", 1500, rate / 2, 100_000 / rate, rate, 1.5, 0.5, 1.9,
+        return new ContenderResult(name, name + " described", 1500, rate / 2, 100_000 / rate, rate,
+                List.of(rate * 0.9, rate, rate * 1.2), 1.5, 0.5, 1.9,
                 rssMib << 20, loads, null);
     }
 
     static ComparisonResult result() {
-        BenchParameters p = new BenchParameters(100_000, 200, 100, 50_000, List.of(0.25, 0.5), 10, List.of("relay"),
+        BenchParameters p = new BenchParameters(100_000, 200, 100, 50_000, 3, List.of(0.25, 0.5), 10, List.of("relay"),
                 List.of("-Xmx512m"), Map.of(), Path.of("/tmp/x"));
         List<Double> rates = List.of(10_000.0, 20_000.0);
         return new ComparisonResult(p, new ComparisonResult.Environment(2, "17.0.15", "17.11", "4.3.0", "3.6.1.Final",
@@ -51,7 +52,8 @@ class BenchUnitTests {
         String table = ComparisonReport.table(result());
 
         assertThat(table)
-                .containsPattern("relay\\s+40,000\\s+1.00")
+                .containsPattern("relay\\s+40,000\\s+1.00.*36,000-48,000")
+                .contains("the median of 3 rounds")
                 .containsPattern("kafka-connect\\s+16,000\\s+0.40")
                 .containsPattern("polling\\s+FAILED: it broke")
                 .containsPattern("raw-producer\\s+200,000\\s+5.00")
@@ -85,6 +87,7 @@ class BenchUnitTests {
         JsonNode relay = json.get("contenders").get(0);
         assertThat(relay.get("name").asText()).isEqualTo("relay");
         assertThat(relay.get("drain_events_per_s").asLong()).isEqualTo(40_000);
+        assertThat(relay.get("drain_events_per_s_rounds").toString()).isEqualTo("[36000,40000,48000]");
         assertThat(relay.get("cpu_seconds_per_100k").asDouble()).isEqualTo(1.5);
         assertThat(relay.get("peak_rss_mib").asLong()).isEqualTo(400);
         assertThat(relay.get("latency").get(1).get("p99").asDouble()).isEqualTo(45);
