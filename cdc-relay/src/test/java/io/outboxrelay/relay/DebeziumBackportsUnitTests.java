@@ -2,8 +2,14 @@ package io.outboxrelay.relay;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeFormatterBuilder;
+import java.time.temporal.ChronoField;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 
 import org.apache.kafka.connect.data.Schema;
 import org.apache.kafka.connect.data.SchemaBuilder;
@@ -19,12 +25,13 @@ import io.debezium.metrics.event.LagBehindSourceEvent;
 import io.debezium.metrics.stats.LagBehindSourceMeasurement;
 import io.debezium.metrics.stats.MeasurementCollector;
 import io.debezium.metrics.stats.MeasurementStatisticsFactory;
+import io.debezium.time.ZonedTimestamp;
 
 /**
- * The relay ships changed copies of two Debezium classes, {@code io.debezium.data.SchemaUtil} and
- * {@code io.debezium.metrics.stats.MeasurementCollector} (see the comments in those files): these pin down that
- * the copies are the ones in effect, that they do what Debezium's did, and which Debezium version they were
- * copied from.
+ * The relay ships changed copies of three Debezium classes, {@code io.debezium.data.SchemaUtil},
+ * {@code io.debezium.metrics.stats.MeasurementCollector} and {@code io.debezium.time.ZonedTimestamp} (see the
+ * comments in those files): these pin down that the copies are the ones in effect, that they do what Debezium's
+ * did, and which Debezium version they were copied from.
  */
 class DebeziumBackportsUnitTests {
 
@@ -43,11 +50,52 @@ class DebeziumBackportsUnitTests {
     }
 
     @Test
+    void zonedTimestampReplacementShadowsDebeziumsOwn() {
+        assertThat(ZonedTimestamp.class.getProtectionDomain().getCodeSource().getLocation())
+                .as("ZonedTimestamp must come from the relay's classes, ahead of debezium-connector-common")
+                .isEqualTo(Relay.class.getProtectionDomain().getCodeSource().getLocation());
+    }
+
+    @Test
+    void zonedTimestampFormatsExactlyAsDebeziumsPerCallFormatterDid() {
+        List<ZonedDateTime> values = List.of(
+                ZonedDateTime.of(2026, 11, 27, 21, 40, 0, 123_456_000, ZoneOffset.UTC),
+                ZonedDateTime.of(2026, 11, 27, 21, 40, 5, 0, ZoneOffset.UTC),
+                ZonedDateTime.of(1999, 12, 31, 23, 59, 59, 999_999_999, ZoneOffset.UTC),
+                ZonedDateTime.of(2026, 3, 29, 1, 30, 7, 100_000, ZoneOffset.ofHoursMinutes(5, 30)),
+                ZonedDateTime.of(-44, 3, 15, 12, 0, 0, 1, ZoneOffset.UTC));
+        for (ZonedDateTime value : values) {
+            for (Integer width : java.util.Arrays.asList(null, -1, 0, 1, 3, 6, 9, 10)) {
+                assertThat(ZonedTimestamp.toIsoString(value, null, width)).as("%s, width %s", value, width)
+                        .isEqualTo(value.format(debezium361Formatter(width)));
+            }
+        }
+        assertThat(ZonedTimestamp.toIsoString(values.get(0), null, 6)).as("an outbox occurredAt")
+                .isEqualTo("2026-11-27T21:40:00.123456Z");
+    }
+
+    /** Debezium 3.6.1.Final's ZonedTimestamp.getDateTimeFormatter, built per call as it did. */
+    private static DateTimeFormatter debezium361Formatter(Integer fractionalWidth) {
+        if (fractionalWidth == null || fractionalWidth <= 0 || fractionalWidth > 9) {
+            return DateTimeFormatter.ISO_OFFSET_DATE_TIME;
+        }
+        DateTimeFormatter time = new DateTimeFormatterBuilder().appendValue(ChronoField.HOUR_OF_DAY, 2).appendLiteral(':')
+                .appendValue(ChronoField.MINUTE_OF_HOUR, 2).optionalStart().appendLiteral(':')
+                .appendValue(ChronoField.SECOND_OF_MINUTE, 2).optionalStart()
+                .appendFraction(ChronoField.NANO_OF_SECOND, fractionalWidth, fractionalWidth, true).toFormatter(Locale.ENGLISH);
+        DateTimeFormatter dateTime = new DateTimeFormatterBuilder().parseCaseInsensitive().append(DateTimeFormatter.ISO_LOCAL_DATE)
+                .appendLiteral('T').append(time).toFormatter(Locale.ENGLISH);
+        return new DateTimeFormatterBuilder().parseCaseInsensitive().append(dateTime).parseLenient().appendOffsetId()
+                .parseStrict().toFormatter(Locale.ENGLISH);
+    }
+
+    @Test
     void backportIsForTheDebeziumVersionInUse() {
         assertThat(io.debezium.connector.postgresql.Module.version())
                 .as("Debezium changed: delete cdc-relay's io/debezium/data/SchemaUtil.java if this version has the fix for"
                         + " debezium/dbz#2492, else copy SchemaUtil from this version again and re-apply the change;"
-                        + " compare io/debezium/metrics/stats/MeasurementCollector.java with this version's likewise")
+                        + " compare io/debezium/metrics/stats/MeasurementCollector.java and io/debezium/time/ZonedTimestamp.java"
+                        + " with this version's likewise")
                 .isEqualTo("3.6.1.Final");
     }
 
