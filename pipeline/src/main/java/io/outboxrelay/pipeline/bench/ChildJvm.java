@@ -39,12 +39,18 @@ final class ChildJvm implements AutoCloseable {
      */
     static ChildJvm launch(String name, List<String> jvmOptions, String mainClass, List<String> args,
                            Map<String, String> environment, Path log) {
+        return launch(name, System.getProperty("java.class.path"), jvmOptions, mainClass, args, environment, log);
+    }
+
+    /** As {@link #launch(String, List, String, List, Map, Path)}, with another class path. */
+    static ChildJvm launch(String name, String classPath, List<String> jvmOptions, String mainClass, List<String> args,
+                           Map<String, String> environment, Path log) {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.add("-D" + LOG_CONFIG_PROPERTY + "=" + LOG_CONFIG);
         command.addAll(jvmOptions);
         command.add("-cp");
-        command.add(System.getProperty("java.class.path"));
+        command.add(classPath);
         command.add(mainClass);
         command.addAll(args);
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());

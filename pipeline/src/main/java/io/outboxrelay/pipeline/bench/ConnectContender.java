@@ -26,8 +26,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 /**
  * Debezium's Postgres connector with the outbox EventRouter on Kafka Connect in standalone mode
- * ({@code ConnectStandalone worker.properties connector.properties}, Connect and Debezium from the bench's
- * class path): the setup most users run instead of a relay. Configured by {@link ConnectConfig}.
+ * ({@code ConnectStandalone worker.properties connector.properties}, Connect and stock Debezium from the bench's
+ * class path without the relay's classes: {@link StockClassPath}): the setup most users run instead of a relay.
+ * Configured by {@link ConnectConfig}.
  */
 final class ConnectContender implements Contender {
 
@@ -107,7 +108,8 @@ final class ConnectContender implements Contender {
         }
         List<String> jvmOptions = new ArrayList<>(context.jvmOptions());
         jvmOptions.add("-Dlog4j2.configurationFile=" + log4j);
-        child = ChildJvm.launch(name(), jvmOptions, MAIN, List.of(worker.toString(), connector.toString()),
+        // stock Debezium: without the relay's classes, whose copies of some Debezium classes would shadow Debezium's
+        child = ChildJvm.launch(name(), StockClassPath.ofThisJvm(), jvmOptions, MAIN, List.of(worker.toString(), connector.toString()),
                 Map.of(ConnectConfig.PASSWORD_ENV, context.password()), dir.resolve(name() + ".log"));
         awaitStreaming(URI.create("http://127.0.0.1:" + restPort + "/connectors/" + ConnectConfig.CONNECTOR + "/status"));
     }
