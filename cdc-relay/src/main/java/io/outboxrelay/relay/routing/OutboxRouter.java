@@ -2,6 +2,7 @@ package io.outboxrelay.relay.routing;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
 
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -35,7 +36,12 @@ public final class OutboxRouter {
     private static final int MAX_TOPIC_LENGTH = 249;
     private static final Pattern LEGAL_TOPIC = Pattern.compile("[a-zA-Z0-9._-]{1," + MAX_TOPIC_LENGTH + "}");
 
+    /** Most aggregate types whose topic is remembered: a few in practice; a stream of distinct ones is not cached. */
+    private static final int MAX_REMEMBERED_TOPICS = 10_000;
+
     private final String topicPattern;
+    /** Aggregate type -> its legal topic name, so that each event does not build and check the name again. */
+    private final Map<String, String> legalTopics = new ConcurrentHashMap<>();
     private final String deadLetterTopic;
     private final Map<String, String> headerColumns;
     private final boolean messages;
@@ -94,7 +100,13 @@ public final class OutboxRouter {
                 : eventType == null || eventType.isEmpty() ? "event_type is null or empty"
                 : payload == null ? "payload is null"
                 : row.payloadProblem();
-        String topic = problem == null ? topicFor(aggregateType) : null;
+        String topic = problem == null ? legalTopics.get(aggregateType) : null;
+        if (problem == null && topic == null) {
+            topic = topicFor(aggregateType);
+            if (isLegalTopic(topic) && legalTopics.size() < MAX_REMEMBERED_TOPICS) {
+                legalTopics.put(aggregateType, topic);
+            }
+        }
         if (problem == null && !isLegalTopic(topic)) {
             problem = topic.length() > MAX_TOPIC_LENGTH
                     ? "aggregate_type of " + aggregateType.length() + " characters gives a topic name of " + topic.length()

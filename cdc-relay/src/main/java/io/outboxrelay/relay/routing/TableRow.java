@@ -23,10 +23,11 @@ final class TableRow implements OutboxEvent {
 
     @Override
     public String text(String column) {
-        if (row.schema().field(column) == null) {
+        Field field = row.schema().field(column);
+        if (field == null) {
             return null;
         }
-        Object value = row.get(column);
+        Object value = row.get(field); // by field: one lookup, not two
         return value == null ? null : value.toString();
     }
 
