@@ -6,6 +6,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
  * Notices a relay that has stopped moving: a batch in hand for longer than {@code limit}, or, when Debezium
@@ -29,6 +30,8 @@ final class BatchWatchdog implements AutoCloseable {
         return t;
     });
     private final AtomicBoolean fired = new AtomicBoolean();
+    /** Another reason to give up, checked with the same period: null while there is none. */
+    private volatile Supplier<String> problem = () -> null;
     /** System.nanoTime() when the batch in hand was handed over; 0 while there is none. */
     private volatile long batchSince;
     /** System.nanoTime() when the last batch ended, or when the watchdog started. */
@@ -51,6 +54,11 @@ final class BatchWatchdog implements AutoCloseable {
         lastBatchEnded = System.nanoTime();
     }
 
+    /** Also tell {@code onStuck} when {@code problem} reports something (checked every {@code checkEvery}). */
+    void alsoWatch(Supplier<String> problem) {
+        this.problem = problem;
+    }
+
     void batchStarted() {
         batchSince = Math.max(1, System.nanoTime());
     }
@@ -63,11 +71,11 @@ final class BatchWatchdog implements AutoCloseable {
     private void check() {
         long since = batchSince;
         long now = System.nanoTime();
-        String stall = null;
-        if (idleCounts && now - lastBatchEnded > limitNanos) {
+        String stall = problem.get();
+        if (stall == null && idleCounts && now - lastBatchEnded > limitNanos) {
             stall = "no batch (not even a heartbeat) went through for " + seconds(now - lastBatchEnded);
         }
-        else if (since != 0 && now - since > limitNanos) {
+        else if (stall == null && since != 0 && now - since > limitNanos) {
             stall = "a batch has been in hand for " + seconds(now - since);
         }
         if (stall != null && fired.compareAndSet(false, true)) {

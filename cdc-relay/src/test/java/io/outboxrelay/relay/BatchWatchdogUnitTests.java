@@ -44,4 +44,19 @@ class BatchWatchdogUnitTests {
             assertThat(stuck).isEmpty();
         }
     }
+
+    @Test
+    void reportsAWatchedProblemOnceWithinAPeriodWithoutWaitingForTheLimit() throws InterruptedException {
+        java.util.concurrent.atomic.AtomicReference<String> problem = new java.util.concurrent.atomic.AtomicReference<>();
+        try (BatchWatchdog watchdog = new BatchWatchdog(Duration.ofMinutes(10), true, Duration.ofMillis(20), stuck::add)) {
+            watchdog.alsoWatch(problem::get);
+            Thread.sleep(100);
+            assertThat(stuck).isEmpty();
+
+            problem.set("refused: Kafka did not acknowledge an outbox event");
+            await().atMost(Duration.ofSeconds(10)).until(() -> !stuck.isEmpty());
+            Thread.sleep(100);
+            assertThat(stuck).containsExactly("refused: Kafka did not acknowledge an outbox event");
+        }
+    }
 }

@@ -7,6 +7,7 @@ import java.util.Deque;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.ReentrantLock;
 
 import org.apache.kafka.clients.producer.Producer;
@@ -54,6 +55,8 @@ public final class KafkaEventSink implements DebeziumEngine.ChangeConsumer<Recor
     /** The engine's committer, from the last batch; guarded by batchLock. */
     private DebeziumEngine.RecordCommitter<RecordChangeEvent<SourceRecord>> committer;
     private volatile boolean closed;
+    /** The first send Kafka refused for good, seen by the producer's I/O thread (any thread may read it). */
+    private final AtomicReference<Exception> refused = new AtomicReference<>();
 
     private record InFlight(RecordChangeEvent<SourceRecord> event, ProducerRecord<byte[], byte[]> sent, Future<RecordMetadata> ack) {
     }
@@ -92,7 +95,7 @@ public final class KafkaEventSink implements DebeziumEngine.ChangeConsumer<Recor
                 if (record != null && topics != null) {
                     topics.ensure(record.topic());
                 }
-                inFlight.add(new InFlight(event, record, record == null ? null : producer.send(record)));
+                inFlight.add(new InFlight(event, record, record == null ? null : producer.send(record, this::noteRefusal)));
             }
             mark(inFlight.size() - maxInFlight);
             committer.markBatchFinished();
@@ -100,6 +103,23 @@ public final class KafkaEventSink implements DebeziumEngine.ChangeConsumer<Recor
         finally {
             batchLock.unlock();
         }
+    }
+
+    private void noteRefusal(RecordMetadata metadata, Exception e) {
+        if (e != null && !(e instanceof RecordTooLargeException)) { // too large: a dead letter when marked
+            refused.compareAndSet(null, e);
+        }
+    }
+
+    /**
+     * What Kafka refused for good (a send past delivery.timeout.ms, say), as soon as the producer knows, or null; for a
+     * watchdog on another thread: the engine's thread may be held elsewhere (saving a position to the same unreachable
+     * Kafka) and learn of it only later, when it marks.
+     */
+    public String refusedSend() {
+        Exception e = refused.get();
+        return e == null ? null : "Kafka did not acknowledge an outbox event (" + e.getClass().getSimpleName() + ": "
+                + e.getMessage() + ")";
     }
 
     /**

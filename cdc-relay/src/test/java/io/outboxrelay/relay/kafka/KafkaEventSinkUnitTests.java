@@ -92,6 +92,19 @@ class KafkaEventSinkUnitTests {
     }
 
     @Test
+    void aRefusedSendIsVisibleToOtherThreadsBeforeAnythingIsMarked() throws Exception {
+        sink.handleBatch(events(2), committer);
+        assertThat(sink.refusedSend()).isNull();
+
+        producer.errorNext(new RecordTooLargeException("The message is 2000000 bytes"));
+        assertThat(sink.refusedSend()).as("too large goes to the dead-letter topic, not a refusal").isNull();
+        producer.errorNext(new TimeoutException("Expiring 1 record(s)"));
+
+        assertThat(sink.refusedSend()).contains("Kafka did not acknowledge").contains("Expiring 1 record(s)");
+        assertThat(committer.marked).isEmpty();
+    }
+
+    @Test
     void failedSendLeavesItAndEverythingAfterItUnmarked() throws Exception {
         sink.handleBatch(events(3), committer);
         producer.completeNext();
