@@ -30,8 +30,9 @@ final class BatchWatchdog implements AutoCloseable {
         return t;
     });
     private final AtomicBoolean fired = new AtomicBoolean();
-    /** Another reason to give up, checked with the same period: null while there is none. */
+    /** Another reason to give up, checked with the same period (null while there is none), and whom to tell. */
     private volatile Supplier<String> problem = () -> null;
+    private volatile Consumer<String> onProblem = p -> { };
     /** System.nanoTime() when the batch in hand was handed over; 0 while there is none. */
     private volatile long batchSince;
     /** System.nanoTime() when the last batch ended, or when the watchdog started. */
@@ -54,8 +55,9 @@ final class BatchWatchdog implements AutoCloseable {
         lastBatchEnded = System.nanoTime();
     }
 
-    /** Also tell {@code onStuck} when {@code problem} reports something (checked every {@code checkEvery}). */
-    void alsoWatch(Supplier<String> problem) {
+    /** Also tell {@code onProblem}, once, when {@code problem} reports something (checked every {@code checkEvery}). */
+    void alsoWatch(Supplier<String> problem, Consumer<String> onProblem) {
+        this.onProblem = onProblem;
         this.problem = problem;
     }
 
@@ -71,11 +73,16 @@ final class BatchWatchdog implements AutoCloseable {
     private void check() {
         long since = batchSince;
         long now = System.nanoTime();
-        String stall = problem.get();
-        if (stall == null && idleCounts && now - lastBatchEnded > limitNanos) {
+        String reported = problem.get();
+        if (reported != null && fired.compareAndSet(false, true)) {
+            onProblem.accept(reported);
+            return;
+        }
+        String stall = null;
+        if (idleCounts && now - lastBatchEnded > limitNanos) {
             stall = "no batch (not even a heartbeat) went through for " + seconds(now - lastBatchEnded);
         }
-        else if (stall == null && since != 0 && now - since > limitNanos) {
+        else if (since != 0 && now - since > limitNanos) {
             stall = "a batch has been in hand for " + seconds(now - since);
         }
         if (stall != null && fired.compareAndSet(false, true)) {

@@ -156,9 +156,11 @@ public final class Relay implements AutoCloseable {
         Properties debezium = DebeziumSettings.from(config, position.debeziumOverrides());
         watchdog = watchdog(debezium);
         // a refused send fails the relay within a second even while Debezium's thread waits on saving a position
-        watchdog.alsoWatch(() -> {
-            String refused = sink.refusedSend();
-            return refused == null ? null : REFUSED + refused;
+        watchdog.alsoWatch(sink::refusedSend, refused -> {
+            if (state.get() == State.RUNNING) {
+                stats.recordError();
+                fail(new SendFailedException(refused + "; the relay stops without saving a position past it", null));
+            }
         });
         engine = DebeziumEngine.create(ChangeEventFormat.of(io.debezium.embedded.Connect.class))
                 .using(debezium)
@@ -179,8 +181,6 @@ public final class Relay implements AutoCloseable {
      * Stalled longer than Kafka may take to refuse a send (max.block.ms + delivery.timeout.ms) and Debezium to give
      * up saving a position (offset.flush.timeout.ms), and than three heartbeats: fail, so that a supervisor sees it.
      */
-    private static final String REFUSED = "refused: ";
-
     private BatchWatchdog watchdog(Properties debezium) {
         int heartbeatMs = config.getInt(RelayConfig.HEARTBEAT_INTERVAL_MS);
         Duration limit = ProducerSettings.maxBlock(config).plus(ProducerSettings.deliveryTimeout(config))
@@ -190,12 +190,7 @@ public final class Relay implements AutoCloseable {
         }
         Duration stallLimit = limit;
         return new BatchWatchdog(stallLimit, heartbeatMs > 0, Duration.ofSeconds(1), stall -> {
-            if (state.get() == State.RUNNING && stall.startsWith(REFUSED)) {
-                stats.recordError();
-                fail(new SendFailedException(stall.substring(REFUSED.length())
-                        + "; the relay stops without saving a position past it", null));
-            }
-            else if (state.get() == State.RUNNING) {
+            if (state.get() == State.RUNNING) {
                 stats.recordError();
                 fail(new SendFailedException("the relay has stalled: " + stall + " (limit " + stallLimit.toSeconds()
                         + " s: max.block.ms + delivery.timeout.ms + offset.flush.timeout.ms); check Kafka at "

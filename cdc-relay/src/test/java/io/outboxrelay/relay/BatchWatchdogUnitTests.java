@@ -49,7 +49,7 @@ class BatchWatchdogUnitTests {
     void reportsAWatchedProblemOnceWithinAPeriodWithoutWaitingForTheLimit() throws InterruptedException {
         java.util.concurrent.atomic.AtomicReference<String> problem = new java.util.concurrent.atomic.AtomicReference<>();
         try (BatchWatchdog watchdog = new BatchWatchdog(Duration.ofMinutes(10), true, Duration.ofMillis(20), stuck::add)) {
-            watchdog.alsoWatch(problem::get);
+            watchdog.alsoWatch(problem::get, stuck::add);
             Thread.sleep(100);
             assertThat(stuck).isEmpty();
 

@@ -103,17 +103,17 @@ public final class OutboxRouter {
         String topic = problem == null ? legalTopics.get(aggregateType) : null;
         if (problem == null && topic == null) {
             topic = topicFor(aggregateType);
-            if (isLegalTopic(topic) && legalTopics.size() < MAX_REMEMBERED_TOPICS) {
+            if (!isLegalTopic(topic)) {
+                problem = topic.length() > MAX_TOPIC_LENGTH
+                        ? "aggregate_type of " + aggregateType.length() + " characters gives a topic name of " + topic.length()
+                                + " characters ('" + topic.substring(0, 40) + "...'), which is not a legal Kafka topic name (at most "
+                                + MAX_TOPIC_LENGTH + ")"
+                        : "aggregate_type '" + aggregateType + "' gives topic '" + topic
+                                + "', which is not a legal Kafka topic name (letters, digits, '.', '_', '-'; at most " + MAX_TOPIC_LENGTH + ")";
+            }
+            else if (legalTopics.size() < MAX_REMEMBERED_TOPICS) {
                 legalTopics.put(aggregateType, topic);
             }
-        }
-        if (problem == null && !isLegalTopic(topic)) {
-            problem = topic.length() > MAX_TOPIC_LENGTH
-                    ? "aggregate_type of " + aggregateType.length() + " characters gives a topic name of " + topic.length()
-                            + " characters ('" + topic.substring(0, 40) + "...'), which is not a legal Kafka topic name (at most "
-                            + MAX_TOPIC_LENGTH + ")"
-                    : "aggregate_type '" + aggregateType + "' gives topic '" + topic
-                            + "', which is not a legal Kafka topic name (letters, digits, '.', '_', '-'; at most " + MAX_TOPIC_LENGTH + ")";
         }
         if (problem != null) {
             return deadLetter(row.columns(), row.source(), problem);
