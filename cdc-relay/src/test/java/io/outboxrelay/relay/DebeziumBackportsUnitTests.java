@@ -2,6 +2,7 @@ package io.outboxrelay.relay;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
@@ -10,6 +11,8 @@ import java.time.temporal.ChronoField;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import org.apache.kafka.connect.data.Schema;
 import org.apache.kafka.connect.data.SchemaBuilder;
@@ -20,17 +23,27 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.debezium.config.Configuration;
 import io.debezium.connector.postgresql.PostgresConnectorConfig;
+import io.debezium.connector.postgresql.connection.DateTimeFormat;
+import io.debezium.data.Envelope;
 import io.debezium.data.SchemaUtil;
 import io.debezium.metrics.event.LagBehindSourceEvent;
 import io.debezium.metrics.stats.LagBehindSourceMeasurement;
 import io.debezium.metrics.stats.MeasurementCollector;
 import io.debezium.metrics.stats.MeasurementStatisticsFactory;
+import io.debezium.pipeline.meters.CommonEventMeter;
+import io.debezium.pipeline.source.spi.EventMetadataProvider;
+import io.debezium.pipeline.spi.OffsetContext;
+import io.debezium.relational.TableId;
+import io.debezium.spi.schema.DataCollectionId;
 import io.debezium.time.ZonedTimestamp;
+import io.debezium.util.Clock;
 
 /**
- * The relay ships changed copies of three Debezium classes, {@code io.debezium.data.SchemaUtil},
- * {@code io.debezium.metrics.stats.MeasurementCollector} and {@code io.debezium.time.ZonedTimestamp} (see the
- * comments in those files): these pin down that the copies are the ones in effect, that they do what Debezium's
+ * The relay ships changed copies of five Debezium classes, {@code io.debezium.data.SchemaUtil},
+ * {@code io.debezium.metrics.stats.MeasurementCollector}, {@code io.debezium.time.ZonedTimestamp},
+ * {@code io.debezium.pipeline.meters.CommonEventMeter} and
+ * {@code io.debezium.connector.postgresql.connection.DateTimeFormat} (see the comments in those files; the last
+ * one's parser is compared with Debezium's in DateTimeFormatCopyUnitTests): these pin down that the copies are the ones in effect, that they do what Debezium's
  * did, and which Debezium version they were copied from.
  */
 class DebeziumBackportsUnitTests {
@@ -54,6 +67,59 @@ class DebeziumBackportsUnitTests {
         assertThat(ZonedTimestamp.class.getProtectionDomain().getCodeSource().getLocation())
                 .as("ZonedTimestamp must come from the relay's classes, ahead of debezium-connector-common")
                 .isEqualTo(Relay.class.getProtectionDomain().getCodeSource().getLocation());
+    }
+
+    @Test
+    void dateTimeFormatAndCommonEventMeterReplacementsShadowDebeziumsOwn() {
+        for (Class<?> copy : List.of(DateTimeFormat.class, DateTimeFormat.get().getClass(), CommonEventMeter.class)) {
+            assertThat(copy.getProtectionDomain().getCodeSource().getLocation())
+                    .as("%s must come from the relay's classes, ahead of Debezium's jars", copy.getName())
+                    .isEqualTo(Relay.class.getProtectionDomain().getCodeSource().getLocation());
+        }
+    }
+
+    @Test
+    void lastEventSummaryIsBuiltWhenReadAndDescribesTheLastEvent() {
+        AtomicInteger summaries = new AtomicInteger();
+        EventMetadataProvider provider = new EventMetadataProvider() {
+            @Override
+            public Instant getEventTimestamp(DataCollectionId source, OffsetContext offset, Object key, Struct value) {
+                return null;
+            }
+
+            @Override
+            public Map<String, String> getEventSourcePosition(DataCollectionId source, OffsetContext offset, Object key, Struct value) {
+                return Map.of("lsn", String.valueOf(value.getInt64("lsn")));
+            }
+
+            @Override
+            public String getTransactionId(DataCollectionId source, OffsetContext offset, Object key, Struct value) {
+                return null;
+            }
+
+            @Override
+            public String toSummaryString(DataCollectionId source, OffsetContext offset, Object key, Struct value) {
+                summaries.incrementAndGet();
+                return EventMetadataProvider.super.toSummaryString(source, offset, key, value);
+            }
+        };
+        CommonEventMeter meter = new CommonEventMeter(Clock.SYSTEM, provider);
+        Schema valueSchema = SchemaBuilder.struct().field("lsn", Schema.INT64_SCHEMA).build();
+        Schema keySchema = SchemaBuilder.struct().field("id", Schema.STRING_SCHEMA).build();
+        TableId table = new TableId(null, "outbox", "outbox_event");
+        assertThat(meter.getLastEvent()).isNull();
+
+        for (long lsn = 1; lsn <= 1_000; lsn++) {
+            meter.onEvent(table, null, new Struct(keySchema).put("id", "e" + lsn), new Struct(valueSchema).put("lsn", lsn),
+                    Envelope.Operation.CREATE);
+        }
+
+        assertThat(summaries).as("nothing summarised while events flow").hasValue(0);
+        assertThat(meter.getTotalNumberOfCreateEventsSeen()).isEqualTo(1_000);
+        assertThat(meter.getLastEvent()).isEqualTo("position: {lsn: 1000}, key: {\"id\" : \"e1000\"}");
+        assertThat(summaries).hasValue(1);
+        meter.reset();
+        assertThat(meter.getLastEvent()).isNull();
     }
 
     @Test
@@ -94,8 +160,9 @@ class DebeziumBackportsUnitTests {
         assertThat(io.debezium.connector.postgresql.Module.version())
                 .as("Debezium changed: delete cdc-relay's io/debezium/data/SchemaUtil.java if this version has the fix for"
                         + " debezium/dbz#2492, else copy SchemaUtil from this version again and re-apply the change;"
-                        + " compare io/debezium/metrics/stats/MeasurementCollector.java and io/debezium/time/ZonedTimestamp.java"
-                        + " with this version's likewise")
+                        + " compare io/debezium/metrics/stats/MeasurementCollector.java, io/debezium/time/ZonedTimestamp.java,"
+                        + " io/debezium/pipeline/meters/CommonEventMeter.java and"
+                        + " io/debezium/connector/postgresql/connection/DateTimeFormat.java with this version's likewise")
                 .isEqualTo("3.6.1.Final");
     }
 
