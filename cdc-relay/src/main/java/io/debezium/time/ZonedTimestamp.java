@@ -6,9 +6,11 @@
 package io.debezium.time;
 
 /*
- * outbox-relay: a copy of Debezium 3.6.1.Final's io.debezium.time.ZonedTimestamp with one change: the
+ * outbox-relay: a copy of Debezium 3.6.1.Final's io.debezium.time.ZonedTimestamp with two changes: the
  * formatters for an exact number of fractional digits (1-9) are built once and kept, instead of three
- * DateTimeFormatterBuilder chains per call. The output is the same (the same builder calls, once).
+ * DateTimeFormatterBuilder chains per call; and a ZonedDateTime of year 0-9999 with such a width is written
+ * digit by digit (formatWithWidth) instead of through that formatter. The output is the same
+ * (DebeziumBackportsUnitTests compares it with Debezium's per-call formatter).
  *
  * Why: every timestamptz column value (the outbox's occurred_at) is formatted through
  * toIsoString(ZonedDateTime, adjuster, width) with the column's precision, 6; profiled with JFR, building the
@@ -205,7 +207,35 @@ public class ZonedTimestamp {
         if (adjuster != null) {
             timestamp = timestamp.with(adjuster);
         }
+        if (fractionalWidth != null && fractionalWidth > 0 && fractionalWidth <= 9 && timestamp.getYear() >= 0 && timestamp.getYear() <= 9999) {
+            return formatWithWidth(timestamp, fractionalWidth);
+        }
         return timestamp.format(getDateTimeFormatter(fractionalWidth));
+    }
+
+    private static final int[] NANOS_PER_UNIT = { 1_000_000_000, 100_000_000, 10_000_000, 1_000_000, 100_000, 10_000, 1_000, 100, 10, 1 };
+
+    /**
+     * outbox-relay: what the exact-width formatter writes (yyyy-MM-ddTHH:mm:ss, the fraction truncated to width
+     * digits, the offset as its ID: Z, +HH:MM or +HH:MM:SS), without it, for years 0-9999.
+     */
+    private static String formatWithWidth(ZonedDateTime timestamp, int width) {
+        StringBuilder text = new StringBuilder(40);
+        digits(text, timestamp.getYear(), 4).append('-');
+        digits(text, timestamp.getMonthValue(), 2).append('-');
+        digits(text, timestamp.getDayOfMonth(), 2).append('T');
+        digits(text, timestamp.getHour(), 2).append(':');
+        digits(text, timestamp.getMinute(), 2).append(':');
+        digits(text, timestamp.getSecond(), 2).append('.');
+        digits(text, timestamp.getNano() / NANOS_PER_UNIT[width], width);
+        return text.append(timestamp.getOffset().getId()).toString();
+    }
+
+    private static StringBuilder digits(StringBuilder text, int value, int width) {
+        for (int unit = NANOS_PER_UNIT[10 - width]; unit > 0; unit /= 10) {
+            text.append((char) ('0' + value / unit % 10));
+        }
+        return text;
     }
 
     /**

@@ -39,11 +39,12 @@ import io.debezium.time.ZonedTimestamp;
 import io.debezium.util.Clock;
 
 /**
- * The relay ships changed copies of five Debezium classes, {@code io.debezium.data.SchemaUtil},
+ * The relay ships changed copies of seven Debezium classes, {@code io.debezium.data.SchemaUtil},
  * {@code io.debezium.metrics.stats.MeasurementCollector}, {@code io.debezium.time.ZonedTimestamp},
- * {@code io.debezium.pipeline.meters.CommonEventMeter} and
+ * {@code io.debezium.pipeline.meters.CommonEventMeter}, {@code io.debezium.connector.postgresql.SourceInfo},
+ * {@code io.debezium.connector.postgresql.PostgresSchema} and
  * {@code io.debezium.connector.postgresql.connection.DateTimeFormat} (see the comments in those files; the last
- * one's parser is compared with Debezium's in DateTimeFormatCopyUnitTests): these pin down that the copies are the ones in effect, that they do what Debezium's
+ * three are compared with Debezium's output in PostgresConnectorCopiesUnitTests and DateTimeFormatCopyUnitTests): these pin down that the copies are the ones in effect, that they do what Debezium's
  * did, and which Debezium version they were copied from.
  */
 class DebeziumBackportsUnitTests {
@@ -70,8 +71,9 @@ class DebeziumBackportsUnitTests {
     }
 
     @Test
-    void dateTimeFormatAndCommonEventMeterReplacementsShadowDebeziumsOwn() {
-        for (Class<?> copy : List.of(DateTimeFormat.class, DateTimeFormat.get().getClass(), CommonEventMeter.class)) {
+    void laterReplacementsShadowDebeziumsOwn() {
+        for (Class<?> copy : List.of(DateTimeFormat.class, DateTimeFormat.get().getClass(), CommonEventMeter.class,
+                io.debezium.connector.postgresql.SourceInfo.class, io.debezium.connector.postgresql.PostgresSchema.class)) {
             assertThat(copy.getProtectionDomain().getCodeSource().getLocation())
                     .as("%s must come from the relay's classes, ahead of Debezium's jars", copy.getName())
                     .isEqualTo(Relay.class.getProtectionDomain().getCodeSource().getLocation());
@@ -130,8 +132,16 @@ class DebeziumBackportsUnitTests {
                 ZonedDateTime.of(1999, 12, 31, 23, 59, 59, 999_999_999, ZoneOffset.UTC),
                 ZonedDateTime.of(2026, 3, 29, 1, 30, 7, 100_000, ZoneOffset.ofHoursMinutes(5, 30)),
                 ZonedDateTime.of(-44, 3, 15, 12, 0, 0, 1, ZoneOffset.UTC));
-        for (ZonedDateTime value : values) {
-            for (Integer width : java.util.Arrays.asList(null, -1, 0, 1, 3, 6, 9, 10)) {
+        List<ZonedDateTime> all = new ArrayList<>(values);
+        java.util.Random random = new java.util.Random(27);
+        List<java.time.ZoneId> zones = List.of(ZoneOffset.UTC, ZoneOffset.ofHours(-3), ZoneOffset.ofHoursMinutesSeconds(-4, -56, -2),
+                ZoneOffset.ofHoursMinutes(5, 45), java.time.ZoneId.of("Europe/Paris"));
+        for (int i = 0; i < 2_000; i++) {
+            all.add(ZonedDateTime.of(random.nextInt(10_100) - 50, 1 + random.nextInt(12), 1 + random.nextInt(28), random.nextInt(24),
+                    random.nextInt(60), random.nextInt(60), random.nextInt(1_000_000_000), zones.get(random.nextInt(zones.size()))));
+        }
+        for (ZonedDateTime value : all) {
+            for (Integer width : java.util.Arrays.asList(null, -1, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10)) {
                 assertThat(ZonedTimestamp.toIsoString(value, null, width)).as("%s, width %s", value, width)
                         .isEqualTo(value.format(debezium361Formatter(width)));
             }
@@ -161,7 +171,8 @@ class DebeziumBackportsUnitTests {
                 .as("Debezium changed: delete cdc-relay's io/debezium/data/SchemaUtil.java if this version has the fix for"
                         + " debezium/dbz#2492, else copy SchemaUtil from this version again and re-apply the change;"
                         + " compare io/debezium/metrics/stats/MeasurementCollector.java, io/debezium/time/ZonedTimestamp.java,"
-                        + " io/debezium/pipeline/meters/CommonEventMeter.java and"
+                        + " io/debezium/pipeline/meters/CommonEventMeter.java, io/debezium/connector/postgresql/SourceInfo.java,"
+                        + " io/debezium/connector/postgresql/PostgresSchema.java and"
                         + " io/debezium/connector/postgresql/connection/DateTimeFormat.java with this version's likewise")
                 .isEqualTo("3.6.1.Final");
     }
