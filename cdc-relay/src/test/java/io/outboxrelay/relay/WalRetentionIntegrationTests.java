@@ -34,8 +34,9 @@ import io.outboxrelay.testkit.PostgresInstance;
  * when a logical slot's {@code restart_lsn} can move (besides the bgwriter's every 15 s); so the
  * retained WAL follows the confirmed position closely and is observable within seconds.
  *
- * <p>{@code -Dwal.bound.seconds=180} runs longer (default 60); {@code -Dwal.bound.heartbeat.ms=10000} beats at
- * the relay's default interval (the test's default is 1000).
+ * <p>{@code -Dwal.bound.seconds=180} runs longer (default 45: the test also waits until three times the
+ * bound was written); {@code -Dwal.bound.heartbeat.ms=10000} beats at the relay's default interval (the test's
+ * default is 1000).
  */
 class WalRetentionIntegrationTests {
 
@@ -69,7 +70,7 @@ class WalRetentionIntegrationTests {
 
     @Test
     void heartbeatsBoundTheWalAnIdleOutboxHoldsBackWhileAnotherDatabaseWrites() throws Exception {
-        long seconds = Long.getLong("wal.bound.seconds", 60);
+        long seconds = Long.getLong("wal.bound.seconds", 45);
         RelayFixture beating = new RelayFixture(postgres, SharedInfrastructure.kafka());
         RelayFixture silent = new RelayFixture(postgres, SharedInfrastructure.kafka());
         RelayConfig withHeartbeats = beating.relayConfig(Map.of("heartbeat.interval.ms", String.valueOf(HEARTBEAT_MS)));
