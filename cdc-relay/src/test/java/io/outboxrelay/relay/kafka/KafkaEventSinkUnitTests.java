@@ -55,7 +55,7 @@ class KafkaEventSinkUnitTests {
     void aBatchWaitsForTheOldestWhenMoreThanMaxInFlightAreUnacknowledged() throws Exception {
         KafkaEventSink narrow = new KafkaEventSink(producer,
                 new OutboxRouter("outbox.${aggregateType}", "outbox.dead-letter", Map.of()), stats, null, 2);
-        CompletableFuture<Void> batch = handleAsync(narrow, events(3));
+        CompletableFuture<Void> batch = async(() -> narrow.handleBatch(events(3), committer));
         await().until(() -> producer.history().size() == 3);
         Thread.sleep(100);
         assertThat(batch).as("3 unacknowledged, 2 allowed").isNotDone();
@@ -126,14 +126,7 @@ class KafkaEventSinkUnitTests {
     void recordRefusedAsTooLargeGoesToDeadLetterTopicAndTheBatchGoesOn() throws Exception {
         sink.handleBatch(events(2), committer);
         producer.errorNext(new RecordTooLargeException("The message is 2000000 bytes"));
-        CompletableFuture<Void> marking = CompletableFuture.runAsync(() -> {
-            try {
-                sink.markAcknowledged();
-            }
-            catch (InterruptedException e) {
-                throw new IllegalStateException(e);
-            }
-        });
+        CompletableFuture<Void> marking = async(sink::markAcknowledged);
         await().until(() -> producer.history().size() == 3);
         assertThat(producer.history().get(2).topic()).isEqualTo("outbox.dead-letter");
         producer.completeNext();
@@ -191,10 +184,15 @@ class KafkaEventSinkUnitTests {
         assertThat(committer.marked).isEmpty();
     }
 
-    private CompletableFuture<Void> handleAsync(KafkaEventSink target, List<RecordChangeEvent<SourceRecord>> events) {
+    /** Something that may wait, for a thread of its own. */
+    private interface Waiting {
+        void run() throws InterruptedException;
+    }
+
+    private static CompletableFuture<Void> async(Waiting action) {
         return CompletableFuture.runAsync(() -> {
             try {
-                target.handleBatch(events, committer);
+                action.run();
             }
             catch (InterruptedException e) {
                 throw new IllegalStateException(e);
