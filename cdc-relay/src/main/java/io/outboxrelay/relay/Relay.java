@@ -3,6 +3,7 @@ package io.outboxrelay.relay;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -16,7 +17,6 @@ import java.util.concurrent.atomic.AtomicReference;
 
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.connect.source.SourceRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -75,7 +75,6 @@ public final class Relay implements AutoCloseable {
     private final CompletableFuture<Void> terminated = new CompletableFuture<>();
     private final AtomicBoolean failed = new AtomicBoolean();
     private final ExecutorService engineThread = Executors.newSingleThreadExecutor(r -> new Thread(r, "relay-engine"));
-    private Producer<byte[], byte[]> producer;
     private TopicProvisioner topics;
     private KafkaEventSink sink;
     private DebeziumEngine<RecordChangeEvent<SourceRecord>> engine;
@@ -147,12 +146,13 @@ public final class Relay implements AutoCloseable {
     }
 
     private void startEngine(StartPosition position) {
-        producer = new KafkaProducer<>(ProducerSettings.from(config));
-        OutboxRouter router = new OutboxRouter(config.get(RelayConfig.TOPIC_PATTERN),
-                config.get(RelayConfig.DEAD_LETTER_TOPIC), config.headerColumns(), config.getBoolean(RelayConfig.OUTBOX_MESSAGES));
+        OutboxRouter router = new OutboxRouter(config.get(RelayConfig.TOPIC_PATTERN), config.get(RelayConfig.DEAD_LETTER_TOPIC),
+                config.headerColumns(), config.getBoolean(RelayConfig.OUTBOX_MESSAGES), config.get(RelayConfig.OFFSET_TOPIC));
         topics = TopicProvisioner.of(Admin.create(ProducerSettings.admin(config, "topics")), config);
         // as many records awaiting acknowledgement as Debezium's queue holds: a full queue's worth in flight
-        sink = new KafkaEventSink(producer, router, stats, topics, config.getInt(RelayConfig.MAX_BATCH_SIZE) * 4);
+        Map<String, Object> producerSettings = ProducerSettings.from(config);
+        sink = new KafkaEventSink(() -> new KafkaProducer<>(producerSettings), router, stats, topics,
+                config.getInt(RelayConfig.MAX_BATCH_SIZE) * 4, Duration.ofMillis(config.getInt(RelayConfig.KAFKA_ACK_TIMEOUT_MS)));
         Properties debezium = DebeziumSettings.from(config, position.debeziumOverrides());
         watchdog = watchdog(debezium);
         // a refused send fails the relay within a second even while Debezium's thread waits on saving a position
@@ -440,9 +440,8 @@ public final class Relay implements AutoCloseable {
         if (watchdog != null) {
             watchdog.close();
         }
-        if (producer != null) {
-            producer.close(timeout);
-            producer = null;
+        if (sink != null) {
+            sink.closeProducer(timeout);
         }
         if (topics != null) {
             topics.close();

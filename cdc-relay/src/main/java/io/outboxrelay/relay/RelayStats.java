@@ -26,6 +26,7 @@ public final class RelayStats {
     private final AtomicLong relayed = new AtomicLong();
     private final AtomicLong deadLettered = new AtomicLong();
     private final AtomicLong errors = new AtomicLong();
+    private final AtomicLong producerReplacements = new AtomicLong();
     private volatile LastEvent lastEvent;
 
     public void recordRelayed(boolean deadLetter) {
@@ -40,6 +41,15 @@ public final class RelayStats {
     /** A send Kafka refused, or the engine failing: each stops the relay. */
     public void recordError() {
         errors.incrementAndGet();
+    }
+
+    /** The relay replaced a Kafka producer that could not go on (and sent again what it had not acknowledged). */
+    public void recordProducerReplaced() {
+        producerReplacements.incrementAndGet();
+    }
+
+    public long producerReplacements() {
+        return producerReplacements.get();
     }
 
     /** Events acknowledged on their own topic. */

@@ -123,6 +123,13 @@ public final class RelayConfig {
             .positiveInt();
     public static final Setting MAX_BATCH_SIZE = Setting.optional("max.batch.size", "2048",
             "Most events handed over, sent and acknowledged as one batch.").positiveInt();
+    public static final Setting KAFKA_ACK_TIMEOUT_MS = Setting.optional("kafka.ack.timeout.ms", "30000",
+            "Longest the oldest sent event may wait for Kafka's acknowledgement: then the relay replaces its producer and"
+                    + " sends again, in order, every event not acknowledged; if the new producer's first send fails or waits as"
+                    + " long too, the relay stops (exit 1). Ends a producer that retries what it cannot recover from (seen:"
+                    + " OUT_OF_ORDER_SEQUENCE_NUMBER on a new topic for the whole kafka.producer.delivery.timeout.ms, 2 minutes);"
+                    + " above that timeout it never fires.")
+            .intAtLeast(1000);
     public static final Setting SNAPSHOT_MODE = Setting.optional("snapshot.mode", "no_data",
             "Debezium snapshot.mode: no_data relays only rows committed after the slot was created; "
                     + "initial also relays rows already in the table on the first start.")
@@ -165,7 +172,8 @@ public final class RelayConfig {
     public static final List<Setting> SETTINGS = List.of(RELAY_NAME, DATABASE_HOST, DATABASE_PORT, DATABASE_NAME,
             DATABASE_USER, DATABASE_PASSWORD, SLOT_NAME, PUBLICATION, OUTBOX_TABLE, OUTBOX_MESSAGES, KAFKA_BOOTSTRAP, TOPIC_PATTERN,
             DEAD_LETTER_TOPIC, HEADER_COLUMNS, TOPIC_PARTITIONS, TOPIC_REPLICATION, TOPIC_RETENTION_MS, TOPIC_COMPACT_PATTERN,
-            OFFSET_TOPIC, OFFSET_TOPIC_REPLICATION, OFFSET_FLUSH_INTERVAL_MS, POLL_INTERVAL_MS, MAX_BATCH_SIZE, SNAPSHOT_MODE,
+            OFFSET_TOPIC, OFFSET_TOPIC_REPLICATION, OFFSET_FLUSH_INTERVAL_MS, POLL_INTERVAL_MS, MAX_BATCH_SIZE, KAFKA_ACK_TIMEOUT_MS,
+            SNAPSHOT_MODE,
             HEARTBEAT_INTERVAL_MS, STARTUP_TIMEOUT_MS, STANDBY, RECOVERY_RESEND_SINCE, RECOVERY_ACCEPT_GAP, HTTP_PORT, HTTP_HOST,
             LOG_FORMAT);
 

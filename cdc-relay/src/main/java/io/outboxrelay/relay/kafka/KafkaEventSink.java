@@ -5,15 +5,19 @@ import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
+import java.time.Duration;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Supplier;
 
+import org.apache.kafka.clients.producer.Callback;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
-import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.connect.data.Struct;
 import org.apache.kafka.connect.source.SourceRecord;
@@ -33,8 +37,11 @@ import io.outboxrelay.relay.routing.OutboxRouter;
  * processed strictly in order, each only once its send was acknowledged: after every batch, and on every idle
  * poll of the engine ({@link #markAcknowledged()}, from the engine's thread through the offset commit
  * policy). At most {@code maxInFlight} records wait for acknowledgement; past that a batch waits for the
- * oldest. A send that fails throws: nothing after it is marked, so the saved position never passes an
- * unacknowledged event.
+ * oldest. What a failed send means is {@link Failure}'s decision: the row's fault sends it to the dead-letter topic
+ * (its topic refused at creation, or its record refused by Kafka) and the relay goes on in order; a producer that
+ * cannot recover (or whose oldest send waits longer than {@code ackTimeout}) is replaced, and every record not yet
+ * acknowledged is sent again in order by the new one, once: if that fails too, or on any other failure, the sink
+ * throws and nothing after the failed send is marked, so the saved position never passes an unacknowledged event.
  *
  * <p>Graceful stop: {@link #drainAndClose()} waits for every sent record to be acknowledged and marks it,
  * and refuses later batches without sending them, so the position the engine saves on close covers exactly
@@ -44,11 +51,21 @@ public final class KafkaEventSink implements DebeziumEngine.ChangeConsumer<Recor
 
     private static final Logger LOG = LoggerFactory.getLogger(KafkaEventSink.class);
 
-    private final Producer<byte[], byte[]> producer;
+    private final Supplier<Producer<byte[], byte[]>> producers;
     private final OutboxRouter router;
     private final RelayStats stats;
     private final TopicProvisioner topics;
     private final int maxInFlight;
+    private final long ackTimeoutNanos;
+    /** Guards replacing and closing the producer: one closed for good is never replaced (its thread would linger). */
+    private final Object producerLock = new Object();
+    /** The producer sends go to; replaced under producerLock and batchLock. */
+    private volatile Producer<byte[], byte[]> producer;
+    private boolean producerClosed; // guarded by producerLock
+    /** Counts producers: a callback of a replaced one (aborted by its close) is no refusal. */
+    private volatile int generation;
+    /** A producer was replaced and nothing it sent is acknowledged yet: a second failure stops; guarded by batchLock. */
+    private boolean replacedWithoutProgress;
     private final ReentrantLock batchLock = new ReentrantLock();
     /** Sent (or skipped) records not marked yet, in the order Debezium handed them over; guarded by batchLock. */
     private final Deque<InFlight> inFlight = new ArrayDeque<>();
@@ -58,23 +75,29 @@ public final class KafkaEventSink implements DebeziumEngine.ChangeConsumer<Recor
     /** The first send Kafka refused for good, seen by the producer's I/O thread (any thread may read it). */
     private final AtomicReference<Exception> refused = new AtomicReference<>();
 
-    private record InFlight(RecordChangeEvent<SourceRecord> event, ProducerRecord<byte[], byte[]> sent, Future<RecordMetadata> ack) {
+    /** A change handed over, the record sent for it (null: nothing to send) and by which producer, and when. */
+    private record InFlight(RecordChangeEvent<SourceRecord> event, ProducerRecord<byte[], byte[]> sent, Future<RecordMetadata> ack,
+                            long sentAt, int generation) {
     }
 
     /**
+     * @param producers   makes the producer, and a new one when the last cannot go on
      * @param topics      creates topics on first use; null leaves that to the broker
      * @param maxInFlight most records sent but not yet marked processed before a batch waits for the oldest
+     * @param ackTimeout  longest the oldest send may wait for its acknowledgement before the producer is replaced
      */
-    public KafkaEventSink(Producer<byte[], byte[]> producer, OutboxRouter router, RelayStats stats, TopicProvisioner topics,
-                          int maxInFlight) {
+    public KafkaEventSink(Supplier<Producer<byte[], byte[]>> producers, OutboxRouter router, RelayStats stats,
+                          TopicProvisioner topics, int maxInFlight, Duration ackTimeout) {
         if (maxInFlight < 1) {
             throw new IllegalArgumentException("maxInFlight must be at least 1, was " + maxInFlight);
         }
-        this.producer = producer;
+        this.producers = producers;
+        this.producer = producers.get();
         this.router = router;
         this.stats = stats;
         this.topics = topics;
         this.maxInFlight = maxInFlight;
+        this.ackTimeoutNanos = ackTimeout.toNanos();
     }
 
     @Override
@@ -91,11 +114,7 @@ public final class KafkaEventSink implements DebeziumEngine.ChangeConsumer<Recor
             this.committer = committer;
             mark(0); // a send Kafka refused since fails this batch before anything of it is sent
             for (RecordChangeEvent<SourceRecord> event : records) {
-                ProducerRecord<byte[], byte[]> record = router.route(event.record());
-                if (record != null && topics != null) {
-                    topics.ensure(record.topic());
-                }
-                inFlight.add(new InFlight(event, record, record == null ? null : producer.send(record, this::noteRefusal)));
+                inFlight.add(send(event, readyRecord(event.record())));
             }
             mark(inFlight.size() - maxInFlight);
             committer.markBatchFinished();
@@ -105,10 +124,38 @@ public final class KafkaEventSink implements DebeziumEngine.ChangeConsumer<Recor
         }
     }
 
-    private void noteRefusal(RecordMetadata metadata, Exception e) {
-        if (e != null && !(e instanceof RecordTooLargeException)) { // too large: a dead letter when marked
-            refused.compareAndSet(null, e);
+    /** The routed record, or the row's dead letter when Kafka refuses to create its topic; null: nothing to send. */
+    private ProducerRecord<byte[], byte[]> readyRecord(SourceRecord change) throws InterruptedException {
+        ProducerRecord<byte[], byte[]> record = router.route(change);
+        if (record == null || topics == null) {
+            return record;
         }
+        String refusal = topics.ensure(record.topic());
+        if (refusal != null && !record.topic().equals(router.deadLetterTopic())) {
+            record = router.deadLetter(change, refusal);
+            refusal = topics.ensure(record.topic());
+        }
+        if (refusal != null) {
+            stats.recordError();
+            throw new SendFailedException(refusal + ": the dead-letter topic is needed; check dead.letter.topic", null);
+        }
+        return record;
+    }
+
+    private InFlight send(RecordChangeEvent<SourceRecord> event, ProducerRecord<byte[], byte[]> record) {
+        int sentBy = generation;
+        return new InFlight(event, record, record == null ? null : producer.send(record, refusalNoter(sentBy)), System.nanoTime(),
+                sentBy);
+    }
+
+    /** Runs on the producer's I/O thread: records, never throws (an exception there is only logged). */
+    private Callback refusalNoter(int sentBy) {
+        return (metadata, e) -> {
+            // a failure of a replaced producer's send is handled by sending again; the row's failures are dead letters
+            if (e != null && sentBy == generation && Failure.of(e) == Failure.STOP) {
+                refused.compareAndSet(null, e);
+            }
+        };
     }
 
     /**
@@ -149,11 +196,13 @@ public final class KafkaEventSink implements DebeziumEngine.ChangeConsumer<Recor
         int marked = 0;
         try {
             for (InFlight head = inFlight.peek(); head != null; head = inFlight.peek()) {
-                if (marked >= mustMark && head.ack() != null && !head.ack().isDone()) {
-                    break;
-                }
                 if (head.ack() != null) {
-                    awaitAck(head.ack(), head.event().record());
+                    if (marked >= mustMark && !head.ack().isDone() && System.nanoTime() - head.sentAt() < ackTimeoutNanos) {
+                        break;
+                    }
+                    if (!settle(head)) {
+                        continue; // sent again by a new producer: wait for that
+                    }
                     lastSent = head;
                 }
                 committer.markProcessed(head.event());
@@ -168,37 +217,139 @@ public final class KafkaEventSink implements DebeziumEngine.ChangeConsumer<Recor
         }
     }
 
-    private void awaitAck(Future<RecordMetadata> ack, SourceRecord change) throws InterruptedException {
+    /**
+     * Waits for the head's acknowledgement, at most until it is {@code ackTimeout} old, and deals with a failure.
+     *
+     * @return true when the head is done with (acknowledged, or its dead letter is); false when it was sent again
+     * @throws SendFailedException when the relay must stop
+     */
+    private boolean settle(InFlight head) throws InterruptedException {
         try {
-            RecordMetadata metadata = ack.get();
+            long wait = head.sentAt() + ackTimeoutNanos - System.nanoTime();
+            RecordMetadata metadata = head.ack().get(Math.max(0, wait), TimeUnit.NANOSECONDS);
             stats.recordRelayed(metadata.topic().equals(router.deadLetterTopic()));
+            if (head.generation() == generation) {
+                replacedWithoutProgress = false;
+            }
+            return true;
+        }
+        catch (TimeoutException e) {
+            replaceProducer("Kafka has not acknowledged an event sent to " + head.sent().topic() + " "
+                    + TimeUnit.NANOSECONDS.toSeconds(ackTimeoutNanos) + " s ago (kafka.ack.timeout.ms)");
+            return false;
         }
         catch (ExecutionException e) {
             Throwable cause = e.getCause();
-            if (cause instanceof RecordTooLargeException) {
-                sendDeadLetter(change, "record too large for Kafka: " + cause.getMessage());
-                return;
+            switch (Failure.of(cause)) {
+                case ROW -> {
+                    deadLetter(head, cause);
+                    return true;
+                }
+                case PRODUCER -> {
+                    replaceProducer("Kafka refused the producer's send (" + describe(cause) + ")");
+                    return false;
+                }
+                default -> {
+                    stats.recordError();
+                    throw new SendFailedException("Kafka did not acknowledge an outbox event (" + describe(cause)
+                            + "); the relay stops without saving a position past it", cause);
+                }
             }
-            stats.recordError();
-            throw new SendFailedException("Kafka did not acknowledge an outbox event (" + cause.getClass().getSimpleName()
-                    + ": " + cause.getMessage() + "); the relay stops without saving a position past it", cause);
         }
     }
 
-    private void sendDeadLetter(SourceRecord change, String reason) throws InterruptedException {
-        LOG.warn("Outbox row sent to dead-letter topic {}: {}", router.deadLetterTopic(), reason);
-        try {
-            if (topics != null) {
-                topics.ensure(router.deadLetterTopic());
+    /**
+     * Closes the producer without waiting (its unfinished sends fail) and sends again, in order, with a new one every
+     * record not acknowledged: a producer whose sequence numbers or epoch Kafka no longer accepts would otherwise
+     * retry until delivery.timeout.ms, and Kafka's idempotence keeps one partition's records in order only within
+     * one producer. Records already acknowledged are not sent again.
+     */
+    private void replaceProducer(String reason) throws InterruptedException {
+        if (replacedWithoutProgress) {
+            stats.recordError();
+            throw new SendFailedException(reason + ", again after the relay replaced its producer; the relay stops without"
+                    + " saving a position past it", null);
+        }
+        LOG.warn("{}: replacing the producer and sending again, in order, the {} events not acknowledged", reason,
+                inFlight.stream().filter(f -> f.ack() != null && !acknowledged(f.ack())).count());
+        synchronized (producerLock) {
+            if (producerClosed) {
+                throw new SendFailedException(reason + " while the relay stops", null);
             }
-            producer.send(router.deadLetter(change, reason)).get();
+            generation++;
+            producer.close(Duration.ZERO);
+            producer = producers.get();
+        }
+        replacedWithoutProgress = true;
+        stats.recordProducerReplaced();
+        Deque<InFlight> again = new ArrayDeque<>(inFlight.size());
+        for (InFlight f : inFlight) {
+            again.add(f.ack() == null || acknowledged(f.ack()) ? f : send(f.event(), f.sent()));
+        }
+        inFlight.clear();
+        inFlight.addAll(again);
+    }
+
+    private static boolean acknowledged(Future<RecordMetadata> ack) {
+        if (!ack.isDone()) {
+            return false;
+        }
+        try {
+            ack.get();
+            return true;
+        }
+        catch (ExecutionException | InterruptedException e) {
+            return false; // done, so get() did not wait: it failed
+        }
+    }
+
+    /**
+     * The row goes to the dead-letter topic instead: the whole row if Kafka refused its event record for another reason
+     * than size, else without its payload and with long columns cut ({@link OutboxRouter#shrunkDeadLetter}).
+     */
+    private void deadLetter(InFlight head, Throwable cause) throws InterruptedException {
+        SourceRecord change = head.event().record();
+        if (head.sent().topic().equals(router.deadLetterTopic())) { // the dead letter itself was refused
+            Header reason = head.sent().headers().lastHeader(EventHeaders.DLQ_REASON);
+            sendDeadLetter(change, (reason == null ? "" : new String(reason.value(), StandardCharsets.UTF_8) + "; ")
+                    + "Kafka refused the dead letter with the whole row (" + describe(cause) + ")", true);
+        }
+        else {
+            sendDeadLetter(change, Failure.isSize(cause) ? "record too large for Kafka: " + cause.getMessage()
+                    : "Kafka refused the record (" + describe(cause) + ")", Failure.isSize(cause));
+        }
+    }
+
+    private void sendDeadLetter(SourceRecord change, String reason, boolean shrunk) throws InterruptedException {
+        LOG.warn("Outbox row sent to dead-letter topic {}: {}", router.deadLetterTopic(), reason);
+        ProducerRecord<byte[], byte[]> letter = shrunk ? router.shrunkDeadLetter(change, reason) : router.deadLetter(change, reason);
+        try {
+            String refusal = topics == null ? null : topics.ensure(router.deadLetterTopic());
+            if (refusal != null) {
+                stats.recordError();
+                throw new SendFailedException(refusal + ": the dead-letter topic is needed; check dead.letter.topic", null);
+            }
+            producer.send(letter).get(ackTimeoutNanos, TimeUnit.NANOSECONDS);
             stats.recordRelayed(true);
         }
         catch (ExecutionException e) {
+            if (!shrunk && Failure.of(e.getCause()) == Failure.ROW) {
+                sendDeadLetter(change, reason + "; the whole row was refused too (" + describe(e.getCause()) + ")", true);
+                return;
+            }
             stats.recordError();
-            throw new SendFailedException("Kafka did not acknowledge a dead-letter record (" + e.getCause().getMessage()
+            throw new SendFailedException("Kafka did not acknowledge a dead-letter record (" + describe(e.getCause())
                     + "); the relay stops without saving a position past it", e.getCause());
         }
+        catch (TimeoutException e) {
+            stats.recordError();
+            throw new SendFailedException("Kafka did not acknowledge a dead-letter record within "
+                    + TimeUnit.NANOSECONDS.toSeconds(ackTimeoutNanos) + " s; the relay stops without saving a position past it", e);
+        }
+    }
+
+    private static String describe(Throwable cause) {
+        return cause.getClass().getSimpleName() + ": " + cause.getMessage();
     }
 
     /** The event's id (from the record sent, table row or message alike) and its transaction's commit time. */
@@ -240,6 +391,19 @@ public final class KafkaEventSink implements DebeziumEngine.ChangeConsumer<Recor
         }
         finally {
             batchLock.unlock();
+        }
+    }
+
+    /**
+     * Closes the producer, waiting at most {@code timeout} for what it has not sent yet; it is not replaced after this.
+     * Idempotent.
+     */
+    public void closeProducer(Duration timeout) {
+        synchronized (producerLock) {
+            if (!producerClosed) {
+                producerClosed = true;
+                producer.close(timeout);
+            }
         }
     }
 

@@ -1,5 +1,6 @@
 package io.outboxrelay.relay.kafka;
 
+import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Predicate;
@@ -11,6 +12,7 @@ import java.util.concurrent.TimeoutException;
 
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.AuthorizationException;
 import org.apache.kafka.common.errors.TopicExistsException;
@@ -24,11 +26,15 @@ import io.outboxrelay.relay.config.RelayConfig;
  * replication factor and retention, instead of leaving it to the broker's auto-creation defaults
  * (which delete events after 7 days, so a new consumer could not replay from the beginning). Topics
  * that {@link TopicCompaction} selects are compacted instead. A topic that already exists is left as
- * it is, also when the relay's principal may not create topics.
+ * it is, also when the relay's principal may not create topics. A name Kafka refuses for good is the
+ * rows' problem, not the relay's: {@link #ensure} says why, and they become dead letters.
  */
 public final class TopicProvisioner implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(TopicProvisioner.class);
+    private static final Duration LEADER_WAIT = Duration.ofSeconds(30);
+    /** Most topic names remembered as ready or refused: a few in practice; beyond, Kafka is asked again. */
+    private static final int MAX_REMEMBERED = 10_000;
 
     private final Admin admin;
     private final int partitions;
@@ -36,6 +42,8 @@ public final class TopicProvisioner implements AutoCloseable {
     private final long retentionMs;
     private final Predicate<String> compacted;
     private final Set<String> known = ConcurrentHashMap.newKeySet();
+    /** Topic -> why Kafka refused to create it, so that each later row of it does not ask again. */
+    private final Map<String, String> refused = new ConcurrentHashMap<>();
 
     /**
      * @param partitions        partitions of a created topic; -1 takes the broker default
@@ -76,10 +84,22 @@ public final class TopicProvisioner implements AutoCloseable {
                         compact ? TopicConfig.CLEANUP_POLICY_COMPACT : TopicConfig.CLEANUP_POLICY_DELETE));
     }
 
-    /** Makes sure {@code topic} exists; cheap after the first call for a topic. */
-    public void ensure(String topic) throws InterruptedException {
+    /**
+     * Makes sure {@code topic} exists and each of its partitions has a leader; cheap after the first call for a topic.
+     *
+     * @return null when the topic is ready; otherwise why Kafka refuses to create it for good (a name that collides
+     *         with an existing topic's, a name or configuration a policy forbids, ...: {@link Failure#ROW}), which is the
+     *         rows' fault, not the relay's: they go to the dead-letter topic with this reason
+     * @throws SendFailedException when the creation failed for another reason (no right to create topics, Kafka
+     *         unreachable, not enough brokers for the replication factor): the relay must stop
+     */
+    public String ensure(String topic) throws InterruptedException {
         if (known.contains(topic)) {
-            return;
+            return null;
+        }
+        String refusal = refused.get(topic);
+        if (refusal != null) {
+            return refusal;
         }
         try {
             NewTopic newTopic = newTopic(topic, partitions, replicationFactor, retentionMs, compacted.test(topic));
@@ -88,18 +108,61 @@ public final class TopicProvisioner implements AutoCloseable {
                     partitions < 0 ? "default" : partitions, replicationFactor < 0 ? "default" : replicationFactor, newTopic.configs());
         }
         catch (ExecutionException e) {
-            boolean exists = e.getCause() instanceof TopicExistsException
+            Throwable cause = e.getCause();
+            boolean exists = cause instanceof TopicExistsException
                     // Kafka denies the creation before it looks whether the topic exists
-                    || e.getCause() instanceof AuthorizationException && exists(topic);
+                    || cause instanceof AuthorizationException && exists(topic);
+            if (!exists && Failure.of(cause) == Failure.ROW) {
+                refusal = "Kafka refused to create topic " + topic + " (" + cause.getClass().getSimpleName() + ": "
+                        + cause.getMessage() + ")";
+                LOG.warn("{}: its events go to the dead-letter topic", refusal);
+                if (refused.size() < MAX_REMEMBERED) {
+                    refused.put(topic, refusal);
+                }
+                return refusal;
+            }
             if (!exists) {
-                throw new SendFailedException("cannot create topic " + topic + " (" + e.getCause().getMessage()
-                        + "): create it by hand or allow the relay's principal to create topics", e.getCause());
+                throw new SendFailedException("cannot create topic " + topic + " (" + cause.getClass().getSimpleName() + ": "
+                        + cause.getMessage() + "): " + (cause instanceof AuthorizationException
+                        ? "create it by hand or allow the relay's principal to create topics"
+                        : "check topic.partitions and topic.replication.factor against the cluster"), cause);
             }
         }
         catch (TimeoutException e) {
             throw new SendFailedException("Kafka did not create topic " + topic + " within 60 s", e);
         }
-        known.add(topic);
+        awaitLeaders(topic);
+        if (known.size() < MAX_REMEMBERED) {
+            known.add(topic);
+        }
+        return null;
+    }
+
+    /**
+     * A producer that sends to a partition before its leader is known everywhere can get NOT_LEADER_OR_FOLLOWER on its
+     * first batch and then, seen once in two runs against a Kafka 4.3 broker, OUT_OF_ORDER_SEQUENCE_NUMBER on every
+     * retry until delivery.timeout.ms (the producer treats it as retriable): so the first send waits for the leaders.
+     * Bounded: past {@link #LEADER_WAIT} the producer's own retries and timeouts take over.
+     */
+    private void awaitLeaders(String topic) throws InterruptedException {
+        long deadline = System.nanoTime() + LEADER_WAIT.toNanos();
+        String last = "not described yet";
+        while (System.nanoTime() < deadline) {
+            try {
+                TopicDescription description = admin.describeTopics(Set.of(topic)).allTopicNames()
+                        .get(LEADER_WAIT.toMillis(), TimeUnit.MILLISECONDS).get(topic);
+                if (!description.partitions().isEmpty() && description.partitions().stream()
+                        .allMatch(p -> p.leader() != null && !p.leader().isEmpty())) {
+                    return;
+                }
+                last = "partitions without a leader";
+            }
+            catch (ExecutionException | TimeoutException e) {
+                last = e.getCause() != null ? e.getCause().getMessage() : e.toString(); // not visible on this broker yet
+            }
+            Thread.sleep(50);
+        }
+        LOG.warn("Topic {} has no leader for every partition after {} s ({}); sending anyway", topic, LEADER_WAIT.toSeconds(), last);
     }
 
     private boolean exists(String topic) throws InterruptedException {

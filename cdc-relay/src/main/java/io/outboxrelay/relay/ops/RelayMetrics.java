@@ -21,6 +21,7 @@ import io.outboxrelay.relay.RelayStats;
 /**
  * The relay's meters. In Prometheus' names: {@code outbox_relay_events_relayed_total},
  * {@code outbox_relay_dead_letters_total}, {@code outbox_relay_errors_total},
+ * {@code outbox_relay_producer_replacements_total},
  * {@code outbox_relay_lag_seconds}, {@code outbox_relay_last_event_age_seconds},
  * {@code outbox_relay_wal_retained_bytes}, {@code outbox_relay_slot_lag_bytes},
  * {@code outbox_relay_state{state=...}}, plus the JVM's. Every meter reads its value when scraped
@@ -39,6 +40,9 @@ final class RelayMetrics implements AutoCloseable {
                 RelayStats::deadLettered);
         counter(registry, "outbox.relay.errors", "Sends Kafka refused and engine failures (each stops the relay)",
                 RelayStats::errors);
+        counter(registry, "outbox.relay.producer.replacements", "Kafka producers the relay replaced because they could not go on"
+                + " (sequence lost, fenced, or no acknowledgement within kafka.ack.timeout.ms); what they had not had acknowledged"
+                + " was sent again", RelayStats::producerReplacements);
         Gauge.builder("outbox.relay.lag", this, m -> m.lastEvent(e -> seconds(e.commitToAck())))
                 .description("Commit-to-acknowledgement latency of the last relayed batch (NaN before the first)")
                 .baseUnit("seconds").strongReference(true).register(registry);

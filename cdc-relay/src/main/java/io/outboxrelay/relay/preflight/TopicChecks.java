@@ -18,6 +18,9 @@ import org.apache.kafka.common.KafkaFuture;
 import org.apache.kafka.common.acl.AclOperation;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.AuthorizationException;
+import org.apache.kafka.common.errors.InvalidConfigurationException;
+import org.apache.kafka.common.errors.InvalidPartitionsException;
+import org.apache.kafka.common.errors.InvalidReplicationFactorException;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -35,6 +38,8 @@ final class TopicChecks {
 
     private static final Logger LOG = LoggerFactory.getLogger(TopicChecks.class);
     private static final String AGGREGATE_TYPE = "${aggregateType}";
+    /** Made up for checking event topic settings; validated only, never created. */
+    private static final String PROBE_AGGREGATE_TYPE = "outbox-relay-preflight-probe";
 
     private final RelayConfig config;
     private final Admin admin;
@@ -64,10 +69,38 @@ final class TopicChecks {
         if (!needed.isEmpty()) {
             validateCreation(needed);
         }
+        if (pattern.contains(AGGREGATE_TYPE)) {
+            validateEventTopicSettings(pattern.replace(AGGREGATE_TYPE, PROBE_AGGREGATE_TYPE));
+        }
         if (pattern.contains(AGGREGATE_TYPE) && !mayCreateTopics()) {
             LOG.warn("{} may not create topics on the cluster: every event topic matching {} must exist already"
                     + " (or be covered by a prefixed CREATE ACL), or the relay fails at the first event for a new aggregate type",
                     principal, pattern);
+        }
+    }
+
+    /**
+     * At run time the relay treats a topic Kafka refuses to create as the rows' problem (they become dead letters), so
+     * settings that would make Kafka refuse every event topic must stop the start instead: a replication factor above the
+     * brokers, partitions or retention Kafka rejects. Checked on a made-up topic with {@code validateOnly}; a principal
+     * that may not create topics, or a policy that refuses this made-up name, proves nothing either way.
+     */
+    private void validateEventTopicSettings(String probe) throws InterruptedException, TimeoutException {
+        try {
+            admin.createTopics(List.of(TopicProvisioner.newTopic(probe, config)), new CreateTopicsOptions().validateOnly(true)
+                    .timeoutMs(timeoutMs)).all().get(timeoutMs, TimeUnit.MILLISECONDS);
+        }
+        catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof InvalidReplicationFactorException || cause instanceof InvalidPartitionsException
+                    || cause instanceof InvalidConfigurationException) {
+                throw new StartupException("Kafka at " + bootstrap + " would not create event topics with these settings (topic '"
+                        + probe + "': " + DatabaseChecks.firstLine(cause) + "): check " + settingsOf(probe), cause);
+            }
+            if (!(cause instanceof AuthorizationException) && !(cause instanceof TopicExistsException)) {
+                LOG.warn("Kafka at {} would not create topic '{}' ({}): event topics it refuses likewise get dead letters instead",
+                        bootstrap, probe, DatabaseChecks.firstLine(cause));
+            }
         }
     }
 

@@ -38,11 +38,16 @@ public final class OutboxRouter {
 
     /** Most aggregate types whose topic is remembered: a few in practice; a stream of distinct ones is not cached. */
     private static final int MAX_REMEMBERED_TOPICS = 10_000;
+    /** Kafka's own topics start so ({@code __consumer_offsets}, {@code __transaction_state}, ...). */
+    private static final String INTERNAL_PREFIX = "__";
+    /** Longest text a shrunk dead letter keeps of a column (and of its key). */
+    static final int SHRUNK_CHARS = 1_000;
 
     private final String topicPattern;
     /** Aggregate type -> its legal topic name, so that each event does not build and check the name again. */
     private final Map<String, String> legalTopics = new ConcurrentHashMap<>();
     private final String deadLetterTopic;
+    private final String offsetTopic;
     private final Map<String, String> headerColumns;
     private final boolean messages;
 
@@ -53,8 +58,18 @@ public final class OutboxRouter {
 
     /** @param messages also route outbox events written as logical decoding messages */
     public OutboxRouter(String topicPattern, String deadLetterTopic, Map<String, String> headerColumns, boolean messages) {
+        this(topicPattern, deadLetterTopic, headerColumns, messages, null);
+    }
+
+    /**
+     * @param messages    also route outbox events written as logical decoding messages
+     * @param offsetTopic the relay's offset topic, which no aggregate type may route into (null: none to protect)
+     */
+    public OutboxRouter(String topicPattern, String deadLetterTopic, Map<String, String> headerColumns, boolean messages,
+                        String offsetTopic) {
         this.topicPattern = topicPattern;
         this.deadLetterTopic = deadLetterTopic;
+        this.offsetTopic = offsetTopic;
         this.headerColumns = Map.copyOf(headerColumns);
         this.messages = messages;
     }
@@ -103,15 +118,8 @@ public final class OutboxRouter {
         String topic = problem == null ? legalTopics.get(aggregateType) : null;
         if (problem == null && topic == null) {
             topic = topicFor(aggregateType);
-            if (!isLegalTopic(topic)) {
-                problem = topic.length() > MAX_TOPIC_LENGTH
-                        ? "aggregate_type of " + aggregateType.length() + " characters gives a topic name of " + topic.length()
-                                + " characters ('" + topic.substring(0, 40) + "...'), which is not a legal Kafka topic name (at most "
-                                + MAX_TOPIC_LENGTH + ")"
-                        : "aggregate_type '" + aggregateType + "' gives topic '" + topic
-                                + "', which is not a legal Kafka topic name (letters, digits, '.', '_', '-'; at most " + MAX_TOPIC_LENGTH + ")";
-            }
-            else if (legalTopics.size() < MAX_REMEMBERED_TOPICS) {
+            problem = topicProblem(aggregateType, topic);
+            if (problem == null && legalTopics.size() < MAX_REMEMBERED_TOPICS) {
                 legalTopics.put(aggregateType, topic);
             }
         }
@@ -136,14 +144,42 @@ public final class OutboxRouter {
         return new ProducerRecord<>(topic, null, null, utf8(aggregateId), payload, headers);
     }
 
-    /** A dead-letter record for an event whose send Kafka refused for good (too large, say). */
+    /** Why {@code topic}, made from {@code aggregateType}, must not be sent to, or null when it may. */
+    private String topicProblem(String aggregateType, String topic) {
+        if (!isLegalTopic(topic)) {
+            return topic.length() > MAX_TOPIC_LENGTH
+                    ? "aggregate_type of " + aggregateType.length() + " characters gives a topic name of " + topic.length()
+                            + " characters ('" + topic.substring(0, 40) + "...'), which is not a legal Kafka topic name (at most "
+                            + MAX_TOPIC_LENGTH + ")"
+                    : "aggregate_type '" + aggregateType + "' gives topic '" + topic
+                            + "', which is not a legal Kafka topic name (letters, digits, '.', '_', '-'; at most " + MAX_TOPIC_LENGTH + ")";
+        }
+        String reserved = topic.equals(deadLetterTopic) ? "the relay's dead-letter topic"
+                : topic.equals(offsetTopic) ? "the relay's offset topic"
+                : topic.startsWith(INTERNAL_PREFIX) ? "reserved for Kafka's internal topics (names starting with '__')"
+                : null;
+        return reserved == null ? null
+                : "aggregate_type '" + aggregateType + "' gives topic '" + topic + "', which is " + reserved;
+    }
+
+    /** A dead-letter record of the whole row, for an event whose topic or record Kafka refused for good. */
     public ProducerRecord<byte[], byte[]> deadLetter(SourceRecord change, String reason) {
         OutboxEvent event = event(change);
-        // the payload may be what made Kafka refuse it: keep the row's identity, drop the payload
+        return deadLetter(event.columns(), event.source(), reason);
+    }
+
+    /**
+     * A dead-letter record that fits whatever the row holds, for a row too large for Kafka: the payload left out
+     * (its length kept), every other column and the key cut to {@value #SHRUNK_CHARS} characters.
+     */
+    public ProducerRecord<byte[], byte[]> shrunkDeadLetter(SourceRecord change, String reason) {
+        OutboxEvent event = event(change);
         Map<String, Object> columns = event.columns();
         Object payload = columns.remove("payload");
         columns.put("payload_chars", payload == null ? 0 : payload.toString().length());
-        return deadLetter(columns, event.source(), reason);
+        columns.replaceAll((column, value) -> value instanceof String text && text.length() > SHRUNK_CHARS
+                ? text.substring(0, SHRUNK_CHARS) + "... (" + text.length() + " characters)" : value);
+        return deadLetter(columns, event.source(), reason.length() > SHRUNK_CHARS ? reason.substring(0, SHRUNK_CHARS) + "..." : reason);
     }
 
     public String deadLetterTopic() {

@@ -4,15 +4,20 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 import static org.awaitility.Awaitility.await;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import org.apache.kafka.clients.producer.MockProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.errors.InvalidTopicException;
+import org.apache.kafka.common.errors.OutOfOrderSequenceException;
 import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -22,16 +27,19 @@ import org.junit.jupiter.api.Test;
 import io.debezium.engine.DebeziumEngine;
 import io.debezium.engine.RecordChangeEvent;
 import io.outboxrelay.relay.RelayStats;
+import io.outboxrelay.relay.routing.EventHeaders;
 import io.outboxrelay.relay.routing.OutboxRouter;
 import io.outboxrelay.relay.routing.OutboxRows;
 
 class KafkaEventSinkUnitTests {
 
-    private final MockProducer<byte[], byte[]> producer =
-            new MockProducer<>(false, null, new ByteArraySerializer(), new ByteArraySerializer());
+    private static final Duration ACK_TIMEOUT = Duration.ofSeconds(30);
+
+    /** Every producer the sink asked for, in order: the first is {@link #producer}. */
+    private final List<MockProducer<byte[], byte[]>> producers = new CopyOnWriteArrayList<>();
     private final RelayStats stats = new RelayStats();
-    private final KafkaEventSink sink = new KafkaEventSink(producer,
-            new OutboxRouter("outbox.${aggregateType}", "outbox.dead-letter", Map.of()), stats, null, 100);
+    private final KafkaEventSink sink = sink(100, ACK_TIMEOUT);
+    private final MockProducer<byte[], byte[]> producer = producers.get(0);
     private final RecordingCommitter committer = new RecordingCommitter();
 
     @Test
@@ -53,8 +61,8 @@ class KafkaEventSinkUnitTests {
 
     @Test
     void aBatchWaitsForTheOldestWhenMoreThanMaxInFlightAreUnacknowledged() throws Exception {
-        KafkaEventSink narrow = new KafkaEventSink(producer,
-                new OutboxRouter("outbox.${aggregateType}", "outbox.dead-letter", Map.of()), stats, null, 2);
+        KafkaEventSink narrow = sink(2, ACK_TIMEOUT);
+        MockProducer<byte[], byte[]> producer = producers.get(1);
         CompletableFuture<Void> batch = async(() -> narrow.handleBatch(events(3), committer));
         await().until(() -> producer.history().size() == 3);
         Thread.sleep(100);
@@ -89,6 +97,125 @@ class KafkaEventSinkUnitTests {
 
         assertThat(stats.errors()).isEqualTo(1);
         assertThat(stats.lastEvent()).as("nothing acknowledged").isNull();
+    }
+
+    @Test
+    void replacesAProducerThatLostItsSequenceAndSendsAgainInOrderWhatWasNotAcknowledged() throws Exception {
+        sink.handleBatch(events(4), committer);
+        producer.completeNext();
+        producer.errorNext(new OutOfOrderSequenceException("The broker received an out of order sequence number"));
+        sink.markAcknowledged();
+
+        assertThat(producer.closed()).as("the broken producer is closed").isTrue();
+        assertThat(producers).hasSize(2);
+        MockProducer<byte[], byte[]> replacement = producers.get(1);
+        assertThat(replacement.history()).as("what was not acknowledged, in order; not the acknowledged first")
+                .extracting(r -> r.key() == null ? null : new String(r.key())).containsExactly("order-1", "order-2", "order-3");
+        assertThat(committer.marked).as("only what the old producer had acknowledged").hasSize(1);
+
+        replacement.completeNext();
+        replacement.completeNext();
+        replacement.completeNext();
+        sink.markAcknowledged();
+        assertThat(committer.marked).extracting(e -> e.record()).containsExactly(event(0), event(1), event(2), event(3));
+        assertThat(stats.producerReplacements()).isEqualTo(1);
+        assertThat(stats.errors()).isZero();
+        assertThat(sink.refusedSend()).as("the replaced producer's failures are no refusal").isNull();
+    }
+
+    @Test
+    void stopsWhenTheReplacementProducerFailsBeforeAnythingIsAcknowledged() throws Exception {
+        sink.handleBatch(events(2), committer);
+        producer.errorNext(new OutOfOrderSequenceException("out of order"));
+        sink.markAcknowledged();
+        producers.get(1).errorNext(new OutOfOrderSequenceException("out of order again"));
+
+        Throwable failure = catchThrowable(sink::markAcknowledged);
+        assertThat(failure).isInstanceOf(SendFailedException.class)
+                .hasMessageContaining("again after the relay replaced its producer").hasMessageContaining("out of order again");
+        assertThat(producers).as("replaced once, not in a loop").hasSize(2);
+        assertThat(committer.marked).isEmpty();
+    }
+
+    @Test
+    void aReplacementThatGotAnAcknowledgementMayBeReplacedAgainLater() throws Exception {
+        sink.handleBatch(events(2), committer);
+        producer.errorNext(new OutOfOrderSequenceException("out of order"));
+        sink.markAcknowledged();
+        producers.get(1).completeNext();
+        producers.get(1).errorNext(new OutOfOrderSequenceException("out of order later"));
+        sink.markAcknowledged();
+
+        assertThat(producers).hasSize(3);
+        producers.get(2).completeNext();
+        sink.markAcknowledged();
+        assertThat(committer.marked).hasSize(2);
+    }
+
+    @Test
+    void replacesAProducerWhoseOldestSendWaitsLongerThanTheAckTimeout() throws Exception {
+        KafkaEventSink impatient = sink(100, Duration.ofMillis(200));
+        MockProducer<byte[], byte[]> stuck = producers.get(1);
+        impatient.handleBatch(events(2), committer);
+        impatient.markAcknowledged();
+        assertThat(producers).as("not yet").hasSize(2);
+
+        Thread.sleep(300);
+        impatient.markAcknowledged();
+        assertThat(stuck.closed()).isTrue();
+        assertThat(producers.get(2).history()).hasSize(2);
+        producers.get(2).completeNext();
+        producers.get(2).completeNext();
+        impatient.markAcknowledged();
+        assertThat(committer.marked).hasSize(2);
+    }
+
+    @Test
+    void aBatchWaitingForTheOldestGivesUpOnTheProducerAfterTheAckTimeoutAndStopsTheSecondTime() throws Exception {
+        KafkaEventSink impatient = new KafkaEventSink(this::newProducer,
+                new OutboxRouter("outbox.${aggregateType}", "outbox.dead-letter", Map.of()), stats, null, 1, Duration.ofMillis(200));
+        long start = System.nanoTime();
+        Throwable failure = catchThrowable(() -> impatient.handleBatch(events(2), committer));
+
+        assertThat(failure).isInstanceOf(SendFailedException.class).hasMessageContaining("kafka.ack.timeout.ms")
+                .hasMessageContaining("again after the relay replaced its producer");
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).as("two timeouts, no more").isLessThan(Duration.ofSeconds(5));
+        assertThat(committer.marked).isEmpty();
+    }
+
+    @Test
+    void aRecordKafkaRefusesForItsContentGoesToTheDeadLetterTopicWithTheWholeRow() throws Exception {
+        sink.handleBatch(events(1), committer);
+        producer.errorNext(new InvalidTopicException("Cannot append to internal topic"));
+        CompletableFuture<Void> marking = async(sink::markAcknowledged);
+        await().until(() -> producer.history().size() == 2);
+        producer.completeNext();
+        marking.get();
+
+        ProducerRecord<byte[], byte[]> letter = producer.history().get(1);
+        assertThat(letter.topic()).isEqualTo("outbox.dead-letter");
+        assertThat(new String(letter.headers().lastHeader(EventHeaders.DLQ_REASON).value()))
+                .isEqualTo("Kafka refused the record (InvalidTopicException: Cannot append to internal topic)");
+        assertThat(new String(letter.value())).contains("\"payload\"");
+        assertThat(committer.marked).hasSize(1);
+    }
+
+    @Test
+    void aDeadLetterTooLargeForKafkaIsSentAgainShrunkWithItsReason() throws Exception {
+        sink.handleBatch(List.of(() -> OutboxRows.insert(Map.of("event_id", "e-9", "aggregate_type", "Order",
+                "aggregate_id", "x".repeat(2_000_000), "event_type", "", "payload", "{}"))), committer);
+        assertThat(producer.history().get(0).topic()).isEqualTo("outbox.dead-letter");
+        producer.errorNext(new RecordTooLargeException("The message is 4000000 bytes"));
+        CompletableFuture<Void> marking = async(sink::markAcknowledged);
+        await().until(() -> producer.history().size() == 2);
+        producer.completeNext();
+        marking.get();
+
+        ProducerRecord<byte[], byte[]> shrunk = producer.history().get(1);
+        assertThat(new String(shrunk.headers().lastHeader(EventHeaders.DLQ_REASON).value()))
+                .startsWith("event_type is null or empty; Kafka refused the dead letter with the whole row (RecordTooLargeException");
+        assertThat(shrunk.key().length + shrunk.value().length).isLessThan(5_000);
+        assertThat(committer.marked).hasSize(1);
     }
 
     @Test
@@ -182,6 +309,17 @@ class KafkaEventSinkUnitTests {
         assertThat(worker.isAlive()).isFalse();
         assertThat(producer.history()).isEmpty();
         assertThat(committer.marked).isEmpty();
+    }
+
+    private KafkaEventSink sink(int maxInFlight, Duration ackTimeout) {
+        return new KafkaEventSink(this::newProducer, new OutboxRouter("outbox.${aggregateType}", "outbox.dead-letter", Map.of()),
+                stats, null, maxInFlight, ackTimeout);
+    }
+
+    private MockProducer<byte[], byte[]> newProducer() {
+        MockProducer<byte[], byte[]> p = new MockProducer<>(false, null, new ByteArraySerializer(), new ByteArraySerializer());
+        producers.add(p);
+        return p;
     }
 
     /** Something that may wait, for a thread of its own. */

@@ -155,13 +155,57 @@ class OutboxRouterUnitTests {
     }
 
     @Test
-    void deadLetterForARefusedSendKeepsIdentityButDropsThePayload() {
-        ProducerRecord<byte[], byte[]> record = router.deadLetter(OutboxRows.insert(OutboxRows.validRow("e-3", "order-9")),
+    void shrunkDeadLetterForARecordTooLargeKeepsIdentityButDropsThePayload() {
+        ProducerRecord<byte[], byte[]> record = router.shrunkDeadLetter(OutboxRows.insert(OutboxRows.validRow("e-3", "order-9")),
                 "record too large");
 
         assertThat(record.topic()).isEqualTo("outbox.dead-letter");
         assertThat(text(record.key())).isEqualTo("order-9");
         assertThat(text(record.value())).contains("\"event_id\":\"e-3\"").contains("\"payload_chars\":15").doesNotContain("total");
+    }
+
+    @Test
+    void shrunkDeadLetterCutsEveryLongColumnAndItsKeySoThatItAlwaysFits() {
+        Map<String, String> row = new HashMap<>(OutboxRows.validRow("e-4", "a".repeat(3_000_000)));
+        row.put("event_type", "t".repeat(50_000));
+        ProducerRecord<byte[], byte[]> record = router.shrunkDeadLetter(OutboxRows.insert(row), "r".repeat(5_000));
+
+        assertThat(record.key()).hasSize(OutboxRouter.SHRUNK_CHARS + "... (3000000 characters)".length());
+        assertThat(text(record.value())).contains("a".repeat(OutboxRouter.SHRUNK_CHARS) + "... (3000000 characters)")
+                .contains("t".repeat(OutboxRouter.SHRUNK_CHARS) + "... (50000 characters)").hasSizeLessThan(4_000);
+        assertThat(header(record, EventHeaders.DLQ_REASON)).hasSize(OutboxRouter.SHRUNK_CHARS + 3);
+    }
+
+    @Test
+    void deadLetterForARefusedTopicKeepsTheWholeRow() {
+        ProducerRecord<byte[], byte[]> record = router.deadLetter(OutboxRows.insert(OutboxRows.validRow("e-5", "order-9")),
+                "Kafka refused to create topic outbox.Order");
+
+        assertThat(text(record.value())).contains("\"payload\":\"{\\\"total\\\": 12.5}\"");
+        assertThat(header(record, EventHeaders.DLQ_REASON)).isEqualTo("Kafka refused to create topic outbox.Order");
+    }
+
+    @Test
+    void rejectsAggregateTypesThatRouteIntoTheDeadLetterOffsetOrKafkaInternalTopics() {
+        OutboxRouter bare = new OutboxRouter("${aggregateType}", "outbox.dead-letter", Map.of(), false, "outbox-relay.offsets");
+        Map<String, String> expected = Map.of(
+                "outbox.dead-letter", "the relay's dead-letter topic",
+                "outbox-relay.offsets", "the relay's offset topic",
+                "__consumer_offsets", "reserved for Kafka's internal topics",
+                "__transaction_state", "reserved for Kafka's internal topics");
+        expected.forEach((type, reason) -> {
+            Map<String, String> row = new HashMap<>(OutboxRows.validRow("e-6", "order-1"));
+            row.put("aggregate_type", type);
+            ProducerRecord<byte[], byte[]> record = bare.route(OutboxRows.insert(row));
+            assertThat(record.topic()).as(type).isEqualTo("outbox.dead-letter");
+            assertThat(header(record, EventHeaders.DLQ_REASON)).as(type)
+                    .isEqualTo("aggregate_type '" + type + "' gives topic '" + type + "', which is " + reason
+                            + (reason.startsWith("reserved") ? " (names starting with '__')" : ""));
+        });
+        Map<String, String> row = new HashMap<>(OutboxRows.validRow("e-7", "order-1"));
+        row.put("aggregate_type", "dead-letter");
+        assertThat(router.route(OutboxRows.insert(row)).topic()).as("with the default pattern too").isEqualTo("outbox.dead-letter");
+        assertThat(header(router.route(OutboxRows.insert(row)), EventHeaders.DLQ_REASON)).endsWith("the relay's dead-letter topic");
     }
 
     private static String header(ProducerRecord<byte[], byte[]> record, String name) {
