@@ -1,6 +1,8 @@
 package io.outboxrelay.relay.kafka;
 
 import org.apache.kafka.common.InvalidRecordException;
+import org.apache.kafka.common.errors.AuthenticationException;
+import org.apache.kafka.common.errors.AuthorizationException;
 import org.apache.kafka.common.errors.InvalidConfigurationException;
 import org.apache.kafka.common.errors.InvalidPidMappingException;
 import org.apache.kafka.common.errors.InvalidProducerEpochException;
@@ -31,6 +33,9 @@ public enum Failure {
 
     /** The kind of {@code error}, as a producer callback or an admin future reports it. */
     public static Failure of(Throwable error) {
+        if (error instanceof AuthorizationException || error instanceof AuthenticationException) {
+            return STOP; // Kafka's AuthorizationException is an InvalidConfigurationException: decide it first
+        }
         if (error instanceof RecordTooLargeException || error instanceof RecordBatchTooLargeException
                 || error instanceof InvalidTopicException || error instanceof InvalidRecordException
                 || error instanceof PolicyViolationException || error instanceof InvalidConfigurationException) {
