@@ -1,8 +1,6 @@
 package io.outboxrelay.relay.kafka;
 
 import org.apache.kafka.common.InvalidRecordException;
-import org.apache.kafka.common.errors.AuthenticationException;
-import org.apache.kafka.common.errors.AuthorizationException;
 import org.apache.kafka.common.errors.InvalidConfigurationException;
 import org.apache.kafka.common.errors.InvalidPidMappingException;
 import org.apache.kafka.common.errors.InvalidProducerEpochException;
@@ -33,12 +31,11 @@ public enum Failure {
 
     /** The kind of {@code error}, as a producer callback or an admin future reports it. */
     public static Failure of(Throwable error) {
-        if (error instanceof AuthorizationException || error instanceof AuthenticationException) {
-            return STOP; // Kafka's AuthorizationException is an InvalidConfigurationException: decide it first
-        }
+        // not instanceof InvalidConfigurationException: Kafka derives authorization, authentication, replication factor and
+        // unsupported-version errors from it, and those are no row's fault; exactly it is a topic config Kafka refused
         if (error instanceof RecordTooLargeException || error instanceof RecordBatchTooLargeException
                 || error instanceof InvalidTopicException || error instanceof InvalidRecordException
-                || error instanceof PolicyViolationException || error instanceof InvalidConfigurationException) {
+                || error instanceof PolicyViolationException || error.getClass() == InvalidConfigurationException.class) {
             return ROW;
         }
         if (error instanceof OutOfOrderSequenceException || error instanceof ProducerFencedException
