@@ -132,12 +132,14 @@ final class HostileRows {
         String eventType = pick("OrderPlaced", "Änderung", "ctl\u0001\u0007\u001b[31m", "tab\tnew\nline", "e".repeat(300));
         if (random.nextInt(40) == 0) {
             eventType = "";
-            fate = Fate.DEAD_LETTER;
-            reason = "event_type is null or empty";
         }
-        if (aggregateId.isEmpty()) {
+        // the reason the router gives first, in its order of checks
+        String missing = aggregateId.isEmpty() ? "aggregate_id is null or empty"
+                : type.isEmpty() ? "aggregate_type is null or empty"
+                : eventType.isEmpty() ? "event_type is null or empty" : null;
+        if (missing != null) {
             fate = Fate.DEAD_LETTER;
-            reason = "aggregate_id is null or empty";
+            reason = missing;
         }
         String payload = payload();
         int size = payload.length() + aggregateId.length();
