@@ -86,7 +86,10 @@ class HostileRowsIntegrationTests {
                     (System.nanoTime() - start) / 1e9, relay.stats().producerReplacements());
         }
 
-        List<String> problems = check(rows, fixture, fixture.readAll(topics(fixture)));
+        Map<TopicPartition, List<ConsumerRecord<byte[], byte[]>>> all = fixture.readAll(topics(fixture));
+        System.out.println("Hostile rows: dead letters by reason " + deadLetterReasons(all, fixture.topicPrefix + ".dead-letter")
+                + "; " + all.keySet().stream().map(TopicPartition::topic).distinct().count() + " topics");
+        List<String> problems = check(rows, fixture, all);
         assertThat(problems).as(seed + ": " + problems.size() + " problems").isEmpty();
     }
 
@@ -142,6 +145,23 @@ class HostileRowsIntegrationTests {
             }
         });
         return problems;
+    }
+
+    /** How many dead letters of each kind of reason, for the test's output. */
+    private static Map<String, Integer> deadLetterReasons(Map<TopicPartition, List<ConsumerRecord<byte[], byte[]>>> all,
+                                                         String deadLetterTopic) {
+        Map<String, Integer> kinds = new java.util.TreeMap<>();
+        all.forEach((tp, records) -> records.stream().filter(r -> tp.topic().equals(deadLetterTopic)).forEach(r -> {
+            String reason = Delivery.header(r, EventHeaders.DLQ_REASON);
+            String kind = reason.contains("collides") ? "topic name collides"
+                    : reason.contains("max.request.size") ? "too large"
+                    : reason.contains("not a legal Kafka topic name") ? "illegal topic name"
+                    : reason.contains("is null or empty") ? reason.substring(0, reason.indexOf(" is null"))
+                    : reason.contains("which is the relay's") || reason.contains("reserved") ? "reserved topic"
+                    : "other: " + reason;
+            kinds.merge(kind, 1, Integer::sum);
+        }));
+        return kinds;
     }
 
     private static boolean isJson(byte[] value) {
