@@ -33,6 +33,16 @@ public final class EventHeaders {
      * take it: the value's size in bytes (decimal text). Read the original at its topic and offset.
      */
     public static final String DLQ_VALUE_DROPPED_BYTES = "dlqValueDroppedBytes";
+    /**
+     * On dead-letter records still too large without the value, and so sent without the original key
+     * too: the key's size in bytes (decimal text).
+     */
+    public static final String DLQ_KEY_DROPPED_BYTES = "dlqKeyDroppedBytes";
+    /**
+     * On dead-letter records sent without the original key for the same reason: how many of the
+     * original headers were left out, being large or too many (decimal text); the others are kept, in order.
+     */
+    public static final String DLQ_HEADERS_DROPPED = "dlqHeadersDropped";
 
     private EventHeaders() {
     }

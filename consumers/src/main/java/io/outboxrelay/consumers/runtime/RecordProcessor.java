@@ -40,6 +40,8 @@ final class RecordProcessor {
     private static final Logger LOG = LoggerFactory.getLogger(RecordProcessor.class);
     private static final ObjectMapper JSON = new ObjectMapper()
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+    /** A UUID is 36 characters and event types are names: more than this quotes something else. */
+    private static final int QUOTED_CHARS = 200;
 
     private final EventHandler handler;
     private final Set<String> handled;
@@ -80,7 +82,7 @@ final class RecordProcessor {
         }
         UUID eventId = uuidOrNull(eventIdText);
         if (eventId == null) {
-            return deadLetter(record, EventHeaders.EVENT_ID + " header is not a UUID: '" + eventIdText + "'");
+            return deadLetter(record, EventHeaders.EVENT_ID + " header is not a UUID: '" + quoted(eventIdText) + "'");
         }
         String eventType = headers.get(EventHeaders.EVENT_TYPE);
         if (eventType == null || eventType.isEmpty()) {
@@ -90,7 +92,7 @@ final class RecordProcessor {
             return inTransaction(record, eventId, connection -> { }, metrics::ignored);
         }
         if (!handled.contains(eventType)) {
-            return deadLetter(record, "unknown event type '" + eventType + "': handled are " + new TreeSet<>(handled)
+            return deadLetter(record, "unknown event type '" + quoted(eventType) + "': handled are " + new TreeSet<>(handled)
                     + ", ignored are " + new TreeSet<>(ignored));
         }
         if (record.value() != null && record.value().length > settings.maxPayloadBytes()) {
@@ -174,6 +176,11 @@ final class RecordProcessor {
             }
         }
         return headers;
+    }
+
+    /** A header value as a reason quotes it: short enough that the handled types after it are still read. */
+    private static String quoted(String headerValue) {
+        return PrintableText.of(headerValue, QUOTED_CHARS);
     }
 
     private static UUID uuidOrNull(String text) {

@@ -84,6 +84,15 @@ class RecordProcessorUnitTests {
     }
 
     @Test
+    void quotesAHostileHeaderInTheReasonShortAndEscapedAndStillNamesTheHandledTypes() throws Exception {
+        String id = UUID.randomUUID().toString();
+        assertDeadLettered(record(id, "Evil\nType" + "x".repeat(10_000), "{}"), "unknown event type 'Evil\\nType"
+                + "x".repeat(190) + "... (9810 more characters)': handled are [OrderPlaced], ignored are [PaymentCompleted]");
+        assertDeadLettered(record(id + "\u0000" + "-".repeat(10_000), "OrderPlaced", "{}"),
+                "eventId header is not a UUID: '" + id + "\\u0000" + "-".repeat(158) + "... (9842 more characters)'");
+    }
+
+    @Test
     void deadLettersAPayloadLargerThanTheConsumerAcceptsBeforeParsingIt() throws Exception {
         ConsumerSettings small = ConsumerSettings.builder("kafka:9092", "g", "s").topics(List.of("in")).maxPayloadBytes(16).build();
         String id = UUID.randomUUID().toString();

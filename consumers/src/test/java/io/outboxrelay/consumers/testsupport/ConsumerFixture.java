@@ -193,8 +193,18 @@ public final class ConsumerFixture implements AutoCloseable {
 
     /** Every record of a topic from the beginning to its current end (empty if the topic does not exist). */
     public List<ConsumerRecord<byte[], byte[]>> readAll(String topic) throws Exception {
+        List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
+        readEach(topic, out::add);
+        return out;
+    }
+
+    /**
+     * Hands every record of a topic, from the beginning to its current end, to {@code action} without
+     * keeping them: for topics too large to hold. Nothing if the topic does not exist.
+     */
+    public void readEach(String topic, java.util.function.Consumer<ConsumerRecord<byte[], byte[]>> action) throws Exception {
         if (!admin.listTopics().names().get().contains(topic)) {
-            return List.of();
+            return;
         }
         Properties p = new Properties();
         p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
@@ -204,15 +214,16 @@ public final class ConsumerFixture implements AutoCloseable {
             Map<TopicPartition, Long> end = endOffsets(List.of(topic));
             consumer.assign(end.keySet());
             consumer.seekToBeginning(end.keySet());
-            List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
             long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
             while (end.entrySet().stream().anyMatch(e -> consumer.position(e.getKey()) < e.getValue())) {
                 if (System.nanoTime() > deadline) {
-                    throw new AssertionError("could not read " + topic + " to its end " + end);
+                    throw new AssertionError("could not read " + topic + " to its end " + end + " (no record for 20 s)");
                 }
-                consumer.poll(Duration.ofMillis(200)).forEach(out::add);
+                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+                    action.accept(r);
+                    deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+                }
             }
-            return out;
         }
     }
 
