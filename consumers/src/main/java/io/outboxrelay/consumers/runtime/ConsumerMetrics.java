@@ -1,7 +1,11 @@
 package io.outboxrelay.consumers.runtime;
 
+import java.util.concurrent.TimeUnit;
+
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 
 /** The runtime's Micrometer meters, all tagged with the consumer group. */
 public final class ConsumerMetrics {
@@ -12,6 +16,10 @@ public final class ConsumerMetrics {
     public static final String EVENTS = "consumer.events";
     /** Transactions retried after a transient SQL error. */
     public static final String RETRIES = "consumer.retries";
+    /** Records applied per database transaction (a poll's batch, or part of it after a rejected event split it). */
+    public static final String BATCH_SIZE = "consumer.batch.size";
+    /** Time from a batch's transaction start to its commit, dead letters of rejected events included. */
+    public static final String TRANSACTION_TIME = "consumer.transaction";
     public static final String GROUP_TAG = "group";
     public static final String OUTCOME_TAG = "outcome";
 
@@ -20,6 +28,8 @@ public final class ConsumerMetrics {
     private final Counter duplicates;
     private final Counter ignored;
     private final Counter retries;
+    private final DistributionSummary batchSize;
+    private final Timer transactionTime;
 
     ConsumerMetrics(MeterRegistry registry, String group) {
         deadLetters = registry.counter(DEAD_LETTERS, GROUP_TAG, group);
@@ -27,6 +37,13 @@ public final class ConsumerMetrics {
         duplicates = registry.counter(EVENTS, GROUP_TAG, group, OUTCOME_TAG, "duplicate");
         ignored = registry.counter(EVENTS, GROUP_TAG, group, OUTCOME_TAG, "ignored");
         retries = registry.counter(RETRIES, GROUP_TAG, group);
+        batchSize = DistributionSummary.builder(BATCH_SIZE).tag(GROUP_TAG, group).baseUnit("records").register(registry);
+        transactionTime = Timer.builder(TRANSACTION_TIME).tag(GROUP_TAG, group).register(registry);
+    }
+
+    void batch(int records, long nanos) {
+        batchSize.record(records);
+        transactionTime.record(nanos, TimeUnit.NANOSECONDS);
     }
 
     void deadLettered() {

@@ -1,7 +1,9 @@
 package io.outboxrelay.consumers.runtime;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
@@ -27,10 +29,9 @@ import org.slf4j.LoggerFactory;
 import io.micrometer.core.instrument.MeterRegistry;
 
 /**
- * Where events enter a consumer: one thread polls Kafka, hands each record to a
- * {@link RecordProcessor} (which applies it in a database transaction or dead-letters it, and
- * returns only once that is durable), and after each polled batch commits the offsets of the
- * records done with. Offsets are never committed before the database commit (auto-commit is off),
+ * Where events enter a consumer: one thread polls Kafka, hands each poll's records to a
+ * {@link RecordProcessor} (which applies them in one database transaction or dead-letters them, and
+ * returns only once that is durable), and after each poll commits the offsets of the records done with. Offsets are never committed before the database commit (auto-commit is off),
  * so a crash between the two makes Kafka deliver those records again, and the processed-event
  * check turns them into no-ops.
  *
@@ -161,11 +162,12 @@ public final class EventConsumer implements AutoCloseable {
                 } catch (WakeupException e) {
                     continue; // close() woke the poll; the loop condition ends it
                 }
-                for (ConsumerRecord<byte[], byte[]> record : records) {
-                    if (stopRequested() || !processor.process(record)) {
-                        break;
+                List<ConsumerRecord<byte[], byte[]>> batch = new ArrayList<>(records.count());
+                records.forEach(batch::add);
+                if (!batch.isEmpty() && !stopRequested() && processor.process(batch)) {
+                    for (ConsumerRecord<byte[], byte[]> record : batch) {
+                        done.put(new TopicPartition(record.topic(), record.partition()), new OffsetAndMetadata(record.offset() + 1));
                     }
-                    done.put(new TopicPartition(record.topic(), record.partition()), new OffsetAndMetadata(record.offset() + 1));
                 }
                 // committed before the next poll, so no rebalance can take a partition with work not yet committed
                 commitDone();

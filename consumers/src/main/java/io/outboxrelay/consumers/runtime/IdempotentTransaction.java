@@ -2,26 +2,32 @@ package io.outboxrelay.consumers.runtime;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.UUID;
 
 import javax.sql.DataSource;
 
 /**
- * Runs a piece of work and the insert into {@code <schema>.processed_event} in one transaction,
- * unless the event id is already there. This is what turns at-least-once delivery into
+ * Runs a piece of work and the insert of a batch's event ids into {@code <schema>.processed_event} in
+ * one transaction; the work is told which ids were not there before. This is what turns at-least-once delivery into
  * exactly-once effects: a record read again after a crash (database committed, Kafka offset not)
  * finds its id and changes nothing.
  *
- * <p>The id is inserted before the work runs, not after: a second transaction with the same id
+ * <p>The ids are inserted before the work runs, not after: a second transaction with the same id
  * (two consumers overlapping during a rebalance) then blocks on the primary key until the first
  * one ends, and sees the conflict if it committed.
  */
 final class IdempotentTransaction {
 
+    /** Work on the events of a batch not processed before. */
     @FunctionalInterface
-    interface Work {
-        void run(Connection connection) throws SQLException;
+    interface BatchWork {
+        /** @param fresh the ids of the batch that this transaction recorded as processed (none had been before) */
+        void run(Connection connection, Set<UUID> fresh) throws SQLException, InterruptedException;
     }
 
     private final DataSource dataSource;
@@ -32,23 +38,41 @@ final class IdempotentTransaction {
         this.table = schema + ".processed_event";
     }
 
-    /** @return true if the work ran and committed, false if the event had been processed before */
-    boolean run(UUID eventId, Work work) throws SQLException {
+    /**
+     * Records {@code ids} as processed in one statement, which also tells which of them were not processed before, and
+     * runs the work for those, in one transaction; an id already there changes nothing. The ids are inserted in
+     * sorted order, so two transactions inserting overlapping batches (a rebalance) wait for each other instead of
+     * deadlocking.
+     *
+     * @return the ids that were new, now processed
+     */
+    Set<UUID> runBatch(Collection<UUID> ids, BatchWork work) throws SQLException, InterruptedException {
         try (Connection connection = dataSource.getConnection()) {
             connection.setAutoCommit(false);
             try {
-                if (!markProcessed(connection, eventId)) {
-                    connection.rollback();
-                    return false;
-                }
-                work.run(connection);
+                Set<UUID> fresh = markProcessed(connection, ids);
+                work.run(connection, fresh);
                 connection.commit();
-                return true;
-            } catch (SQLException | RuntimeException | Error e) {
+                return fresh;
+            } catch (SQLException | InterruptedException | RuntimeException | Error e) {
                 rollbackQuietly(connection, e);
                 throw e;
             }
         }
+    }
+
+    private Set<UUID> markProcessed(Connection connection, Collection<UUID> ids) throws SQLException {
+        Set<UUID> fresh = new HashSet<>();
+        try (PreparedStatement ps = connection.prepareStatement("INSERT INTO " + table + " (event_id)"
+                + " SELECT id FROM unnest(?::uuid[]) AS t(id) ORDER BY id ON CONFLICT (event_id) DO NOTHING RETURNING event_id")) {
+            ps.setArray(1, connection.createArrayOf("uuid", ids.toArray()));
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    fresh.add(rs.getObject(1, UUID.class));
+                }
+            }
+        }
+        return fresh;
     }
 
     /** Fails fast, before any record is read, when the table is missing. */
@@ -61,14 +85,6 @@ final class IdempotentTransaction {
                     ? "table " + table + " does not exist: migrate the schema with ConsumerSchema.migrate before starting"
                     : "cannot read " + table + " (" + e.getSQLState() + ": " + e.getMessage() + ")";
             throw new ConsumerFailedException(hint, e);
-        }
-    }
-
-    private boolean markProcessed(Connection connection, UUID eventId) throws SQLException {
-        try (PreparedStatement ps = connection.prepareStatement(
-                "INSERT INTO " + table + " (event_id) VALUES (?) ON CONFLICT (event_id) DO NOTHING")) {
-            ps.setObject(1, eventId);
-            return ps.executeUpdate() == 1;
         }
     }
 

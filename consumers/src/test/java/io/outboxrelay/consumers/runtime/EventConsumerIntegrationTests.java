@@ -88,8 +88,9 @@ class EventConsumerIntegrationTests {
 
         assertThat(seen()).containsExactly(1, 2, 3);
         assertThat(registry.get(ConsumerMetrics.RETRIES).counter().count()).isEqualTo(1);
-        assertThat(events("duplicate")).isEqualTo(1);
-        assertThat(events("handled")).isEqualTo(2);
+        // the first transaction applied the first poll's records (all three, or fewer if they came in two polls)
+        assertThat(events("duplicate")).isBetween(1.0, 3.0);
+        assertThat(events("handled") + events("duplicate")).isEqualTo(3);
     }
 
     @Test
@@ -115,7 +116,7 @@ class EventConsumerIntegrationTests {
     }
 
     @Test
-    void closeFinishesTheRecordInHandCommitsItAndLeavesTheRestForTheNextStart() throws Exception {
+    void closeFinishesTheBatchInHandAndCommitsIt() throws Exception {
         fixture.produce(things(1, 6));
         CountDownLatch entered = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);
@@ -135,8 +136,9 @@ class EventConsumerIntegrationTests {
         closing.get(20, TimeUnit.SECONDS);
 
         assertThat(consumer.state()).isEqualTo(EventConsumer.State.STOPPED);
-        assertThat(seen()).containsExactly(1, 2, 3);
-        assertThat(fixture.committedOffsets(group)).containsEntry(partition, 3L);
+        long committed = fixture.committedOffsets(group).get(partition);
+        assertThat(committed).as("the batch in hand (from event 1 to at least 3) finished and committed").isBetween(3L, 6L);
+        assertThat(seen()).hasSize((int) committed);
 
         start(new RecordingHandler(SCHEMA), fixture.dataSource());
         fixture.awaitCaughtUp(group, List.of(topic));
@@ -144,7 +146,7 @@ class EventConsumerIntegrationTests {
     }
 
     @Test
-    void exhaustedRetriesStopTheConsumerWithoutCommittingPastTheRecord() throws Exception {
+    void exhaustedRetriesStopTheConsumerWithoutCommittingTheBatch() throws Exception {
         fixture.produce(things(1, 3));
         EventConsumer consumer = start(new RecordingHandler(SCHEMA).hook((event, c) -> {
             if (RecordingHandler.seq(event) == 2) {
@@ -156,8 +158,10 @@ class EventConsumerIntegrationTests {
                 .hasCauseInstanceOf(ConsumerFailedException.class)
                 .hasMessageContaining("failed 5 times with transient database errors");
         assertThat(consumer.state()).isEqualTo(EventConsumer.State.FAILED);
-        assertThat(seen()).containsExactly(1);
-        assertThat(fixture.committedOffsets(group)).isEqualTo(Map.of(partition, 1L));
+        // event 1 came in the same poll as event 2 (then nothing is applied), or alone before it
+        long committed = fixture.committedOffsets(group).getOrDefault(partition, 0L);
+        assertThat(committed).isBetween(0L, 1L);
+        assertThat(seen()).hasSize((int) committed);
         assertThat(registry.get(ConsumerMetrics.DEAD_LETTERS).counter().count()).isZero();
     }
 

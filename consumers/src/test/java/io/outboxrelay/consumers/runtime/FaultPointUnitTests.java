@@ -22,15 +22,15 @@ class FaultPointUnitTests {
     }
 
     @Test
-    void haltsWithItsOwnExitStatusAtTheNthCommitOnly() {
-        FaultPoint point = FaultPoint.from("3", halts::add);
+    void haltsWithItsOwnExitStatusOnceTheCommitsReachTheNthRecordOnlyOnce() {
+        FaultPoint point = FaultPoint.from("5", halts::add);
 
-        point.afterDatabaseCommit();
-        point.afterDatabaseCommit();
+        point.afterDatabaseCommit(1);
+        point.afterDatabaseCommit(3);
         assertThat(halts).isEmpty();
-        point.afterDatabaseCommit();
+        point.afterDatabaseCommit(2);
         assertThat(halts).containsExactly(FaultPoint.HALT_STATUS);
-        point.afterDatabaseCommit();
+        point.afterDatabaseCommit(1);
         assertThat(halts).containsExactly(FaultPoint.HALT_STATUS);
     }
 
