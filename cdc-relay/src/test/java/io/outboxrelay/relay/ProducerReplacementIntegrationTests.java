@@ -1,30 +1,70 @@
 package io.outboxrelay.relay;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import io.outboxrelay.legacy.load.SampleEventLoad;
+import io.outboxrelay.relay.routing.EventHeaders;
 import io.outboxrelay.testkit.Infrastructure;
 import io.outboxrelay.testkit.KafkaInstance;
 
 /**
- * A producer whose oldest send waits past kafka.ack.timeout.ms is replaced and what it had not had acknowledged is
- * sent again, in order, by a new one, without a restart: against a real broker that goes away for longer than that
- * timeout and comes back (its own broker, so that other tests' broker stays up).
+ * A Kafka broker that goes away for a few seconds and comes back, against a relay that is not restarted (the class's
+ * own broker, so that other tests' broker stays up): a producer whose oldest send waits past kafka.ack.timeout.ms is
+ * replaced and what it had not had acknowledged sent again, in order, by a new one; a topic that cannot be created
+ * while the broker is away (or fenced, just back) is created once it can be.
  */
 class ProducerReplacementIntegrationTests {
 
     private static final SampleEventLoad.Plan LOAD = new SampleEventLoad.Plan(600, 2, 1, 10, 0, 20, 100);
+    private static KafkaInstance kafka;
+
+    @BeforeAll
+    static void startBroker() {
+        kafka = Infrastructure.startKafka();
+    }
+
+    @AfterAll
+    static void stopBroker() {
+        kafka.close();
+    }
+
+    @Test
+    void createsATopicNeededWhileTheBrokerWasAwayOnceItIsBackAndGoesOnWithoutARestart() throws Exception {
+        RelayFixture fixture = new RelayFixture(SharedInfrastructure.postgres(), kafka);
+        try (Relay relay = Relay.start(fixture.relayConfig(Map.of("kafka.ack.timeout.ms", "20000")))) {
+            kafka.stopBroker();
+            UUID during = UUID.randomUUID();
+            fixture.sql("INSERT INTO outbox.event (event_id, aggregate_type, aggregate_id, event_type, payload) VALUES ('"
+                    + during + "', 'Brand-New', 'a-1', 'Happened', '{}')");
+            Thread.sleep(4_000);
+            kafka.startBroker();
+            UUID after = UUID.randomUUID();
+            fixture.sql("INSERT INTO outbox.event (event_id, aggregate_type, aggregate_id, event_type, payload) VALUES ('"
+                    + after + "', 'Brand-New', 'a-1', 'Happened', '{}')");
+
+            await().atMost(Duration.ofSeconds(60)).until(() -> fixture.endOffsetSum(List.of(fixture.topic("Brand-New"))) >= 2);
+            assertThat(relay.state()).isEqualTo(Relay.State.RUNNING);
+            assertThat(relay.stats().deadLettered()).isZero();
+            assertThat(fixture.readAll(List.of(fixture.topic("Brand-New"))).values().stream().flatMap(List::stream)
+                    .map(r -> Delivery.header(r, EventHeaders.EVENT_ID)).toList())
+                    .containsExactly(during.toString(), after.toString());
+        }
+    }
 
     @Test
     void replacesAProducerWhoseSendsWaitPastTheAckTimeoutAndGoesOnWithoutARestartLosingNothing() throws Exception {
-        try (KafkaInstance kafka = Infrastructure.startKafka()) {
+        {
             RelayFixture fixture = new RelayFixture(SharedInfrastructure.postgres(), kafka);
             SampleEventLoad load = new SampleEventLoad(fixture.dataSource());
             List<SampleEventLoad.Result> loads = new ArrayList<>();

@@ -7,7 +7,9 @@ import java.util.Deque;
 import java.util.List;
 import java.time.Duration;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
@@ -62,6 +64,11 @@ public final class KafkaEventSink implements DebeziumEngine.ChangeConsumer<Recor
     /** The producer sends go to; replaced under producerLock and batchLock. */
     private volatile Producer<byte[], byte[]> producer;
     private boolean producerClosed; // guarded by producerLock
+    private final ScheduledExecutorService ackWatch = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "relay-ack-watch");
+        t.setDaemon(true);
+        return t;
+    });
     /** Counts producers: a callback of a replaced one (aborted by its close) is no refusal. */
     private volatile int generation;
     /** A producer was replaced and nothing it sent is acknowledged yet: a second failure stops; guarded by batchLock. */
@@ -98,6 +105,8 @@ public final class KafkaEventSink implements DebeziumEngine.ChangeConsumer<Recor
         this.topics = topics;
         this.maxInFlight = maxInFlight;
         this.ackTimeoutNanos = ackTimeout.toNanos();
+        long checkMs = Math.max(10, Math.min(1_000, ackTimeout.toMillis() / 4));
+        ackWatch.scheduleWithFixedDelay(this::replaceIfStalled, checkMs, checkMs, TimeUnit.MILLISECONDS);
     }
 
     @Override
@@ -127,10 +136,10 @@ public final class KafkaEventSink implements DebeziumEngine.ChangeConsumer<Recor
     /** The routed record, or the row's dead letter when Kafka refuses to create its topic; null: nothing to send. */
     private ProducerRecord<byte[], byte[]> readyRecord(SourceRecord change) throws InterruptedException {
         ProducerRecord<byte[], byte[]> record = router.route(change);
-        if (record == null || topics == null) {
-            return record;
+        if (record == null) {
+            return null;
         }
-        String refusal = topics.ensure(record.topic());
+        String refusal = topics == null ? null : topics.ensure(record.topic());
         if (refusal != null && !record.topic().equals(router.deadLetterTopic())) {
             record = router.deadLetter(change, refusal);
             refusal = topics.ensure(record.topic());
@@ -139,7 +148,21 @@ public final class KafkaEventSink implements DebeziumEngine.ChangeConsumer<Recor
             stats.recordError();
             throw new SendFailedException(refusal + ": the dead-letter topic is needed; check dead.letter.topic", null);
         }
+        if (record.topic().equals(router.deadLetterTopic())) {
+            logDeadLetter(record);
+        }
         return record;
+    }
+
+    /** One line per dead letter, with the event id and the reason: an operator looks for these. */
+    private void logDeadLetter(ProducerRecord<byte[], byte[]> letter) {
+        LOG.warn("Outbox row with event_id {} sent to dead-letter topic {}: {}", header(letter, EventHeaders.EVENT_ID),
+                letter.topic(), header(letter, EventHeaders.DLQ_REASON));
+    }
+
+    private static String header(ProducerRecord<byte[], byte[]> record, String name) {
+        Header h = record.headers().lastHeader(name);
+        return h == null ? null : new String(h.value(), StandardCharsets.UTF_8);
     }
 
     private InFlight send(RecordChangeEvent<SourceRecord> event, ProducerRecord<byte[], byte[]> record) {
@@ -165,8 +188,54 @@ public final class KafkaEventSink implements DebeziumEngine.ChangeConsumer<Recor
      */
     public String refusedSend() {
         Exception e = refused.get();
+        if (e instanceof SendFailedException given) {
+            return given.getMessage();
+        }
         return e == null ? null : "Kafka did not acknowledge an outbox event (" + e.getClass().getSimpleName() + ": "
                 + e.getMessage() + ")";
+    }
+
+    /**
+     * Replaces the producer when the oldest unacknowledged send is older than the ack timeout and Debezium's thread is
+     * not in the sink: that thread checks too when it marks, but it may be held elsewhere meanwhile (saving a position to
+     * the same unresponsive Kafka), or it marks only when its offset commit policy is asked. A second replacement without
+     * progress is a refusal: {@link #refusedSend()} reports it and the relay stops.
+     */
+    private void replaceIfStalled() {
+        if (!batchLock.tryLock()) {
+            return; // Debezium's thread is in the sink: it checks itself
+        }
+        try {
+            if (closed || committer == null) {
+                return;
+            }
+            for (InFlight f : inFlight) {
+                if (f.ack() != null && !f.ack().isDone()) {
+                    if (System.nanoTime() - f.sentAt() >= ackTimeoutNanos) {
+                        replaceProducer(stallReason(f));
+                    }
+                    return;
+                }
+            }
+        }
+        catch (SendFailedException e) {
+            refused.compareAndSet(null, e);
+        }
+        catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        catch (RuntimeException e) {
+            LOG.warn("Checking for sends Kafka has not acknowledged failed: {}", e.toString());
+        }
+        finally {
+            batchLock.unlock();
+        }
+    }
+
+    private String stallReason(InFlight f) {
+        return "Kafka has not acknowledged an event sent to " + f.sent().topic() + " "
+                + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - f.sentAt()) + " ms ago (kafka.ack.timeout.ms "
+                + TimeUnit.NANOSECONDS.toMillis(ackTimeoutNanos) + ")";
     }
 
     /**
@@ -234,8 +303,7 @@ public final class KafkaEventSink implements DebeziumEngine.ChangeConsumer<Recor
             return true;
         }
         catch (TimeoutException e) {
-            replaceProducer("Kafka has not acknowledged an event sent to " + head.sent().topic() + " "
-                    + TimeUnit.NANOSECONDS.toSeconds(ackTimeoutNanos) + " s ago (kafka.ack.timeout.ms)");
+            replaceProducer(stallReason(head));
             return false;
         }
         catch (ExecutionException e) {
@@ -310,9 +378,9 @@ public final class KafkaEventSink implements DebeziumEngine.ChangeConsumer<Recor
     private void deadLetter(InFlight head, Throwable cause) throws InterruptedException {
         SourceRecord change = head.event().record();
         if (head.sent().topic().equals(router.deadLetterTopic())) { // the dead letter itself was refused
-            Header reason = head.sent().headers().lastHeader(EventHeaders.DLQ_REASON);
-            sendDeadLetter(change, (reason == null ? "" : new String(reason.value(), StandardCharsets.UTF_8) + "; ")
-                    + "Kafka refused the dead letter with the whole row (" + describe(cause) + ")", true);
+            String reason = header(head.sent(), EventHeaders.DLQ_REASON);
+            sendDeadLetter(change, (reason == null ? "" : reason + "; ") + "Kafka refused the dead letter with the whole row ("
+                    + describe(cause) + ")", true);
         }
         else {
             sendDeadLetter(change, Failure.isSize(cause) ? "record too large for Kafka: " + cause.getMessage()
@@ -321,8 +389,8 @@ public final class KafkaEventSink implements DebeziumEngine.ChangeConsumer<Recor
     }
 
     private void sendDeadLetter(SourceRecord change, String reason, boolean shrunk) throws InterruptedException {
-        LOG.warn("Outbox row sent to dead-letter topic {}: {}", router.deadLetterTopic(), reason);
         ProducerRecord<byte[], byte[]> letter = shrunk ? router.shrunkDeadLetter(change, reason) : router.deadLetter(change, reason);
+        logDeadLetter(letter);
         try {
             String refusal = topics == null ? null : topics.ensure(router.deadLetterTopic());
             if (refusal != null) {
@@ -399,6 +467,7 @@ public final class KafkaEventSink implements DebeziumEngine.ChangeConsumer<Recor
      * Idempotent.
      */
     public void closeProducer(Duration timeout) {
+        ackWatch.shutdownNow();
         synchronized (producerLock) {
             if (!producerClosed) {
                 producerClosed = true;

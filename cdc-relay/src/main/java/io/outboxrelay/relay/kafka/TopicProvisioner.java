@@ -15,6 +15,7 @@ import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.AuthorizationException;
+import org.apache.kafka.common.errors.InvalidReplicationFactorException;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -41,6 +42,7 @@ public final class TopicProvisioner implements AutoCloseable {
     private final int replicationFactor;
     private final long retentionMs;
     private final Predicate<String> compacted;
+    private final Duration retryFor;
     private final Set<String> known = ConcurrentHashMap.newKeySet();
     /** Topic -> why Kafka refused to create it, so that each later row of it does not ask again. */
     private final Map<String, String> refused = new ConcurrentHashMap<>();
@@ -50,20 +52,26 @@ public final class TopicProvisioner implements AutoCloseable {
      * @param replicationFactor replication factor of a created topic; -1 takes the broker default
      * @param retentionMs       retention.ms of a created topic; -1 keeps events forever
      * @param compacted         which created topics get cleanup.policy=compact rather than delete
+     * @param retryFor          how long a creation that fails for the cluster's state (not the name's) is tried again
      */
     public TopicProvisioner(Admin admin, int partitions, int replicationFactor, long retentionMs,
-                            Predicate<String> compacted) {
+                            Predicate<String> compacted, Duration retryFor) {
         this.admin = admin;
         this.partitions = partitions;
         this.replicationFactor = replicationFactor;
         this.retentionMs = retentionMs;
         this.compacted = compacted;
+        this.retryFor = retryFor;
     }
 
-    /** With the settings topic.partitions, topic.replication.factor, topic.retention.ms and topic.compact.pattern. */
+    /**
+     * With the settings topic.partitions, topic.replication.factor, topic.retention.ms and topic.compact.pattern; a creation
+     * the cluster's state prevents is tried again for kafka.ack.timeout.ms.
+     */
     public static TopicProvisioner of(Admin admin, RelayConfig config) {
         return new TopicProvisioner(admin, config.getInt(RelayConfig.TOPIC_PARTITIONS), config.getInt(RelayConfig.TOPIC_REPLICATION),
-                config.getLong(RelayConfig.TOPIC_RETENTION_MS), compaction(config));
+                config.getLong(RelayConfig.TOPIC_RETENTION_MS), compaction(config),
+                Duration.ofMillis(config.getInt(RelayConfig.KAFKA_ACK_TIMEOUT_MS)));
     }
 
     /** An event or dead-letter topic as the relay creates it, with the settings of {@link #of}. */
@@ -90,8 +98,8 @@ public final class TopicProvisioner implements AutoCloseable {
      * @return null when the topic is ready; otherwise why Kafka refuses to create it for good (a name that collides
      *         with an existing topic's, a name or configuration a policy forbids, ...: {@link Failure#ROW}), which is the
      *         rows' fault, not the relay's: they go to the dead-letter topic with this reason
-     * @throws SendFailedException when the creation failed for another reason (no right to create topics, Kafka
-     *         unreachable, not enough brokers for the replication factor): the relay must stop
+     * @throws SendFailedException when the relay may not create topics, or Kafka could not create it for {@code retryFor}
+     *         (brokers down or fenced, not enough of them for the replication factor): the relay must stop
      */
     public String ensure(String topic) throws InterruptedException {
         if (known.contains(topic)) {
@@ -101,18 +109,26 @@ public final class TopicProvisioner implements AutoCloseable {
         if (refusal != null) {
             return refusal;
         }
-        try {
-            NewTopic newTopic = newTopic(topic, partitions, replicationFactor, retentionMs, compacted.test(topic));
-            admin.createTopics(Set.of(newTopic)).all().get(60, TimeUnit.SECONDS);
-            LOG.info("Created topic {} (partitions {}, replication factor {}, {})", topic,
-                    partitions < 0 ? "default" : partitions, replicationFactor < 0 ? "default" : replicationFactor, newTopic.configs());
-        }
-        catch (ExecutionException e) {
-            Throwable cause = e.getCause();
+        long giveUpAt = System.nanoTime() + retryFor.toNanos();
+        for (long backoffMs = 200; ; backoffMs = Math.min(backoffMs * 2, 5_000)) {
+            Throwable cause;
+            try {
+                create(topic, Math.max(1_000, TimeUnit.NANOSECONDS.toMillis(giveUpAt - System.nanoTime())));
+                break;
+            }
+            catch (ExecutionException e) {
+                cause = e.getCause();
+            }
+            catch (TimeoutException e) {
+                cause = e;
+            }
             boolean exists = cause instanceof TopicExistsException
                     // Kafka denies the creation before it looks whether the topic exists
                     || cause instanceof AuthorizationException && exists(topic);
-            if (!exists && Failure.of(cause) == Failure.ROW) {
+            if (exists) {
+                break;
+            }
+            if (Failure.of(cause) == Failure.ROW) {
                 refusal = "Kafka refused to create topic " + topic + " (" + cause.getClass().getSimpleName() + ": "
                         + cause.getMessage() + ")";
                 LOG.warn("{}: its events go to the dead-letter topic", refusal);
@@ -121,21 +137,38 @@ public final class TopicProvisioner implements AutoCloseable {
                 }
                 return refusal;
             }
-            if (!exists) {
-                throw new SendFailedException("cannot create topic " + topic + " (" + cause.getClass().getSimpleName() + ": "
-                        + cause.getMessage() + "): " + (cause instanceof AuthorizationException
-                        ? "create it by hand or allow the relay's principal to create topics"
-                        : "check topic.partitions and topic.replication.factor against the cluster"), cause);
+            if (cause instanceof AuthorizationException) {
+                throw new SendFailedException("cannot create topic " + topic + " (" + describe(cause)
+                        + "): create it by hand or allow the relay's principal to create topics", cause);
             }
-        }
-        catch (TimeoutException e) {
-            throw new SendFailedException("Kafka did not create topic " + topic + " within 60 s", e);
+            if (System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(backoffMs) > giveUpAt) {
+                throw new SendFailedException("Kafka could not create topic " + topic + " for " + retryFor.toSeconds() + " s ("
+                        + describe(cause) + "): " + (cause instanceof InvalidReplicationFactorException
+                        ? "fewer brokers are up (and unfenced) than topic.replication.factor asks for; check the brokers"
+                        : "check that the brokers are up"), cause);
+            }
+            // pre-flight validated the settings, so this is the cluster's state (a broker fenced while it restarts, a
+            // controller election, a timeout): it passes
+            LOG.warn("Kafka could not create topic {} ({}); trying again in {} ms", topic, describe(cause), backoffMs);
+            Thread.sleep(backoffMs);
         }
         awaitLeaders(topic);
         if (known.size() < MAX_REMEMBERED) {
             known.add(topic);
         }
         return null;
+    }
+
+    /** @param waitMs how long to wait for Kafka's answer (an unreachable broker gives none) */
+    private void create(String topic, long waitMs) throws ExecutionException, TimeoutException, InterruptedException {
+        NewTopic newTopic = newTopic(topic, partitions, replicationFactor, retentionMs, compacted.test(topic));
+        admin.createTopics(Set.of(newTopic)).all().get(waitMs, TimeUnit.MILLISECONDS);
+        LOG.info("Created topic {} (partitions {}, replication factor {}, {})", topic,
+                partitions < 0 ? "default" : partitions, replicationFactor < 0 ? "default" : replicationFactor, newTopic.configs());
+    }
+
+    private static String describe(Throwable cause) {
+        return cause.getClass().getSimpleName() + ": " + cause.getMessage();
     }
 
     /**

@@ -171,6 +171,19 @@ class KafkaEventSinkUnitTests {
     }
 
     @Test
+    void replacesAStalledProducerWhileDebeziumsThreadIsElsewhereAndReportsASecondStallAsARefusal() throws Exception {
+        KafkaEventSink impatient = sink(100, Duration.ofMillis(200));
+        impatient.handleBatch(events(2), committer);
+
+        await().atMost(Duration.ofSeconds(5)).until(() -> producers.size() == 3 && producers.get(2).history().size() == 2);
+        assertThat(impatient.refusedSend()).as("replaced once: no refusal yet").isNull();
+        await().atMost(Duration.ofSeconds(5)).until(() -> impatient.refusedSend() != null);
+        assertThat(impatient.refusedSend()).contains("again after the relay replaced its producer");
+        assertThat(producers).as("not replaced a second time").hasSize(3);
+        assertThat(committer.marked).isEmpty();
+    }
+
+    @Test
     void aBatchWaitingForTheOldestGivesUpOnTheProducerAfterTheAckTimeoutAndStopsTheSecondTime() throws Exception {
         KafkaEventSink impatient = new KafkaEventSink(this::newProducer,
                 new OutboxRouter("outbox.${aggregateType}", "outbox.dead-letter", Map.of()), stats, null, 1, Duration.ofMillis(200));
