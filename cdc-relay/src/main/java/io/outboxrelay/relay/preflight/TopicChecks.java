@@ -92,8 +92,9 @@ final class TopicChecks {
         }
         catch (ExecutionException e) {
             Throwable cause = e.getCause();
+            // exactly InvalidConfigurationException: Kafka derives its authorization errors from it
             if (cause instanceof InvalidReplicationFactorException || cause instanceof InvalidPartitionsException
-                    || cause instanceof InvalidConfigurationException) {
+                    || cause.getClass() == InvalidConfigurationException.class) {
                 throw new StartupException("Kafka at " + bootstrap + " would not create event topics with these settings (topic '"
                         + probe + "': " + DatabaseChecks.firstLine(cause) + "): check " + settingsOf(probe), cause);
             }

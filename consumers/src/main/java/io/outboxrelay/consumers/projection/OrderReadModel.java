@@ -2,6 +2,7 @@ package io.outboxrelay.consumers.projection;
 
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
@@ -48,6 +49,7 @@ public final class OrderReadModel implements EventHandler {
     private static final Logger LOG = LoggerFactory.getLogger(OrderReadModel.class);
 
     private final ReadModelWriter writer;
+    private final ReadModelBatch batch;
 
     /** @param schema where the tables are; {@link #SCHEMA} unless rebuilding beside the live model */
     public OrderReadModel(String schema) {
@@ -55,6 +57,7 @@ public final class OrderReadModel implements EventHandler {
             throw new IllegalArgumentException("schema '" + schema + "' must be lower-case letters, digits and _");
         }
         this.writer = new ReadModelWriter(schema);
+        this.batch = new ReadModelBatch(writer);
     }
 
     /** Creates or updates the tables (and the runtime's processed_event) in {@code schema}; idempotent. */
@@ -80,6 +83,12 @@ public final class OrderReadModel implements EventHandler {
             default -> throw new IllegalStateException("the runtime passed an event type not declared handled: "
                     + event.eventType());
         }
+    }
+
+    /** The same rules as {@link #handle}, applied to a poll's events with set-based SQL ({@link ReadModelBatch}). */
+    @Override
+    public void handleBatch(List<Event> events, Connection connection, Rejections rejections) throws SQLException {
+        batch.apply(events, connection, rejections);
     }
 
     private void place(OrderPlaced e, Connection c, Event event) throws SQLException {

@@ -6,6 +6,11 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 
@@ -36,6 +41,160 @@ final class ReadModelWriter {
                 return rs.next()
                         ? Optional.of(new StoredOrder(rs.getObject(1, UUID.class), rs.getString(2), rs.getBigDecimal(3), rs.getInt(4)))
                         : Optional.empty();
+            }
+        }
+    }
+
+    /** Locks the rows of {@code orderIds} that exist, in order_id order (as every batch does, so none waits in a cycle). */
+    Map<UUID, ReadModelBatch.Row> lockOrders(Connection c, Collection<UUID> orderIds) throws SQLException {
+        Map<UUID, ReadModelBatch.Row> rows = new HashMap<>();
+        if (orderIds.isEmpty()) {
+            return rows;
+        }
+        try (PreparedStatement ps = c.prepareStatement("SELECT order_id, customer_id, status, total, version FROM " + orderView
+                + " WHERE order_id = ANY (?) ORDER BY order_id FOR UPDATE")) {
+            ps.setArray(1, c.createArrayOf("uuid", orderIds.stream().distinct().toArray()));
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    UUID id = rs.getObject(1, UUID.class);
+                    rows.put(id, new ReadModelBatch.Row(id, rs.getObject(2, UUID.class), rs.getString(3), rs.getBigDecimal(4),
+                            rs.getInt(5), false));
+                }
+            }
+        }
+        return rows;
+    }
+
+    /**
+     * Inserts the batch's new orders as the batch leaves them (placed, or already cancelled).
+     *
+     * @throws SQLException with SQLState 40001 (retried) when another transaction inserted one of them meanwhile
+     */
+    void insertOrders(Connection c, List<ReadModelBatch.Row> rows) throws SQLException {
+        if (rows.isEmpty()) {
+            return;
+        }
+        int n = rows.size();
+        Object[] ids = new Object[n];
+        Object[] customers = new Object[n];
+        Object[] statuses = new Object[n];
+        Object[] totals = new Object[n];
+        Object[] currencies = new Object[n];
+        Object[] lineCounts = new Object[n];
+        Object[] placedAt = new Object[n];
+        Object[] cancelledAt = new Object[n];
+        Object[] reasons = new Object[n];
+        Object[] versions = new Object[n];
+        for (int i = 0; i < n; i++) {
+            ReadModelBatch.Row r = rows.get(i);
+            ids[i] = r.orderId;
+            customers[i] = r.customerId;
+            statuses[i] = r.status;
+            totals[i] = r.total.toPlainString();
+            currencies[i] = r.placed.currency();
+            lineCounts[i] = r.placed.lineCount();
+            placedAt[i] = r.placed.placedAt().toString();
+            cancelledAt[i] = r.cancelledAt == null ? null : r.cancelledAt.toString();
+            reasons[i] = r.cancelReason;
+            versions[i] = r.version;
+        }
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + orderView
+                + " (order_id, customer_id, status, total, currency, line_count, placed_at, cancelled_at, cancel_reason, version)"
+                + " SELECT u.id, u.customer, u.status, u.total::numeric, u.currency, u.lines, u.placed::timestamptz,"
+                + " u.cancelled::timestamptz, u.reason, u.version"
+                + " FROM unnest(?::uuid[], ?::uuid[], ?::text[], ?::text[], ?::text[], ?::int[], ?::text[], ?::text[], ?::text[],"
+                + " ?::int[]) AS u(id, customer, status, total, currency, lines, placed, cancelled, reason, version)"
+                + " ORDER BY u.id ON CONFLICT (order_id) DO NOTHING")) {
+            ps.setArray(1, c.createArrayOf("uuid", ids));
+            ps.setArray(2, c.createArrayOf("uuid", customers));
+            ps.setArray(3, c.createArrayOf("text", statuses));
+            ps.setArray(4, c.createArrayOf("text", totals));
+            ps.setArray(5, c.createArrayOf("text", currencies));
+            ps.setArray(6, c.createArrayOf("int4", lineCounts));
+            ps.setArray(7, c.createArrayOf("text", placedAt));
+            ps.setArray(8, c.createArrayOf("text", cancelledAt));
+            ps.setArray(9, c.createArrayOf("text", reasons));
+            ps.setArray(10, c.createArrayOf("int4", versions));
+            int inserted = ps.executeUpdate();
+            if (inserted != n) {
+                throw new SQLException((n - inserted) + " of " + n + " orders were inserted by another transaction meanwhile",
+                        "40001");
+            }
+        }
+    }
+
+    /** Writes the status, version and (when cancelled in this batch) cancellation of existing orders. */
+    void updateOrders(Connection c, List<ReadModelBatch.Row> rows) throws SQLException {
+        if (rows.isEmpty()) {
+            return;
+        }
+        int n = rows.size();
+        Object[] ids = new Object[n];
+        Object[] statuses = new Object[n];
+        Object[] cancelledAt = new Object[n];
+        Object[] reasons = new Object[n];
+        Object[] versions = new Object[n];
+        for (int i = 0; i < n; i++) {
+            ReadModelBatch.Row r = rows.get(i);
+            ids[i] = r.orderId;
+            statuses[i] = r.status;
+            cancelledAt[i] = r.cancelledAt == null ? null : r.cancelledAt.toString();
+            reasons[i] = r.cancelReason;
+            versions[i] = r.version;
+        }
+        try (PreparedStatement ps = c.prepareStatement("UPDATE " + orderView + " AS o SET status = u.status, version = u.version,"
+                + " cancelled_at = COALESCE(u.cancelled::timestamptz, o.cancelled_at),"
+                + " cancel_reason = CASE WHEN u.cancelled IS NULL THEN o.cancel_reason ELSE u.reason END"
+                + " FROM unnest(?::uuid[], ?::text[], ?::text[], ?::text[], ?::int[]) AS u(id, status, cancelled, reason, version)"
+                + " WHERE o.order_id = u.id")) {
+            ps.setArray(1, c.createArrayOf("uuid", ids));
+            ps.setArray(2, c.createArrayOf("text", statuses));
+            ps.setArray(3, c.createArrayOf("text", cancelledAt));
+            ps.setArray(4, c.createArrayOf("text", reasons));
+            ps.setArray(5, c.createArrayOf("int4", versions));
+            ps.executeUpdate();
+        }
+    }
+
+    /**
+     * Adds the batch's changes to the customers' summaries: an upsert for customers with an order placed in the batch,
+     * an update for those with only cancellations (their row must exist, as one by one).
+     */
+    void changeSummaries(Connection c, Map<UUID, ReadModelBatch.SummaryChange> changes) throws SQLException {
+        List<Map.Entry<UUID, ReadModelBatch.SummaryChange>> placing = new ArrayList<>();
+        List<Map.Entry<UUID, ReadModelBatch.SummaryChange>> cancelling = new ArrayList<>();
+        changes.entrySet().forEach(e -> (e.getValue().placedAny ? placing : cancelling).add(e));
+        if (!placing.isEmpty()) {
+            try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + customerSummary + " AS s"
+                    + " (customer_id, order_count, total, last_order_id, last_order_at)"
+                    + " SELECT u.customer, u.n, u.total::numeric, u.last_id, u.last_at::timestamptz"
+                    + " FROM unnest(?::uuid[], ?::int[], ?::text[], ?::uuid[], ?::text[]) AS u(customer, n, total, last_id, last_at)"
+                    + " ORDER BY u.customer"
+                    + " ON CONFLICT (customer_id) DO UPDATE SET"
+                    + " order_count = s.order_count + excluded.order_count,"
+                    + " total = s.total + excluded.total,"
+                    + " last_order_id = CASE WHEN (excluded.last_order_at, excluded.last_order_id) > (s.last_order_at, s.last_order_id)"
+                    + "   THEN excluded.last_order_id ELSE s.last_order_id END,"
+                    + " last_order_at = GREATEST(s.last_order_at, excluded.last_order_at)")) {
+                ps.setArray(1, c.createArrayOf("uuid", placing.stream().map(Map.Entry::getKey).toArray()));
+                ps.setArray(2, c.createArrayOf("int4", placing.stream().map(e -> e.getValue().orders).toArray()));
+                ps.setArray(3, c.createArrayOf("text", placing.stream().map(e -> e.getValue().total.toPlainString()).toArray()));
+                ps.setArray(4, c.createArrayOf("uuid", placing.stream().map(e -> e.getValue().lastOrderId).toArray()));
+                ps.setArray(5, c.createArrayOf("text", placing.stream().map(e -> e.getValue().lastOrderAt.toString()).toArray()));
+                ps.executeUpdate();
+            }
+        }
+        if (!cancelling.isEmpty()) {
+            try (PreparedStatement ps = c.prepareStatement("UPDATE " + customerSummary + " AS s"
+                    + " SET order_count = s.order_count + u.n, total = s.total + u.total::numeric"
+                    + " FROM unnest(?::uuid[], ?::int[], ?::text[]) AS u(customer, n, total) WHERE s.customer_id = u.customer")) {
+                ps.setArray(1, c.createArrayOf("uuid", cancelling.stream().map(Map.Entry::getKey).toArray()));
+                ps.setArray(2, c.createArrayOf("int4", cancelling.stream().map(e -> e.getValue().orders).toArray()));
+                ps.setArray(3, c.createArrayOf("text", cancelling.stream().map(e -> e.getValue().total.toPlainString()).toArray()));
+                if (ps.executeUpdate() != cancelling.size()) {
+                    throw new IllegalStateException("order_view has placed orders of customers " + cancelling.stream()
+                            .map(Map.Entry::getKey).toList() + " but customer_summary lacks a row for some of them");
+                }
             }
         }
     }
