@@ -5,9 +5,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Nested;
@@ -185,6 +188,20 @@ class RelayPreflightIntegrationTests {
 
         outcome.assertOneLine(RelayCli.EXIT_STARTUP, "Kafka at " + SharedInfrastructure.kafka().bootstrapServers()
                 + " would not create topic '" + fixture.topicPrefix + ".offsets' (", "): check offset.topic and offset.topic.replication.factor");
+    }
+
+    @Test
+    void eventTopicSettingsKafkaWouldRefuseStopTheStartInsteadOfDeadLetteringEveryRow() throws Exception {
+        RelayFixture fixture = SharedInfrastructure.newFixture();
+        try (Admin admin = fixture.admin()) { // the dead-letter topic exists: only event topics would be created
+            admin.createTopics(List.of(new NewTopic(fixture.topicPrefix + ".dead-letter", 1, (short) 1))).all().get();
+        }
+
+        StartupOutcome outcome = StartupOutcome.run(dir, fixture.relayProperties(Map.of("topic.replication.factor", "3")));
+
+        outcome.assertOneLine(RelayCli.EXIT_STARTUP, "Kafka at " + SharedInfrastructure.kafka().bootstrapServers()
+                + " would not create event topics with these settings (topic '" + fixture.topicPrefix
+                + ".outbox-relay-preflight-probe': ", "): check topic.partitions, topic.replication.factor and topic.retention.ms");
     }
 
     /** A server with room for one replication slot and one WAL sender, filled up by each test. */
