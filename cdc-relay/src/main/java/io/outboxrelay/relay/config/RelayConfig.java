@@ -63,7 +63,7 @@ public final class RelayConfig {
     public static final Setting DATABASE_PASSWORD = Setting.optional("database.password", "",
             "Password of database.user (prefer the environment variable).").secret();
     public static final Setting SLOT_NAME = Setting.optional("slot.name", "outbox_relay",
-            "Logical replication slot the relay reads from; created on first start.")
+            "Logical replication slot the relay reads from; created by attach, or on the first start.")
             .validatedBy(v -> LEGAL_NAME.matcher(v).matches(), LEGAL_NAME_TEXT);
     public static final Setting PUBLICATION = Setting.optional("publication", "outbox_publication",
             "Publication covering the outbox table (created by outbox-sql; never created by the relay).")
