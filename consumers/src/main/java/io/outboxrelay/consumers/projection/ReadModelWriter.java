@@ -157,13 +157,22 @@ final class ReadModelWriter {
     }
 
     /**
-     * Adds the batch's changes to the customers' summaries: an upsert for customers with an order placed in the batch,
-     * an update for those with only cancellations (their row must exist, as one by one).
+     * Adds the batch's changes to the customers' summaries as one by one would: first the orders placed (an upsert: a
+     * customer's first order creates the row), then the cancellations taken out (an update: the row exists, since a
+     * cancelled order was placed). Two statements, because a net change can be negative and the check on
+     * {@code order_count} applies to the row an upsert proposes.
      */
     void changeSummaries(Connection c, Map<UUID, ReadModelBatch.SummaryChange> changes) throws SQLException {
         List<Map.Entry<UUID, ReadModelBatch.SummaryChange>> placing = new ArrayList<>();
         List<Map.Entry<UUID, ReadModelBatch.SummaryChange>> cancelling = new ArrayList<>();
-        changes.entrySet().forEach(e -> (e.getValue().placedAny ? placing : cancelling).add(e));
+        for (Map.Entry<UUID, ReadModelBatch.SummaryChange> e : changes.entrySet()) {
+            if (e.getValue().placed > 0) {
+                placing.add(e);
+            }
+            if (e.getValue().cancelled > 0) {
+                cancelling.add(e);
+            }
+        }
         if (!placing.isEmpty()) {
             try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + customerSummary + " AS s"
                     + " (customer_id, order_count, total, last_order_id, last_order_at)"
@@ -177,8 +186,8 @@ final class ReadModelWriter {
                     + "   THEN excluded.last_order_id ELSE s.last_order_id END,"
                     + " last_order_at = GREATEST(s.last_order_at, excluded.last_order_at)")) {
                 ps.setArray(1, c.createArrayOf("uuid", placing.stream().map(Map.Entry::getKey).toArray()));
-                ps.setArray(2, c.createArrayOf("int4", placing.stream().map(e -> e.getValue().orders).toArray()));
-                ps.setArray(3, c.createArrayOf("text", placing.stream().map(e -> e.getValue().total.toPlainString()).toArray()));
+                ps.setArray(2, c.createArrayOf("int4", placing.stream().map(e -> e.getValue().placed).toArray()));
+                ps.setArray(3, c.createArrayOf("text", placing.stream().map(e -> e.getValue().placedTotal.toPlainString()).toArray()));
                 ps.setArray(4, c.createArrayOf("uuid", placing.stream().map(e -> e.getValue().lastOrderId).toArray()));
                 ps.setArray(5, c.createArrayOf("text", placing.stream().map(e -> e.getValue().lastOrderAt.toString()).toArray()));
                 ps.executeUpdate();
@@ -186,11 +195,12 @@ final class ReadModelWriter {
         }
         if (!cancelling.isEmpty()) {
             try (PreparedStatement ps = c.prepareStatement("UPDATE " + customerSummary + " AS s"
-                    + " SET order_count = s.order_count + u.n, total = s.total + u.total::numeric"
+                    + " SET order_count = s.order_count - u.n, total = s.total - u.total::numeric"
                     + " FROM unnest(?::uuid[], ?::int[], ?::text[]) AS u(customer, n, total) WHERE s.customer_id = u.customer")) {
                 ps.setArray(1, c.createArrayOf("uuid", cancelling.stream().map(Map.Entry::getKey).toArray()));
-                ps.setArray(2, c.createArrayOf("int4", cancelling.stream().map(e -> e.getValue().orders).toArray()));
-                ps.setArray(3, c.createArrayOf("text", cancelling.stream().map(e -> e.getValue().total.toPlainString()).toArray()));
+                ps.setArray(2, c.createArrayOf("int4", cancelling.stream().map(e -> e.getValue().cancelled).toArray()));
+                ps.setArray(3, c.createArrayOf("text", cancelling.stream().map(e -> e.getValue().cancelledTotal.toPlainString())
+                        .toArray()));
                 if (ps.executeUpdate() != cancelling.size()) {
                     throw new IllegalStateException("order_view has placed orders of customers " + cancelling.stream()
                             .map(Map.Entry::getKey).toList() + " but customer_summary lacks a row for some of them");

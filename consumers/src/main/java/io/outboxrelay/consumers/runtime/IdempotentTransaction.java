@@ -75,6 +75,17 @@ final class IdempotentTransaction {
         return fresh;
     }
 
+    /** Takes {@code ids} out of the processed events again, in the caller's transaction. */
+    void forget(Connection connection, Collection<UUID> ids) throws SQLException {
+        if (ids.isEmpty()) {
+            return;
+        }
+        try (PreparedStatement ps = connection.prepareStatement("DELETE FROM " + table + " WHERE event_id = ANY (?)")) {
+            ps.setArray(1, connection.createArrayOf("uuid", ids.toArray()));
+            ps.executeUpdate();
+        }
+    }
+
     /** Fails fast, before any record is read, when the table is missing. */
     void checkTable() {
         try (Connection connection = dataSource.getConnection();

@@ -181,10 +181,11 @@ final class RecordProcessor {
                     given.clear();
                     given.addAll(firstNew(chunk, newIds));
                     handler.handleBatch(List.copyOf(given), connection, (event, reason) -> rejected.put(find(chunk, event), reason));
-                    // durable before the transaction that records them as processed commits
                     for (Map.Entry<Pending, String> r : rejected.entrySet()) {
                         deadLetter(r.getKey().record(), "rejected by handler: " + r.getValue());
                     }
+                    // a rejected event is not processed: once its cause is fixed, replaying the topic applies it
+                    transaction.forget(connection, rejected.keySet().stream().map(Pending::eventId).toList());
                 });
                 faultPoint.afterDatabaseCommit(chunk.size());
                 metrics.batch(chunk.size(), System.nanoTime() - started);
