@@ -24,6 +24,8 @@ public final class ConsumerSettings {
 
     private static final Pattern SQL_NAME = Pattern.compile("[a-z_][a-z0-9_]{0,62}");
     private static final Pattern TOPIC_NAME = Pattern.compile("[a-zA-Z0-9._-]{1,249}");
+    /** Records per poll, so per database transaction, unless the kafka property max.poll.records says otherwise. */
+    public static final int DEFAULT_MAX_POLL_RECORDS = 2000;
     private static final Map<String, String> FIXED_CONSUMER = Map.of(
             ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false",
             ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
@@ -127,6 +129,8 @@ public final class ConsumerSettings {
         p.put(ConsumerConfig.GROUP_ID_CONFIG, groupId);
         p.put(ConsumerConfig.CLIENT_ID_CONFIG, groupId + "-consumer");
         p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        // a poll is one database transaction: bigger batches, fewer commits (Kafka's default is 500)
+        p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, String.valueOf(DEFAULT_MAX_POLL_RECORDS));
         p.putAll(kafkaProperties);
         p.putAll(FIXED_CONSUMER);
         return p;
