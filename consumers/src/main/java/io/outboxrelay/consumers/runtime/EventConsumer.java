@@ -113,6 +113,11 @@ public final class EventConsumer implements AutoCloseable {
         return state.get();
     }
 
+    /** The consumer group: the name operators know this consumer by. */
+    public String group() {
+        return settings.groupId();
+    }
+
     /** Completes when the consumer thread has ended: normally after {@link #close()}, exceptionally on failure. */
     public CompletableFuture<Void> stopped() {
         return stopped.copy();

@@ -1,7 +1,7 @@
 package io.outboxrelay.pipeline.orders;
 
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.CompletableFuture;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -25,13 +25,18 @@ public final class ConsumersCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Pipeline pipeline = Pipeline.consumers(servers.postgres(), servers.kafka(), failureRate);
-        CountDownLatch stopped = new CountDownLatch(1);
+        CompletableFuture<Void> stopped = new CompletableFuture<>();
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             pipeline.close(); // consumers commit what they processed and leave their groups
-            stopped.countDown();
+            stopped.complete(null);
         }, "consumers-stop"));
         System.out.println("Consumers read-model, payments and compensation running; stop with SIGTERM or Ctrl-C");
-        stopped.await();
+        // a consumer that failed must not leave the process looking healthy: stop the others and exit 1, naming it
+        if (CompletableFuture.anyOf(pipeline.failure(), stopped).get() instanceof String failure) {
+            System.err.println("error: " + failure);
+            pipeline.close();
+            return 1;
+        }
         return 0;
     }
 }

@@ -149,6 +149,11 @@ final class Pipeline implements AutoCloseable {
                 services.metrics));
     }
 
+    /** Completes with one line when one of the pipeline's relays or consumers fails by itself. */
+    java.util.concurrent.CompletableFuture<String> failure() {
+        return services.failure();
+    }
+
     @Override
     public void close() {
         services.close();

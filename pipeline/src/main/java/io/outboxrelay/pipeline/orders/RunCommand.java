@@ -77,6 +77,11 @@ public final class RunCommand implements Callable<Integer> {
             OrderLoad load = new OrderLoad(pipeline.legacy, new OrderLoad.Plan(orders, clients, rate));
             CompletableFuture<OrderLoad.Result> placing = Pipeline.place(load);
             Map<String, Long> summary = settle(placing, load, pipeline, orders, timeout, progress);
+            if (pipeline.failure().isDone()) {
+                System.err.println("error: " + pipeline.failure().join());
+                placing.cancel(true);
+                return 1;
+            }
             placing.join();
             summary.put("gateway_repeated_requests", pipeline.gateway.requestCount() - pipeline.gateway.chargedKeys());
             summary.put("elapsed_ms", (System.nanoTime() - start) / 1_000_000);
@@ -111,7 +116,8 @@ public final class RunCommand implements Callable<Integer> {
                     m.get("payments_failed"), m.get("credit_rejected"), m.get("orders_cancelled"));
             boolean done = placing.isDone() && Invariants.holds(m) && m.get("orders_placed") == orders;
             stableRounds = done ? stableRounds + 1 : 0;
-            if (stableRounds >= 2 || System.nanoTime() > deadline || placing.isCompletedExceptionally()) {
+            if (stableRounds >= 2 || System.nanoTime() > deadline || placing.isCompletedExceptionally()
+                    || pipeline.failure().isDone()) {
                 return m;
             }
         }

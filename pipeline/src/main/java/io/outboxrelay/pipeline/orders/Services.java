@@ -3,6 +3,8 @@ package io.outboxrelay.pipeline.orders;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 
 import com.zaxxer.hikari.HikariDataSource;
 
@@ -13,6 +15,7 @@ import io.outboxrelay.consumers.runtime.EventConsumer;
 import io.outboxrelay.legacy.LegacyDatabase;
 import io.outboxrelay.pipeline.EmbeddedRelayConfig;
 import io.outboxrelay.relay.Relay;
+import io.outboxrelay.relay.RelayFailedException;
 import io.outboxrelay.testkit.KafkaInstance;
 import io.outboxrelay.testkit.PostgresInstance;
 
@@ -27,6 +30,8 @@ final class Services implements AutoCloseable {
     final KafkaInstance kafka;
     final MeterRegistry metrics = new SimpleMeterRegistry();
     private final List<AutoCloseable> started = new ArrayList<>();
+    /** Completes with one line when a relay or consumer started here fails by itself (not when it is closed). */
+    private final CompletableFuture<String> failure = new CompletableFuture<>();
 
     Services(PostgresInstance postgres, KafkaInstance kafka) {
         this.postgres = postgres;
@@ -53,13 +58,39 @@ final class Services implements AutoCloseable {
 
     /** A relay for the outbox of {@code database}; each relay has its own name, slot and offset topic. */
     Relay relay(String database) {
-        return track(Relay.start(EmbeddedRelayConfig.of(postgres, kafka, database, Map.of("relay.name", database + "-relay",
+        Relay relay = track(Relay.start(EmbeddedRelayConfig.of(postgres, kafka, database, Map.of("relay.name", database + "-relay",
                 "slot.name", database + "_relay", "offset.topic", database + "-relay.offsets",
                 "offset.topic.replication.factor", "1"))));
+        Thread watch = new Thread(() -> {
+            try {
+                relay.awaitTermination();
+            }
+            catch (RelayFailedException e) {
+                failure.complete("relay " + database + "-relay failed: " + e.getMessage());
+            }
+            catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, database + "-relay-watch");
+        watch.setDaemon(true);
+        watch.start();
+        return relay;
     }
 
     EventConsumer consumer(EventConsumer consumer) {
-        return track(consumer.start());
+        EventConsumer started = track(consumer.start());
+        started.stopped().whenComplete((done, error) -> {
+            if (error != null) {
+                Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+                failure.complete("consumer " + started.group() + " failed: " + cause.getMessage());
+            }
+        });
+        return started;
+    }
+
+    /** Completes with one line naming the relay or consumer that failed first, and why. */
+    CompletableFuture<String> failure() {
+        return failure;
     }
 
     private <T extends AutoCloseable> T track(T resource) {

@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
@@ -23,6 +24,8 @@ import org.junit.jupiter.api.Test;
 import com.zaxxer.hikari.HikariDataSource;
 
 import io.outboxrelay.legacy.LegacyDatabase;
+import io.outboxrelay.legacy.order.OrderLine;
+import io.outboxrelay.legacy.order.OrderService;
 import io.outboxrelay.pipeline.PipelineCli;
 import io.outboxrelay.pipeline.compose.ComposeFile;
 import io.outboxrelay.pipeline.compose.ComposeFile.Service;
@@ -104,8 +107,22 @@ class ComposeStackIntegrationTests {
                 assertThat(m.get("orders_placed")).isGreaterThanOrEqualTo(ORDERS);
                 assertThat(m.get("payments_completed") + m.get("payments_failed") + m.get("credit_rejected"))
                         .isEqualTo(m.get("orders_placed"));
+
+                // a consumer that fails stops the 'consumers' process at once with one line naming it (and exit 1), so
+                // that a supervisor restarts it: here the payment table is gone when the next order arrives
+                Process consumers = services.get("consumers").process;
+                try (var c = payments.getConnection(); var st = c.createStatement()) {
+                    st.execute("ALTER TABLE payment.payment RENAME TO payment_moved");
+                }
+                placeOneOrder(legacy);
+                assertThat(consumers.waitFor(60, TimeUnit.SECONDS)).as("consumers exits: " + log(dir, "consumers")).isTrue();
+                assertThat(consumers.exitValue()).isEqualTo(1);
+                assertThat(log(dir, "consumers")).contains("error: consumer payments failed: ");
+                try (var c = payments.getConnection(); var st = c.createStatement()) {
+                    st.execute("ALTER TABLE payment.payment_moved RENAME TO payment");
+                }
             }
-            for (String name : List.of("consumers", "relay-legacy", "relay-payments")) {
+            for (String name : List.of("relay-legacy", "relay-payments")) {
                 Process p = services.get(name).process;
                 stop(p);
                 if (name.startsWith("relay")) {
@@ -123,6 +140,18 @@ class ComposeStackIntegrationTests {
         finally {
             running.forEach(p -> p.process.destroyForcibly());
         }
+    }
+
+    private static void placeOneOrder(HikariDataSource legacy) throws Exception {
+        UUID customer;
+        UUID product;
+        try (var c = legacy.getConnection(); var st = c.createStatement();
+             var rs = st.executeQuery("SELECT (SELECT id FROM legacy.customers LIMIT 1), (SELECT id FROM legacy.products LIMIT 1)")) {
+            rs.next();
+            customer = rs.getObject(1, UUID.class);
+            product = rs.getObject(2, UUID.class);
+        }
+        new OrderService(legacy).placeOrder(customer, List.of(new OrderLine(product, 1)));
     }
 
     /** A one-shot service is one that others wait for with service_completed_successfully. */
