@@ -81,7 +81,13 @@ public final class RelayOperations implements Relay.Listener, AutoCloseable {
             throw new StartupException("cannot listen on " + host + ":" + port + " for metrics and health checks ("
                     + e.getMessage() + "): set http.port to a free port (0 picks one, -1 disables the endpoint)", e);
         }
-        scheduler.scheduleWithFixedDelay(slot, 0, SLOT_POLL_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
+        // not while pre-flight runs: a wrong password or an unreachable database is its one line to report, not a
+        // warning of the metrics poll racing it
+        scheduler.scheduleWithFixedDelay(() -> {
+            if (state != Relay.State.NEW && state != Relay.State.STARTING) {
+                slot.run();
+            }
+        }, 0, SLOT_POLL_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
         scheduler.scheduleAtFixedRate(this::sampleRate, 0, 1, TimeUnit.SECONDS);
         LOG.info("Metrics, health and status on http://{}:{} (/metrics, /health/live, /health/ready, /status)",
                 host, endpoint.port());
