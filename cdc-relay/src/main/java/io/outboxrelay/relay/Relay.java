@@ -16,6 +16,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.connect.source.SourceRecord;
 import org.slf4j.Logger;
@@ -148,7 +149,11 @@ public final class Relay implements AutoCloseable {
     private void startEngine(StartPosition position) {
         OutboxRouter router = new OutboxRouter(config.get(RelayConfig.TOPIC_PATTERN), config.get(RelayConfig.DEAD_LETTER_TOPIC),
                 config.headerColumns(), config.getBoolean(RelayConfig.OUTBOX_MESSAGES), config.get(RelayConfig.OFFSET_TOPIC));
-        topics = TopicProvisioner.of(Admin.create(ProducerSettings.admin(config, "topics")), config);
+        Map<String, Object> topicAdmin = ProducerSettings.admin(config, "topics");
+        // a new topic's leaders are asked until they serve it (TopicProvisioner): retry at 20 ms, not Kafka's 100 ms
+        topicAdmin.put(AdminClientConfig.RETRY_BACKOFF_MS_CONFIG, 20);
+        topicAdmin.put(AdminClientConfig.RETRY_BACKOFF_MAX_MS_CONFIG, 200);
+        topics = TopicProvisioner.of(Admin.create(topicAdmin), config);
         // as many records awaiting acknowledgement as Debezium's queue holds: a full queue's worth in flight
         Map<String, Object> producerSettings = ProducerSettings.from(config);
         sink = new KafkaEventSink(() -> new KafkaProducer<>(producerSettings), router, stats, topics,
