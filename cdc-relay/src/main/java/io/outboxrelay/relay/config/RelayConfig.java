@@ -177,6 +177,27 @@ public final class RelayConfig {
             HEARTBEAT_INTERVAL_MS, STARTUP_TIMEOUT_MS, STANDBY, RECOVERY_RESEND_SINCE, RECOVERY_ACCEPT_GAP, HTTP_PORT, HTTP_HOST,
             LOG_FORMAT);
 
+    /**
+     * Debezium settings the relay derives from its own (DebeziumSettings), and from which: a {@code debezium.} key for one
+     * of them would silently replace what was validated and what every other part of the relay uses.
+     */
+    private static final Map<String, String> DERIVED_DEBEZIUM_KEYS = Map.ofEntries(
+            Map.entry("name", "relay.name"), Map.entry("topic.prefix", "relay.name"),
+            Map.entry("connector.class", "the relay (PostgreSQL only)"),
+            Map.entry("database.hostname", "database.host"), Map.entry("database.port", "database.port"),
+            Map.entry("database.dbname", "database.name"), Map.entry("database.user", "database.user"),
+            Map.entry("database.password", "database.password"), Map.entry("plugin.name", "the relay (pgoutput only)"),
+            Map.entry("slot.name", "slot.name"), Map.entry("publication.name", "publication"),
+            Map.entry("publication.autocreate.mode", "the relay (attach creates the publication)"),
+            Map.entry("table.include.list", "outbox.table"), Map.entry("snapshot.mode", "snapshot.mode"),
+            Map.entry("message.prefix.include.list", "outbox.messages"), Map.entry("poll.interval.ms", "poll.interval.ms"),
+            Map.entry("max.batch.size", "max.batch.size"), Map.entry("max.queue.size", "max.batch.size"),
+            Map.entry("heartbeat.interval.ms", "heartbeat.interval.ms"), Map.entry("heartbeat.action.query", "heartbeat.interval.ms"),
+            Map.entry("offset.storage", "the relay (offset.topic)"), Map.entry("offset.storage.topic", "offset.topic"),
+            Map.entry("offset.storage.replication.factor", "offset.topic.replication.factor"),
+            Map.entry("bootstrap.servers", "kafka.bootstrap.servers"),
+            Map.entry("offset.flush.interval.ms", "offset.flush.interval.ms"));
+
     private static final Pattern SECRET_KEY = Pattern.compile("(?i).*(password|secret|jaas|token|credential|key\\.pem|keystore\\.key).*");
 
     private final Map<String, String> values;
@@ -236,6 +257,11 @@ public final class RelayConfig {
                     || key.startsWith(DEBEZIUM_PREFIX) || key.startsWith(PRODUCER_PREFIX);
             if (!known) {
                 problems.add("unknown setting '" + key + "' (see 'relay settings' for the list)");
+            }
+            String derived = key.startsWith(DEBEZIUM_PREFIX) ? DERIVED_DEBEZIUM_KEYS.get(key.substring(DEBEZIUM_PREFIX.length())) : null;
+            if (derived != null) {
+                problems.add(key + " cannot be set: the relay derives it from " + derived
+                        + " (which pre-flight, status, attach and detach use too); set that instead");
             }
         }
         if (!problems.isEmpty()) {

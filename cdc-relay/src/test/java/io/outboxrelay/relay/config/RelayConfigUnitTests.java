@@ -20,6 +20,22 @@ class RelayConfigUnitTests {
     }
 
     @Test
+    void refusesDebeziumPassThroughKeysTheRelayDerivesFromItsOwnSettings() {
+        Properties p = minimal();
+        p.setProperty("debezium.slot.name", "other_slot");
+        p.setProperty("debezium.table.include.list", "public.orders");
+        p.setProperty("debezium.offset.flush.timeout.ms", "5000"); // a tuning the relay does not derive: passes
+
+        assertThatThrownBy(() -> RelayConfig.from(p, Map.of()))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("debezium.slot.name cannot be set: the relay derives it from slot.name")
+                .hasMessageContaining("debezium.table.include.list cannot be set: the relay derives it from outbox.table")
+                .hasMessageNotContaining("offset.flush.timeout.ms");
+        assertThatThrownBy(() -> RelayConfig.from(minimal(), Map.of("RELAY_DEBEZIUM__SLOT_NAME", "x")))
+                .as("through the environment too").hasMessageContaining("debezium.slot.name cannot be set");
+    }
+
+    @Test
     void fillsDefaultsDeclaredWithEachSetting() {
         RelayConfig config = RelayConfig.from(minimal(), Map.of());
 
