@@ -154,10 +154,30 @@ public final class KafkaEventSink implements DebeziumEngine.ChangeConsumer<Recor
         return record;
     }
 
-    /** One line per dead letter, with the event id and the reason: an operator looks for these. */
+    /**
+     * One line per dead letter, with the event id and the reason: an operator looks for these. The reason may quote what
+     * the application wrote (an aggregate type with a newline, say): escaped, so that it cannot forge log lines.
+     */
     private void logDeadLetter(ProducerRecord<byte[], byte[]> letter) {
-        LOG.warn("Outbox row with event_id {} sent to dead-letter topic {}: {}", header(letter, EventHeaders.EVENT_ID),
-                letter.topic(), header(letter, EventHeaders.DLQ_REASON));
+        LOG.warn("Outbox row with event_id {} sent to dead-letter topic {}: {}", printable(header(letter, EventHeaders.EVENT_ID)),
+                letter.topic(), printable(header(letter, EventHeaders.DLQ_REASON)));
+    }
+
+    /** Control and line-separating characters as {@code \uXXXX}. */
+    static String printable(String text) {
+        if (text == null) {
+            return null;
+        }
+        StringBuilder out = new StringBuilder(text.length());
+        text.codePoints().forEach(c -> {
+            if (Character.isISOControl(c) || c == 0x2028 || c == 0x2029 || Character.getType(c) == Character.FORMAT) {
+                out.append(String.format("\\u%04x", c));
+            }
+            else {
+                out.appendCodePoint(c);
+            }
+        });
+        return out.toString();
     }
 
     private static String header(ProducerRecord<byte[], byte[]> record, String name) {
