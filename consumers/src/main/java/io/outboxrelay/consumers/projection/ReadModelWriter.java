@@ -1,6 +1,7 @@
 package io.outboxrelay.consumers.projection;
 
 import java.math.BigDecimal;
+import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -13,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.function.Function;
 
 /** The read model's SQL, on the caller's transaction. */
 final class ReadModelWriter {
@@ -74,30 +76,6 @@ final class ReadModelWriter {
         if (rows.isEmpty()) {
             return;
         }
-        int n = rows.size();
-        Object[] ids = new Object[n];
-        Object[] customers = new Object[n];
-        Object[] statuses = new Object[n];
-        Object[] totals = new Object[n];
-        Object[] currencies = new Object[n];
-        Object[] lineCounts = new Object[n];
-        Object[] placedAt = new Object[n];
-        Object[] cancelledAt = new Object[n];
-        Object[] reasons = new Object[n];
-        Object[] versions = new Object[n];
-        for (int i = 0; i < n; i++) {
-            ReadModelBatch.Row r = rows.get(i);
-            ids[i] = r.orderId;
-            customers[i] = r.customerId;
-            statuses[i] = r.status;
-            totals[i] = r.total.toPlainString();
-            currencies[i] = r.placed.currency();
-            lineCounts[i] = r.placed.lineCount();
-            placedAt[i] = r.placed.placedAt().toString();
-            cancelledAt[i] = r.cancelledAt == null ? null : r.cancelledAt.toString();
-            reasons[i] = r.cancelReason;
-            versions[i] = r.version;
-        }
         try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + orderView
                 + " (order_id, customer_id, status, total, currency, line_count, placed_at, cancelled_at, cancel_reason, version)"
                 + " SELECT u.id, u.customer, u.status, u.total::numeric, u.currency, u.lines, u.placed::timestamptz,"
@@ -105,20 +83,20 @@ final class ReadModelWriter {
                 + " FROM unnest(?::uuid[], ?::uuid[], ?::text[], ?::text[], ?::text[], ?::int[], ?::text[], ?::text[], ?::text[],"
                 + " ?::int[]) AS u(id, customer, status, total, currency, lines, placed, cancelled, reason, version)"
                 + " ORDER BY u.id ON CONFLICT (order_id) DO NOTHING")) {
-            ps.setArray(1, c.createArrayOf("uuid", ids));
-            ps.setArray(2, c.createArrayOf("uuid", customers));
-            ps.setArray(3, c.createArrayOf("text", statuses));
-            ps.setArray(4, c.createArrayOf("text", totals));
-            ps.setArray(5, c.createArrayOf("text", currencies));
-            ps.setArray(6, c.createArrayOf("int4", lineCounts));
-            ps.setArray(7, c.createArrayOf("text", placedAt));
-            ps.setArray(8, c.createArrayOf("text", cancelledAt));
-            ps.setArray(9, c.createArrayOf("text", reasons));
-            ps.setArray(10, c.createArrayOf("int4", versions));
+            ps.setArray(1, column(c, "uuid", rows, r -> r.orderId));
+            ps.setArray(2, column(c, "uuid", rows, r -> r.customerId));
+            ps.setArray(3, column(c, "text", rows, r -> r.status));
+            ps.setArray(4, column(c, "text", rows, r -> r.total.toPlainString()));
+            ps.setArray(5, column(c, "text", rows, r -> r.placed.currency()));
+            ps.setArray(6, column(c, "int4", rows, r -> r.placed.lineCount()));
+            ps.setArray(7, column(c, "text", rows, r -> r.placed.placedAt().toString()));
+            ps.setArray(8, column(c, "text", rows, r -> r.cancelledAt == null ? null : r.cancelledAt.toString()));
+            ps.setArray(9, column(c, "text", rows, r -> r.cancelReason));
+            ps.setArray(10, column(c, "int4", rows, r -> r.version));
             int inserted = ps.executeUpdate();
-            if (inserted != n) {
-                throw new SQLException((n - inserted) + " of " + n + " orders were inserted by another transaction meanwhile",
-                        "40001");
+            if (inserted != rows.size()) {
+                throw new SQLException((rows.size() - inserted) + " of " + rows.size()
+                        + " orders were inserted by another transaction meanwhile", "40001");
             }
         }
     }
@@ -128,32 +106,23 @@ final class ReadModelWriter {
         if (rows.isEmpty()) {
             return;
         }
-        int n = rows.size();
-        Object[] ids = new Object[n];
-        Object[] statuses = new Object[n];
-        Object[] cancelledAt = new Object[n];
-        Object[] reasons = new Object[n];
-        Object[] versions = new Object[n];
-        for (int i = 0; i < n; i++) {
-            ReadModelBatch.Row r = rows.get(i);
-            ids[i] = r.orderId;
-            statuses[i] = r.status;
-            cancelledAt[i] = r.cancelledAt == null ? null : r.cancelledAt.toString();
-            reasons[i] = r.cancelReason;
-            versions[i] = r.version;
-        }
         try (PreparedStatement ps = c.prepareStatement("UPDATE " + orderView + " AS o SET status = u.status, version = u.version,"
                 + " cancelled_at = COALESCE(u.cancelled::timestamptz, o.cancelled_at),"
                 + " cancel_reason = CASE WHEN u.cancelled IS NULL THEN o.cancel_reason ELSE u.reason END"
                 + " FROM unnest(?::uuid[], ?::text[], ?::text[], ?::text[], ?::int[]) AS u(id, status, cancelled, reason, version)"
                 + " WHERE o.order_id = u.id")) {
-            ps.setArray(1, c.createArrayOf("uuid", ids));
-            ps.setArray(2, c.createArrayOf("text", statuses));
-            ps.setArray(3, c.createArrayOf("text", cancelledAt));
-            ps.setArray(4, c.createArrayOf("text", reasons));
-            ps.setArray(5, c.createArrayOf("int4", versions));
+            ps.setArray(1, column(c, "uuid", rows, r -> r.orderId));
+            ps.setArray(2, column(c, "text", rows, r -> r.status));
+            ps.setArray(3, column(c, "text", rows, r -> r.cancelledAt == null ? null : r.cancelledAt.toString()));
+            ps.setArray(4, column(c, "text", rows, r -> r.cancelReason));
+            ps.setArray(5, column(c, "int4", rows, r -> r.version));
             ps.executeUpdate();
         }
+    }
+
+    /** One column of {@code rows} as a SQL array, for {@code unnest}: one statement writes them all. */
+    private static <T> Array column(Connection c, String type, List<T> rows, Function<T, Object> value) throws SQLException {
+        return c.createArrayOf(type, rows.stream().map(value).toArray());
     }
 
     /**
@@ -185,11 +154,11 @@ final class ReadModelWriter {
                     + " last_order_id = CASE WHEN (excluded.last_order_at, excluded.last_order_id) > (s.last_order_at, s.last_order_id)"
                     + "   THEN excluded.last_order_id ELSE s.last_order_id END,"
                     + " last_order_at = GREATEST(s.last_order_at, excluded.last_order_at)")) {
-                ps.setArray(1, c.createArrayOf("uuid", placing.stream().map(Map.Entry::getKey).toArray()));
-                ps.setArray(2, c.createArrayOf("int4", placing.stream().map(e -> e.getValue().placed).toArray()));
-                ps.setArray(3, c.createArrayOf("text", placing.stream().map(e -> e.getValue().placedTotal.toPlainString()).toArray()));
-                ps.setArray(4, c.createArrayOf("uuid", placing.stream().map(e -> e.getValue().lastOrderId).toArray()));
-                ps.setArray(5, c.createArrayOf("text", placing.stream().map(e -> e.getValue().lastOrderAt.toString()).toArray()));
+                ps.setArray(1, column(c, "uuid", placing, Map.Entry::getKey));
+                ps.setArray(2, column(c, "int4", placing, e -> e.getValue().placed));
+                ps.setArray(3, column(c, "text", placing, e -> e.getValue().placedTotal.toPlainString()));
+                ps.setArray(4, column(c, "uuid", placing, e -> e.getValue().lastOrderId));
+                ps.setArray(5, column(c, "text", placing, e -> e.getValue().lastOrderAt.toString()));
                 ps.executeUpdate();
             }
         }
@@ -197,10 +166,9 @@ final class ReadModelWriter {
             try (PreparedStatement ps = c.prepareStatement("UPDATE " + customerSummary + " AS s"
                     + " SET order_count = s.order_count - u.n, total = s.total - u.total::numeric"
                     + " FROM unnest(?::uuid[], ?::int[], ?::text[]) AS u(customer, n, total) WHERE s.customer_id = u.customer")) {
-                ps.setArray(1, c.createArrayOf("uuid", cancelling.stream().map(Map.Entry::getKey).toArray()));
-                ps.setArray(2, c.createArrayOf("int4", cancelling.stream().map(e -> e.getValue().cancelled).toArray()));
-                ps.setArray(3, c.createArrayOf("text", cancelling.stream().map(e -> e.getValue().cancelledTotal.toPlainString())
-                        .toArray()));
+                ps.setArray(1, column(c, "uuid", cancelling, Map.Entry::getKey));
+                ps.setArray(2, column(c, "int4", cancelling, e -> e.getValue().cancelled));
+                ps.setArray(3, column(c, "text", cancelling, e -> e.getValue().cancelledTotal.toPlainString()));
                 if (ps.executeUpdate() != cancelling.size()) {
                     throw new IllegalStateException("order_view has placed orders of customers " + cancelling.stream()
                             .map(Map.Entry::getKey).toList() + " but customer_summary lacks a row for some of them");
