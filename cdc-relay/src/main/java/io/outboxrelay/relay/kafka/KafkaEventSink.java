@@ -163,7 +163,7 @@ public final class KafkaEventSink implements DebeziumEngine.ChangeConsumer<Recor
                 letter.topic(), printable(header(letter, EventHeaders.DLQ_REASON)));
     }
 
-    /** Control and line-separating characters as {@code \uXXXX}. */
+    /** Control, format and line-separating characters as a backslash, 'u' and four hex digits. */
     static String printable(String text) {
         if (text == null) {
             return null;
