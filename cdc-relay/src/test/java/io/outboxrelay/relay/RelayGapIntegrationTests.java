@@ -23,7 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
 import io.outboxrelay.legacy.load.SampleEventLoad;
 import io.outboxrelay.relay.cli.RelayCli;
 import io.outboxrelay.relay.config.RelayConfig;
-import io.outboxrelay.relay.ops.SavedPosition;
+import io.outboxrelay.relay.kafka.SavedPosition;
 
 /**
  * Scenario 7: the replication slot dropped, or the saved position deleted, while the relay was down.

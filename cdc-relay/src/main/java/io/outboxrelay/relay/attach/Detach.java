@@ -7,6 +7,7 @@ import java.sql.SQLException;
 import java.util.List;
 
 import io.outboxrelay.relay.config.RelayConfig;
+import io.outboxrelay.relay.kafka.SavedPosition;
 import io.outboxrelay.sql.OutboxSchema;
 
 /**
@@ -119,7 +120,8 @@ public final class Detach {
         try {
             count = count(session, slot, publication, List.of());
             if (count > 0 && !force) { // forced, an upper bound will do: no need to reach Kafka
-                count = count(session, slot, publication, SavedPosition.read(config));
+                SavedPosition saved = SavedPosition.read(config, "detach");
+                count = count(session, slot, publication, saved == null ? List.of() : saved.lsns());
             }
         }
         catch (SQLException | RuntimeException e) {

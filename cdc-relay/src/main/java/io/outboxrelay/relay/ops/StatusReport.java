@@ -24,6 +24,7 @@ import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.outboxrelay.relay.config.RelayConfig;
+import io.outboxrelay.relay.kafka.SavedPosition;
 
 /**
  * What {@code relay status} reports, gathered whether or not the relay runs: the slot from

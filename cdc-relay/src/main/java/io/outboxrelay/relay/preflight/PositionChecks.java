@@ -13,7 +13,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.outboxrelay.relay.config.RelayConfig;
-import io.outboxrelay.relay.ops.SavedPosition;
+import io.outboxrelay.relay.kafka.SavedPosition;
 
 /**
  * The saved position (in Kafka) against the replication slot (in PostgreSQL), so that the relay never

@@ -1,4 +1,4 @@
-package io.outboxrelay.relay.ops;
+package io.outboxrelay.relay.kafka;
 
 import java.io.IOException;
 import java.time.Duration;
@@ -20,7 +20,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.outboxrelay.relay.config.RelayConfig;
-import io.outboxrelay.relay.kafka.ProducerSettings;
 
 /**
  * The relay's saved position, as Debezium stored it in the offset topic (Kafka Connect's
@@ -33,17 +32,28 @@ import io.outboxrelay.relay.kafka.ProducerSettings;
  *                    {@code lsn_commit}): Debezium confirms to the slot no further than this, so a slot
  *                    confirmed beyond it moved on without this relay
  * @param snapshotRunning the position was saved in the middle of a snapshot (a re-send) that has not finished
+ * @param lsns every LSN the position names ({@code lsn_proc}, {@code lsn}, {@code lsn_commit}), as numbers: what detach
+ *             looks for among the changes the slot still holds
+ *
+ * <p>One class for the offset topic's format: pre-flight, {@code status} and {@code detach} all read it here.
  */
-public record SavedPosition(String lsn, Long txId, Instant committedAt, String furthestLsn, boolean snapshotRunning) {
+public record SavedPosition(String lsn, Long txId, Instant committedAt, String furthestLsn, boolean snapshotRunning,
+                            List<Long> lsns) {
 
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** Debezium's PostgreSQL offset fields that hold an LSN (as a number). */
+    private static final List<String> LSN_FIELDS = List.of("lsn_proc", "lsn", "lsn_commit");
+
+    public SavedPosition {
+        lsns = List.copyOf(lsns);
+    }
 
     /**
      * Reads the offset topic from its beginning to its current end; the last record of this relay wins.
      *
      * @return null when the topic does not exist or holds no position for {@code relayName}
      */
-    static SavedPosition read(Consumer<byte[], byte[]> consumer, String topic, String relayName, Duration timeout) {
+    public static SavedPosition read(Consumer<byte[], byte[]> consumer, String topic, String relayName, Duration timeout) {
         List<TopicPartition> partitions = new ArrayList<>();
         for (PartitionInfo p : consumer.partitionsFor(topic, timeout)) {
             partitions.add(new TopicPartition(topic, p.partition()));
@@ -72,13 +82,15 @@ public record SavedPosition(String lsn, Long txId, Instant committedAt, String f
         return found && last != null ? parse(last) : null;
     }
 
+    /** Debezium's key: {@code ["<engine name>", {"server": "<topic prefix>"}]}, both the relay's name. */
     private static boolean isFor(byte[] key, String relayName) {
         if (key == null) {
             return false;
         }
         try {
             JsonNode node = JSON.readTree(key);
-            return node.isArray() && node.size() > 0 && relayName.equals(node.get(0).asText());
+            return node != null && node.isArray() && relayName.equals(node.path(0).asText())
+                    && relayName.equals(node.path(1).path("server").asText());
         }
         catch (IOException e) {
             return false; // not written by Kafka Connect
@@ -92,20 +104,24 @@ public record SavedPosition(String lsn, Long txId, Instant committedAt, String f
             JsonNode txId = node.get("txId");
             JsonNode tsUsec = node.get("ts_usec");
             Long furthest = null;
-            for (String field : new String[] {"lsn", "lsn_proc", "lsn_commit"}) {
+            List<Long> lsns = new ArrayList<>();
+            for (String field : LSN_FIELDS) {
                 JsonNode n = node.get(field);
-                if (n != null && n.canConvertToLong() && (furthest == null || Long.compareUnsigned(n.asLong(), furthest) > 0)) {
-                    furthest = n.asLong();
+                if (n != null && n.canConvertToLong()) {
+                    lsns.add(n.asLong());
+                    if (furthest == null || Long.compareUnsigned(n.asLong(), furthest) > 0) {
+                        furthest = n.asLong();
+                    }
                 }
             }
             return new SavedPosition(lsn == null || !lsn.canConvertToLong() ? null : lsnText(lsn.asLong()),
                     txId == null || !txId.canConvertToLong() ? null : txId.asLong(),
                     tsUsec == null || !tsUsec.canConvertToLong() ? null
                             : Instant.EPOCH.plusNanos(Math.multiplyExact(tsUsec.asLong(), 1000L)),
-                    furthest == null ? null : lsnText(furthest), snapshotRunning(node));
+                    furthest == null ? null : lsnText(furthest), snapshotRunning(node), lsns);
         }
         catch (IOException | ArithmeticException e) {
-            return new SavedPosition(null, null, null, null, false);
+            return new SavedPosition(null, null, null, null, false, List.of());
         }
     }
 
@@ -130,7 +146,7 @@ public record SavedPosition(String lsn, Long txId, Instant committedAt, String f
         }
     }
 
-    static Consumer<byte[], byte[]> consumer(RelayConfig config, String clientIdSuffix, Duration timeout) {
+    public static Consumer<byte[], byte[]> consumer(RelayConfig config, String clientIdSuffix, Duration timeout) {
         Map<String, Object> props = new LinkedHashMap<>(ProducerSettings.security(config));
         props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.get(RelayConfig.KAFKA_BOOTSTRAP));
         props.put(ConsumerConfig.CLIENT_ID_CONFIG, config.get(RelayConfig.RELAY_NAME) + "-" + clientIdSuffix);

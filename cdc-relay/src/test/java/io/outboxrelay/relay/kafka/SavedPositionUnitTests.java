@@ -1,4 +1,4 @@
-package io.outboxrelay.relay.ops;
+package io.outboxrelay.relay.kafka;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
