@@ -176,7 +176,8 @@ public final class RelayCli {
                 System.out.printf("%s%s%n    env %s; default: %s%n    %s%n", s.name(), s.isRequired() ? " (required)" : "",
                         s.environmentVariable(), s.defaultValue() == null ? "none" : "'" + s.defaultValue() + "'", s.doc());
             }
-            System.out.printf("%s*  passed to the Debezium connector unchanged%n", RelayConfig.DEBEZIUM_PREFIX);
+            System.out.printf("%s*  passed to the Debezium connector unchanged, except keys the relay derives from the settings"
+                    + " above (debezium.slot.name, ...: refused, naming the setting to use)%n", RelayConfig.DEBEZIUM_PREFIX);
             System.out.printf("%s*  passed to the Kafka producer unchanged (acks, idempotence and serializers are fixed)%n",
                     RelayConfig.PRODUCER_PREFIX);
         }
