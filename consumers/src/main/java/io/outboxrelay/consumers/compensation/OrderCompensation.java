@@ -23,7 +23,9 @@ import io.outboxrelay.legacy.order.UnknownOrderException;
  * The compensating step of the order saga, on topic {@code outbox.Payment}: an order whose payment
  * failed ({@code PaymentFailed}) or whose credit was rejected ({@code CreditRejected}) is cancelled
  * in the legacy order system through {@link OrderService#cancelOrder}, which writes
- * {@code OrderCancelled} to the legacy outbox. {@code PaymentCompleted} needs nothing and is ignored.
+ * {@code OrderCancelled} to the legacy outbox. {@code PaymentCompleted}, {@code PaymentSettled} and
+ * {@code PaymentRefunded} (the refund follows a cancellation, so there is nothing left to compensate)
+ * need nothing and are ignored.
  * The customer's credit needs no compensation: the payment processor never keeps a reservation for
  * a failed or rejected payment.
  *
@@ -45,6 +47,8 @@ public final class OrderCompensation implements EventHandler {
     public static final String PAYMENT_COMPLETED = "PaymentCompleted";
     public static final String PAYMENT_FAILED = "PaymentFailed";
     public static final String CREDIT_REJECTED = "CreditRejected";
+    public static final String PAYMENT_SETTLED = "PaymentSettled";
+    public static final String PAYMENT_REFUNDED = "PaymentRefunded";
     static final String MIGRATIONS = "classpath:db/compensation";
 
     private static final Logger LOG = LoggerFactory.getLogger(OrderCompensation.class);
@@ -67,7 +71,7 @@ public final class OrderCompensation implements EventHandler {
 
     @Override
     public Set<String> ignoredEventTypes() {
-        return Set.of(PAYMENT_COMPLETED);
+        return Set.of(PAYMENT_COMPLETED, PAYMENT_SETTLED, PAYMENT_REFUNDED);
     }
 
     /** Does not use {@code connection}: see the class comment for why the cancellation commits on its own. */

@@ -63,7 +63,24 @@ public final class CreditAccounts {
         }
     }
 
-    /** Gives back a reservation made in the same transaction (the charge was declined). */
+    /**
+     * Locks the account unless another transaction holds it. The payment consumer holds the accounts it
+     * reserved on until its batch commits (up to a poll of records); the charger, which only releases,
+     * tries again later instead of waiting that long (or deadlocking with the batch).
+     *
+     * @return false when the account is locked by another transaction (nothing was locked)
+     */
+    static boolean tryLock(Connection c, UUID customerId) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(
+                "SELECT 1 FROM " + TABLE + " WHERE customer_id = ? FOR UPDATE SKIP LOCKED")) {
+            ps.setObject(1, customerId);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next();
+            }
+        }
+    }
+
+    /** Gives back a reservation: the charge was declined, the customer paid (settled) or the charge was refunded. */
     static void release(Connection c, UUID customerId, BigDecimal amount) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement(
                 "UPDATE " + TABLE + " SET reserved = reserved - ? WHERE customer_id = ?")) {

@@ -23,6 +23,10 @@ public final class PaymentEvents {
     public static final String PAYMENT_COMPLETED = "PaymentCompleted";
     public static final String PAYMENT_FAILED = "PaymentFailed";
     public static final String CREDIT_REJECTED = "CreditRejected";
+    /** The customer paid what a completed payment reserved: the credit is free again. */
+    public static final String PAYMENT_SETTLED = "PaymentSettled";
+    /** A completed payment was given back because its order was cancelled. */
+    public static final String PAYMENT_REFUNDED = "PaymentRefunded";
     /** A payment has exactly one outcome, so each of these events is its aggregate's first. */
     static final int VERSION = 1;
 
@@ -59,11 +63,33 @@ public final class PaymentEvents {
         return event(order.orderId(), CREDIT_REJECTED, payload);
     }
 
+    /** The second event of a completed payment, unless a refund came first. */
+    static NewEvent settled(OrderToPay order, String idempotencyKey, Instant settledAt) {
+        ObjectNode payload = common(order, VERSION + 1)
+                .put("paymentId", idempotencyKey)
+                .put("settledAt", OrderEvents.timestamp(settledAt));
+        return event(order.orderId(), PAYMENT_SETTLED, payload);
+    }
+
+    /** @param afterSettlement the payment was settled before: the version follows PaymentSettled's */
+    static NewEvent refunded(OrderToPay order, String idempotencyKey, String refundKey, boolean afterSettlement,
+                             Instant refundedAt) {
+        ObjectNode payload = common(order, VERSION + (afterSettlement ? 2 : 1))
+                .put("paymentId", idempotencyKey)
+                .put("refundIdempotencyKey", refundKey)
+                .put("refundedAt", OrderEvents.timestamp(refundedAt));
+        return event(order.orderId(), PAYMENT_REFUNDED, payload);
+    }
+
     private static ObjectNode common(OrderToPay order) {
+        return common(order, VERSION);
+    }
+
+    private static ObjectNode common(OrderToPay order, int version) {
         return JSON.createObjectNode()
                 .put("orderId", order.orderId().toString())
                 .put("customerId", order.customerId().toString())
-                .put("version", VERSION)
+                .put("version", version)
                 .put("amount", OrderEvents.amount(order.amount()))
                 .put("currency", order.currency());
     }

@@ -7,8 +7,8 @@ import java.util.UUID;
  * The card or bank gateway that moves the money. Implementations must honour the idempotency key
  * the way real gateways do (Stripe's {@code Idempotency-Key}, Adyen's {@code idempotency-key}): a
  * request repeated with the same key is not charged again and gets the first request's answer.
- * That is what makes it safe for {@link PaymentProcessor} to call again after a rollback or a
- * redelivery.
+ * That is what makes it safe for {@link PaymentCharger} to ask again about a payment left
+ * {@code PENDING} by a crash or an outage.
  */
 public interface PaymentGateway {
 
@@ -37,4 +37,22 @@ public interface PaymentGateway {
      *                          same key finds out
      */
     ChargeResult charge(String idempotencyKey, UUID orderId, UUID customerId, BigDecimal amount);
+
+    /**
+     * Gives back a completed charge, at most once per {@code idempotencyKey} (a repeated refund request
+     * is answered as done and moves no money again).
+     *
+     * @param chargeKey the idempotency key of the charge to give back
+     * @throws IllegalArgumentException when {@code chargeKey} was not charged and approved, or the key was
+     *                                  used for another refund
+     * @throws RuntimeException         when the gateway cannot be reached: call again with the same key
+     */
+    void refund(String idempotencyKey, String chargeKey, BigDecimal amount);
+
+    /** The gateway could not be reached or did not answer: the outcome is unknown, ask again with the same key. */
+    final class UnavailableException extends RuntimeException {
+        public UnavailableException(String message) {
+            super(message);
+        }
+    }
 }

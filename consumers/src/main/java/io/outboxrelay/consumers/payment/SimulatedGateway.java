@@ -14,7 +14,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * A gateway for tests and demos. Whether a charge is declined depends only on the seed and the
  * idempotency key, so the same key always gets the same answer, on every run. It keeps every key
  * it has seen: a repeated request is answered from memory and not charged again, and
- * {@link #chargeCount(String)} tells tests how often a key was really charged (at most once).
+ * {@link #chargeCount(String)} tells tests how often a key was really charged (at most once), and
+ * {@link #refundCount(String)} the same for refunds. {@link #setAvailable(boolean) setAvailable(false)}
+ * simulates an outage: every request fails with {@link UnavailableException} and moves nothing.
  */
 public final class SimulatedGateway implements PaymentGateway {
 
@@ -27,6 +29,14 @@ public final class SimulatedGateway implements PaymentGateway {
     private final long seed;
     private final Map<String, Charge> charges = new ConcurrentHashMap<>();
     private final AtomicLong requests = new AtomicLong();
+    private final Map<String, Refund> refunds = new ConcurrentHashMap<>();
+    private final AtomicLong refundRequests = new AtomicLong();
+    private final AtomicLong refused = new AtomicLong();
+    private volatile boolean available = true;
+
+    /** One refund as the "bank" saw it. */
+    private record Refund(String chargeKey, BigDecimal amount) {
+    }
 
     /**
      * @param failureRate share of keys declined, from 0.0 (none) to 1.0 (all)
@@ -48,8 +58,9 @@ public final class SimulatedGateway implements PaymentGateway {
     @Override
     public ChargeResult charge(String idempotencyKey, UUID orderId, UUID customerId, BigDecimal amount) {
         Objects.requireNonNull(idempotencyKey, "idempotencyKey");
-        requests.incrementAndGet();
         pause();
+        refuseWhenUnavailable();
+        requests.incrementAndGet();
         // computeIfAbsent runs the charge at most once per key, also when two requests race
         Charge charge = charges.computeIfAbsent(idempotencyKey,
                 key -> new Charge(orderId, customerId, amount, decide(key)));
@@ -62,6 +73,44 @@ public final class SimulatedGateway implements PaymentGateway {
         return charge.result();
     }
 
+    @Override
+    public void refund(String idempotencyKey, String chargeKey, BigDecimal amount) {
+        Objects.requireNonNull(idempotencyKey, "idempotencyKey");
+        pause();
+        refuseWhenUnavailable();
+        refundRequests.incrementAndGet();
+        Charge charge = charges.get(chargeKey);
+        if (charge == null || !charge.result().approved() || charge.amount().compareTo(amount) != 0) {
+            throw new IllegalArgumentException("refund " + idempotencyKey + " of " + amount + ": charge " + chargeKey
+                    + " was not approved for that amount");
+        }
+        Refund refund = refunds.computeIfAbsent(idempotencyKey, key -> new Refund(chargeKey, amount));
+        if (!refund.chargeKey().equals(chargeKey)) {
+            throw new IllegalArgumentException("idempotency key " + idempotencyKey + " was used to refund " + refund.chargeKey()
+                    + ", now " + chargeKey);
+        }
+    }
+
+    /** {@code false} simulates an outage until set back to {@code true}. */
+    public void setAvailable(boolean available) {
+        this.available = available;
+    }
+
+    /** Times {@code idempotencyKey} was refunded: 0 or 1. */
+    public int refundCount(String idempotencyKey) {
+        return refunds.containsKey(idempotencyKey) ? 1 : 0;
+    }
+
+    /** Every answered call to {@link #refund}, repeated ones included. */
+    public long refundRequestCount() {
+        return refundRequests.get();
+    }
+
+    /** Requests refused during an outage (they charged or refunded nothing). */
+    public long refusedCount() {
+        return refused.get();
+    }
+
     /** Times {@code idempotencyKey} was charged (approved or declined): 0 or 1. */
     public int chargeCount(String idempotencyKey) {
         return charges.containsKey(idempotencyKey) ? 1 : 0;
@@ -72,7 +121,7 @@ public final class SimulatedGateway implements PaymentGateway {
         return charges.size();
     }
 
-    /** Every call to {@link #charge}, repeated ones included. */
+    /** Every answered call to {@link #charge}, repeated ones included (not those refused during an outage). */
     public long requestCount() {
         return requests.get();
     }
@@ -84,6 +133,13 @@ public final class SimulatedGateway implements PaymentGateway {
         }
         double draw = new SplittableRandom(hash).nextDouble();
         return draw < failureRate ? ChargeResult.declined("card declined (simulated)") : ChargeResult.approvedCharge();
+    }
+
+    private void refuseWhenUnavailable() {
+        if (!available) {
+            refused.incrementAndGet();
+            throw new UnavailableException("simulated gateway outage");
+        }
     }
 
     private void pause() {

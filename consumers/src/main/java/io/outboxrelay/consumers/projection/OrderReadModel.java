@@ -23,7 +23,8 @@ import io.outboxrelay.consumers.projection.ReadModelWriter.StoredOrder;
  * (count and sum of each customer's orders that are not cancelled, and their latest order).
  *
  * <p><b>Which events</b>: it handles {@code OrderPlaced} and {@code OrderCancelled}. It ignores the
- * payment events ({@code PaymentCompleted}, {@code PaymentFailed}, {@code CreditRejected}), should it
+ * payment events ({@code PaymentCompleted}, {@code PaymentFailed}, {@code CreditRejected}, {@code PaymentSettled},
+ * {@code PaymentRefunded}), should it
  * be subscribed to {@code outbox.Payment} too: an order's status changes only through the order
  * system's own {@code OrderCancelled}. Any other event type goes to the dead-letter topic, so a new
  * order event that the view should reflect is seen at once instead of leaving the view silently
@@ -44,7 +45,8 @@ public final class OrderReadModel implements EventHandler {
     public static final String PLACED = "PLACED";
     public static final String CANCELLED = "CANCELLED";
     static final String MIGRATIONS = "classpath:db/read_model";
-    private static final Set<String> IGNORED = Set.of("PaymentCompleted", "PaymentFailed", "CreditRejected");
+    private static final Set<String> IGNORED = Set.of("PaymentCompleted", "PaymentFailed", "CreditRejected", "PaymentSettled",
+            "PaymentRefunded");
     private static final Pattern SQL_NAME = Pattern.compile("[a-z_][a-z0-9_]{0,62}");
     private static final Logger LOG = LoggerFactory.getLogger(OrderReadModel.class);
 

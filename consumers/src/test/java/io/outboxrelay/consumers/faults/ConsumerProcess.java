@@ -9,6 +9,7 @@ import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.outboxrelay.consumers.payment.PaymentCharger;
 import io.outboxrelay.consumers.payment.PaymentProcessor;
 import io.outboxrelay.consumers.payment.SimulatedGateway;
 import io.outboxrelay.consumers.projection.OrderReadModel;
@@ -34,6 +35,8 @@ public final class ConsumerProcess {
     /** The gateway declines this share of keys, the same keys in every process. */
     static final double DECLINE_RATE = 0.1;
     static final long GATEWAY_SEED = 7;
+    /** No settlement: the test compares what is reserved with what was charged. */
+    private static final Duration NEVER_SETTLE = Duration.ofDays(3650);
 
     private ConsumerProcess() {
     }
@@ -51,12 +54,17 @@ public final class ConsumerProcess {
         EventConsumer readModel = consumer(bootstrap, args[4], OrderReadModel.SCHEMA, topic, readModelPool,
                 new OrderReadModel(OrderReadModel.SCHEMA));
         EventConsumer payments = consumer(bootstrap, args[5], PaymentProcessor.SCHEMA, topic, paymentsPool,
-                new PaymentProcessor(gateway));
+                new PaymentProcessor(java.time.Clock.systemUTC(), NEVER_SETTLE));
+        HikariDataSource chargerPool = DataSources.pooled(jdbcUrl, user, password, "payments-charger");
+        PaymentCharger charger = new PaymentCharger(chargerPool, gateway,
+                PaymentCharger.Settings.defaults().withSettleAfter(NEVER_SETTLE));
 
         CountDownLatch closed = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             readModel.close();
             payments.close();
+            charger.close();
+            chargerPool.close();
             gatewayPool.close();
             paymentsPool.close();
             readModelPool.close();
@@ -72,6 +80,7 @@ public final class ConsumerProcess {
             });
             consumer.start();
         }
+        charger.start();
         System.out.println(READY);
         closed.await();
     }

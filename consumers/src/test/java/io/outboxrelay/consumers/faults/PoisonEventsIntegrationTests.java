@@ -6,7 +6,6 @@ import static io.outboxrelay.consumers.testsupport.TestEvents.record;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -25,7 +24,6 @@ import org.junit.jupiter.api.Test;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.outboxrelay.consumers.compensation.OrderCompensation;
 import io.outboxrelay.consumers.payment.PaymentProcessor;
-import io.outboxrelay.consumers.payment.SimulatedGateway;
 import io.outboxrelay.consumers.projection.OrderReadModel;
 import io.outboxrelay.consumers.runtime.ConsumerSettings;
 import io.outboxrelay.consumers.runtime.EventConsumer;
@@ -126,7 +124,7 @@ class PoisonEventsIntegrationTests {
             Order target = place();
             poisonTargets.add(target);
             paymentPoisonAt.put(poison, paymentRecords.size());
-            paymentRecords.add(poisoned(poison, payments, "PaymentRefunded", (id, padding) -> paymentFailed(target, id, padding)));
+            paymentRecords.add(poisoned(poison, payments, "PaymentDisputed", (id, padding) -> paymentFailed(target, id, padding)));
             failedPayments.add(place());
             paymentRecords.add(paymentFailed(failedPayments.get(failedPayments.size() - 1), UUID.randomUUID(), ""));
         }
@@ -138,7 +136,7 @@ class PoisonEventsIntegrationTests {
         String compensation = orderSide.name("compensation");
         start(readModel, OrderReadModel.SCHEMA, orders, orderSide, new OrderReadModel(OrderReadModel.SCHEMA));
         start(payment, PaymentProcessor.SCHEMA, orders, orderSide,
-                new PaymentProcessor(new SimulatedGateway(0.0, Duration.ZERO, 7)));
+                new PaymentProcessor());
         start(compensation, OrderCompensation.SCHEMA, payments, legacySide, new OrderCompensation(orderService));
         orderSide.awaitCaughtUp(readModel, List.of(orders));
         orderSide.awaitCaughtUp(payment, List.of(orders));

@@ -66,4 +66,10 @@ final class RecordingGateway implements PaymentGateway {
             throw new IllegalStateException("gateway unreachable: " + e.getMessage(), e);
         }
     }
+
+    /** Not recorded: the kill test cancels no order. */
+    @Override
+    public void refund(String idempotencyKey, String chargeKey, BigDecimal amount) {
+        decisions.refund(idempotencyKey, chargeKey, amount);
+    }
 }

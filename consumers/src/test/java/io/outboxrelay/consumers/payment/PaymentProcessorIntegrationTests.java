@@ -1,6 +1,8 @@
 package io.outboxrelay.consumers.payment;
 
 import static io.outboxrelay.consumers.testsupport.TestEvents.inPartition;
+import static io.outboxrelay.consumers.testsupport.TestEvents.orderCancelled;
+import static org.awaitility.Awaitility.await;
 import static io.outboxrelay.consumers.testsupport.TestEvents.orderPlaced;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -25,14 +27,21 @@ import org.junit.jupiter.api.Test;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import com.zaxxer.hikari.HikariDataSource;
+
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.outboxrelay.consumers.runtime.DataSources;
 import io.outboxrelay.consumers.runtime.EventConsumer;
 import io.outboxrelay.consumers.testsupport.ConsumerFixture;
 import io.outboxrelay.legacy.LegacySchema;
 import io.outboxrelay.legacy.order.Customer;
 import io.outboxrelay.legacy.order.SeedData;
 
-/** The payment processor on the consumer runtime, against real PostgreSQL and Kafka. */
+/**
+ * The payment processor on the consumer runtime and its charger, against real PostgreSQL and Kafka. Unless a
+ * test says otherwise, payments never settle (the charger's clock is fixed, the settlement delay long), so
+ * what is reserved is what is pending or charged.
+ */
 class PaymentProcessorIntegrationTests {
 
     private static final Instant T0 = Instant.parse("2026-11-27T10:00:00Z");
@@ -45,6 +54,8 @@ class PaymentProcessorIntegrationTests {
     private String orders;
     private final List<EventConsumer> consumers = new ArrayList<>();
     private final List<ConsumerFixture> otherFixtures = new ArrayList<>();
+    private final List<PaymentCharger> chargers = new ArrayList<>();
+    private final List<HikariDataSource> chargerPools = new ArrayList<>();
 
     @BeforeEach
     void setUp() throws Exception {
@@ -57,6 +68,8 @@ class PaymentProcessorIntegrationTests {
     @AfterEach
     void tearDown() {
         consumers.forEach(EventConsumer::close);
+        chargers.forEach(PaymentCharger::close);
+        chargerPools.forEach(HikariDataSource::close);
         otherFixtures.forEach(ConsumerFixture::close);
         fixture.close();
     }
@@ -76,11 +89,11 @@ class PaymentProcessorIntegrationTests {
         fixture.produce(events);
         String group = fixture.name("payments");
         start(group, gateway);
-        fixture.awaitCaughtUp(group, List.of(orders));
+        awaitResolved(group);
 
         fixture.produce(events); // redelivered: same event ids
         fixture.produce(sameOrdersNewEventIds); // replayed or re-emitted: same orders, new event ids
-        fixture.awaitCaughtUp(group, List.of(orders));
+        awaitResolved(group);
 
         assertThat(fixture.rows("SELECT order_id, status, amount, idempotency_key, attempt_count FROM payment.payment"
                 + " ORDER BY order_id")).containsExactly(
@@ -93,7 +106,7 @@ class PaymentProcessorIntegrationTests {
         for (int i = 1; i <= 6; i++) {
             assertThat(gateway.chargeCount(PaymentProcessor.idempotencyKey(uuid(i)))).isEqualTo(1);
         }
-        // the processor did not even ask again: the payment row stopped the replay before the gateway
+        // nobody asked again: the payment row stopped the replay before the charger
         assertThat(gateway.requestCount()).isEqualTo(6);
         assertThat(fixture.rows("SELECT event_type, aggregate_type, count(*) FROM outbox.event GROUP BY 1, 2"))
                 .containsExactly(List.of("PaymentCompleted", "Payment", 6L));
@@ -129,7 +142,7 @@ class PaymentProcessorIntegrationTests {
         start(group, gateway);
         start(group, gateway);
         fixture.produce(bobOrders);
-        fixture.awaitCaughtUp(group, List.of(orders));
+        awaitResolved(group);
 
         assertThat(fixture.rows("SELECT amount, status, attempt_count, reason FROM payment.payment WHERE customer_id = '"
                 + ALICE + "' ORDER BY order_id")).containsExactly(
@@ -163,14 +176,15 @@ class PaymentProcessorIntegrationTests {
     @Test
     void failedChargeReleasesCreditAndEmitsPaymentFailedInSameTransaction() throws Exception {
         credit(ALICE, "100.00");
-        fixture.produce(List.of(
-                inPartition(orderPlaced(orders, uuid(1), ALICE, "60.00", 1, T0), 0),
-                // fits only because the first order's reservation was released
-                inPartition(orderPlaced(orders, uuid(2), ALICE, "60.00", 1, T0), 0)));
         SimulatedGateway gateway = new SimulatedGateway(1.0, Duration.ZERO, 7);
         String group = fixture.name("payments");
         start(group, gateway);
-        fixture.awaitCaughtUp(group, List.of(orders));
+        fixture.produce(List.of(inPartition(orderPlaced(orders, uuid(1), ALICE, "60.00", 1, T0), 0)));
+        awaitResolved(group);
+        // fits only because the first order's reservation was released when its charge failed (while it was
+        // PENDING it held the credit, so the second order is sent only after the first was declined)
+        fixture.produce(List.of(inPartition(orderPlaced(orders, uuid(2), ALICE, "60.00", 1, T0), 0)));
+        awaitResolved(group);
 
         assertThat(fixture.rows("SELECT order_id, status, attempt_count, reason FROM payment.payment ORDER BY order_id"))
                 .containsExactly(
@@ -188,6 +202,128 @@ class PaymentProcessorIntegrationTests {
                 + " JOIN outbox.event e ON e.aggregate_id = p.order_id::text")).containsExactly(List.of(true), List.of(true));
         assertThat(fixture.rows("SELECT c.xmin::text = p.xmin::text FROM payment.credit c, payment.payment p"
                 + " WHERE p.order_id = '" + uuid(2) + "'")).containsExactly(List.of(true));
+    }
+
+    @Test
+    void gatewayOutageLeavesPaymentsPendingAndResolvesThemWhenItReturnsWithoutChargingTwice() throws Exception {
+        credit(ALICE, "1000.00");
+        SimulatedGateway gateway = new SimulatedGateway(0.2, Duration.ZERO, 7);
+        gateway.setAvailable(false);
+        String group = fixture.name("payments");
+        start(group, gateway);
+        List<ProducerRecord<byte[], byte[]>> placed = new ArrayList<>();
+        for (int i = 1; i <= 10; i++) {
+            placed.add(orderPlaced(orders, uuid(i), ALICE, "10.00", 1, T0));
+        }
+        fixture.produce(placed);
+        fixture.awaitCaughtUp(group, List.of(orders)); // the consumer keeps consuming during the outage
+        await().atMost(Duration.ofSeconds(30)).until(() -> fixture.count(
+                "SELECT count(*) FROM payment.payment WHERE attempt_count >= 2") == 10);
+
+        assertThat(fixture.rows("SELECT status, count(*) FROM payment.payment GROUP BY 1")).containsExactly(List.of("PENDING", 10L));
+        assertThat(fixture.rows("SELECT reserved FROM payment.credit")).containsExactly(List.of("100.00"));
+        assertThat(fixture.count("SELECT count(*) FROM outbox.event")).isZero();
+        assertThat(gateway.chargedKeys()).isZero();
+        assertThat(gateway.refusedCount()).isGreaterThanOrEqualTo(20);
+
+        gateway.setAvailable(true);
+        awaitResolved(group);
+
+        for (int i = 1; i <= 10; i++) {
+            assertThat(gateway.chargeCount(PaymentProcessor.idempotencyKey(uuid(i)))).isEqualTo(1);
+        }
+        assertThat(gateway.requestCount()).as("answered requests: one per key").isEqualTo(10);
+        long completed = fixture.count("SELECT count(*) FROM payment.payment WHERE status = 'COMPLETED'");
+        assertThat(completed + fixture.count("SELECT count(*) FROM payment.payment WHERE status = 'FAILED'")).isEqualTo(10);
+        assertThat(completed).isBetween(1L, 9L);
+        assertThat(fixture.rows("SELECT reserved FROM payment.credit"))
+                .containsExactly(List.of(new BigDecimal("10.00").multiply(BigDecimal.valueOf(completed)).toPlainString()));
+        assertThat(fixture.count("SELECT count(*) FROM outbox.event")).isEqualTo(10);
+        assertThat(fixture.count("SELECT count(DISTINCT aggregate_id) FROM outbox.event")).isEqualTo(10);
+    }
+
+    @Test
+    void paymentLeftPendingByACrashIsResolvedOnRestartWithoutASecondCharge() throws Exception {
+        credit(ALICE, "1000.00");
+        SimulatedGateway gateway = new SimulatedGateway(0.0, Duration.ZERO, 7);
+        String group = fixture.name("payments");
+        startConsumer(group); // no charger yet: the payments stay PENDING
+        fixture.produce(List.of(orderPlaced(orders, uuid(1), ALICE, "10.00", 1, T0),
+                orderPlaced(orders, uuid(2), ALICE, "20.00", 1, T0)));
+        fixture.awaitCaughtUp(group, List.of(orders));
+        assertThat(fixture.rows("SELECT status, count(*) FROM payment.payment GROUP BY 1")).containsExactly(List.of("PENDING", 2L));
+        // a charger took order 1 (its lease runs for an hour), charged it and died before recording the answer
+        execute("UPDATE payment.payment SET attempt_count = 1, next_attempt_at = now() + interval '1 hour'"
+                + " WHERE order_id = '" + uuid(1) + "'");
+        gateway.charge(PaymentProcessor.idempotencyKey(uuid(1)), uuid(1), ALICE, new BigDecimal("10.00"));
+
+        startCharger(gateway, Duration.ofDays(3650)); // the restart: its first round ignores the dead charger's lease
+        awaitResolved(group);
+
+        assertThat(fixture.rows("SELECT order_id, status, attempt_count FROM payment.payment ORDER BY order_id"))
+                .containsExactly(List.of(uuid(1), "COMPLETED", 2), List.of(uuid(2), "COMPLETED", 1));
+        assertThat(gateway.chargeCount(PaymentProcessor.idempotencyKey(uuid(1)))).isEqualTo(1);
+        assertThat(gateway.chargedKeys()).isEqualTo(2);
+        assertThat(gateway.requestCount()).as("order 1 asked twice, charged once").isEqualTo(3);
+        assertThat(fixture.rows("SELECT reserved FROM payment.credit")).containsExactly(List.of("30.00"));
+        assertThat(fixture.rows("SELECT event_type, count(*) FROM outbox.event GROUP BY 1"))
+                .containsExactly(List.of("PaymentCompleted", 2L));
+    }
+
+    @Test
+    void settlementReleasesTheCreditOfCompletedPaymentsOnceWithPaymentSettled() throws Exception {
+        credit(ALICE, "100.00");
+        SimulatedGateway gateway = new SimulatedGateway(0.0, Duration.ZERO, 7);
+        String group = fixture.name("payments");
+        startConsumer(group);
+        startCharger(gateway, Duration.ZERO); // the customer pays at once
+        List<ProducerRecord<byte[], byte[]>> placed = new ArrayList<>();
+        for (int i = 1; i <= 3; i++) {
+            placed.add(inPartition(orderPlaced(orders, uuid(i), ALICE, "30.00", 1, T0), 0));
+        }
+        fixture.produce(placed);
+        awaitSettled(group, 3);
+        // 90 of 100 was reserved; this order fits only because the three settled
+        fixture.produce(List.of(inPartition(orderPlaced(orders, uuid(4), ALICE, "90.00", 1, T0), 0)));
+        awaitSettled(group, 4);
+
+        assertThat(fixture.rows("SELECT status, count(*) FROM payment.payment GROUP BY 1")).containsExactly(List.of("COMPLETED", 4L));
+        assertThat(fixture.rows("SELECT reserved FROM payment.credit")).containsExactly(List.of("0.00"));
+        assertThat(fixture.rows("SELECT event_type, count(*) FROM outbox.event GROUP BY 1 ORDER BY 1"))
+                .containsExactly(List.of("PaymentCompleted", 4L), List.of("PaymentSettled", 4L));
+        assertThat(payload("PaymentSettled", uuid(4))).isEqualTo(Map.of("orderId", uuid(4).toString(),
+                "customerId", ALICE.toString(), "version", 2, "amount", "90.00", "currency", "EUR",
+                "paymentId", "order-" + uuid(4), "settledAt", "2026-11-27T10:00:05.000Z"));
+    }
+
+    @Test
+    void cancellingAPaidOrderRefundsItOnceThroughTheGatewayAndReleasesTheCredit() throws Exception {
+        credit(ALICE, "100.00");
+        SimulatedGateway gateway = new SimulatedGateway(0.0, Duration.ZERO, 7);
+        String group = fixture.name("payments");
+        start(group, gateway);
+        fixture.produce(List.of(inPartition(orderPlaced(orders, uuid(1), ALICE, "40.00", 1, T0), 0),
+                inPartition(orderPlaced(orders, uuid(2), ALICE, "50.00", 1, T0), 0)));
+        awaitResolved(group);
+        ProducerRecord<byte[], byte[]> cancel = inPartition(orderCancelled(orders, uuid(1), ALICE, "customer asked", T0), 0);
+        fixture.produce(List.of(cancel, cancel, // redelivered
+                inPartition(orderCancelled(orders, uuid(1), ALICE, "customer asked", T0), 0))); // re-emitted
+        fixture.awaitCaughtUp(group, List.of(orders));
+        await().atMost(Duration.ofSeconds(30)).until(() -> fixture.count(
+                "SELECT count(*) FROM payment.payment WHERE refunded_at IS NOT NULL") == 1);
+        Thread.sleep(500); // a second refund, if any, would come now
+
+        assertThat(gateway.refundCount(PaymentProcessor.refundKey(uuid(1)))).isEqualTo(1);
+        assertThat(gateway.refundRequestCount()).isEqualTo(1);
+        assertThat(fixture.rows("SELECT order_id, status, refunded_at IS NOT NULL FROM payment.payment ORDER BY order_id"))
+                .containsExactly(List.of(uuid(1), "COMPLETED", true), List.of(uuid(2), "COMPLETED", false));
+        assertThat(fixture.rows("SELECT reserved FROM payment.credit")).containsExactly(List.of("50.00"));
+        assertThat(fixture.rows("SELECT event_type, count(*) FROM outbox.event GROUP BY 1 ORDER BY 1"))
+                .containsExactly(List.of("PaymentCompleted", 2L), List.of("PaymentRefunded", 1L));
+        assertThat(payload("PaymentRefunded", uuid(1))).isEqualTo(Map.of("orderId", uuid(1).toString(),
+                "customerId", ALICE.toString(), "version", 2, "amount", "40.00", "currency", "EUR",
+                "paymentId", "order-" + uuid(1), "refundIdempotencyKey", "refund-order-" + uuid(1),
+                "refundedAt", "2026-11-27T10:00:05.000Z"));
     }
 
     @Test
@@ -210,11 +346,43 @@ class PaymentProcessorIntegrationTests {
                         .toList());
     }
 
+    /** A payment consumer, and a charger (one for the test) that never settles. */
     private EventConsumer start(String group, PaymentGateway gateway) {
+        if (chargers.isEmpty()) {
+            startCharger(gateway, Duration.ofDays(3650));
+        }
+        return startConsumer(group);
+    }
+
+    private EventConsumer startConsumer(String group) {
         EventConsumer consumer = new EventConsumer(fixture.settings(group, PaymentProcessor.SCHEMA, List.of(orders)).build(),
-                fixture.dataSource(), new PaymentProcessor(gateway, CLOCK), new SimpleMeterRegistry());
+                fixture.dataSource(), new PaymentProcessor(CLOCK, Duration.ofSeconds(2)), new SimpleMeterRegistry());
         consumers.add(consumer);
         return consumer.start();
+    }
+
+    private PaymentCharger startCharger(PaymentGateway gateway, Duration settleAfter) {
+        HikariDataSource dataSource = fixture.dataSource();
+        HikariDataSource pool = DataSources.pooled(dataSource.getJdbcUrl(), dataSource.getUsername(), dataSource.getPassword(),
+                fixture.name("charger"));
+        chargerPools.add(pool);
+        PaymentCharger charger = new PaymentCharger(pool, gateway, PaymentCharger.Settings.defaults()
+                .withSettleAfter(settleAfter).withBackoff(Duration.ofMillis(50), Duration.ofMillis(200)), CLOCK);
+        chargers.add(charger);
+        return charger.start();
+    }
+
+    /** The consumer has read everything and the charger has recorded an outcome for every payment. */
+    private void awaitResolved(String group) {
+        fixture.awaitCaughtUp(group, List.of(orders));
+        await().atMost(Duration.ofSeconds(30)).until(() -> fixture.count(
+                "SELECT count(*) FROM payment.payment WHERE status = 'PENDING'") == 0);
+    }
+
+    private void awaitSettled(String group, int settled) {
+        awaitResolved(group);
+        await().atMost(Duration.ofSeconds(30)).until(() -> fixture.count(
+                "SELECT count(*) FROM payment.payment WHERE settled_at IS NOT NULL") == settled);
     }
 
     private void credit(UUID customer, String limit) throws SQLException {

@@ -66,4 +66,32 @@ class SimulatedGatewayUnitTests {
     void rejectsFailureRateOutsideZeroToOne() {
         assertThatThrownBy(() -> new SimulatedGateway(1.5, Duration.ZERO, 1)).hasMessageContaining("failureRate");
     }
+
+    @Test
+    void outageRefusesEveryRequestAndChargesNothingUntilItEnds() {
+        SimulatedGateway gateway = new SimulatedGateway(0.0, Duration.ZERO, 1);
+        UUID order = UUID.randomUUID();
+        gateway.setAvailable(false);
+        assertThatThrownBy(() -> gateway.charge("order-" + order, order, CUSTOMER, AMOUNT))
+                .isInstanceOf(PaymentGateway.UnavailableException.class);
+        assertThat(gateway.chargedKeys()).isZero();
+        assertThat(gateway.requestCount()).isZero();
+        assertThat(gateway.refusedCount()).isEqualTo(1);
+        gateway.setAvailable(true);
+        assertThat(gateway.charge("order-" + order, order, CUSTOMER, AMOUNT).approved()).isTrue();
+        assertThat(gateway.chargeCount("order-" + order)).isEqualTo(1);
+    }
+
+    @Test
+    void refundsAnApprovedChargeOncePerKeyAndRefusesOneThatWasNotCharged() {
+        SimulatedGateway gateway = new SimulatedGateway(0.0, Duration.ZERO, 1);
+        UUID order = UUID.randomUUID();
+        gateway.charge("order-" + order, order, CUSTOMER, AMOUNT);
+        gateway.refund("refund-" + order, "order-" + order, AMOUNT);
+        gateway.refund("refund-" + order, "order-" + order, AMOUNT);
+        assertThat(gateway.refundCount("refund-" + order)).isEqualTo(1);
+        assertThat(gateway.refundRequestCount()).isEqualTo(2);
+        assertThatThrownBy(() -> gateway.refund("refund-x", "order-never-charged", AMOUNT))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
 }

@@ -8,6 +8,7 @@ import java.util.Map;
 import javax.sql.DataSource;
 
 import io.outboxrelay.consumers.compensation.OrderCompensation;
+import io.outboxrelay.consumers.payment.PaymentCharger;
 import io.outboxrelay.consumers.payment.PaymentProcessor;
 import io.outboxrelay.consumers.payment.SimulatedGateway;
 import io.outboxrelay.consumers.projection.OrderReadModel;
@@ -23,7 +24,8 @@ import io.outboxrelay.testkit.PostgresInstance;
 
 /**
  * The order pipeline wired on one PostgreSQL and one Kafka: databases and schemas, a relay per
- * outbox, and the three consumers (read model, payments, compensation), each under its own group.
+ * outbox, and the three consumers (read model, payments, compensation), each under its own group;
+ * the payments consumer comes with its {@link PaymentCharger}, started and stopped with it.
  */
 final class Pipeline implements AutoCloseable {
 
@@ -40,10 +42,13 @@ final class Pipeline implements AutoCloseable {
     private final Relay legacyRelay;
     private final Relay paymentsRelay;
     private final Map<String, EventConsumer> consumers = new HashMap<>();
+    private final PaymentCharger.Settings chargerSettings;
+    private PaymentCharger charger;
 
     private Pipeline(Services services, boolean newDatabases, boolean withRelays, int clients, int customers,
-                     double failureRate) throws Exception {
+                     double failureRate, PaymentCharger.Settings chargerSettings) throws Exception {
         this.services = services;
+        this.chargerSettings = chargerSettings;
         legacy = services.database("legacy", clients + 4, newDatabases);
         payments = services.database("payments", 2, newDatabases);
         readModel = services.database("readmodel", 2, newDatabases);
@@ -67,7 +72,13 @@ final class Pipeline implements AutoCloseable {
     /** Creates the databases, attaches the relays and starts the three consumers. */
     static Pipeline start(PostgresInstance postgres, KafkaInstance kafka, int clients, int customers, double failureRate)
             throws Exception {
-        return start(new Services(postgres, kafka), true, true, clients, customers, failureRate);
+        return start(postgres, kafka, clients, customers, failureRate, PaymentCharger.Settings.defaults());
+    }
+
+    /** @param charger how the payment charger retries and when payments settle */
+    static Pipeline start(PostgresInstance postgres, KafkaInstance kafka, int clients, int customers, double failureRate,
+                          PaymentCharger.Settings charger) throws Exception {
+        return start(new Services(postgres, kafka), true, true, clients, customers, failureRate, charger);
     }
 
     /**
@@ -75,13 +86,13 @@ final class Pipeline implements AutoCloseable {
      * own processes (as in compose.yaml).
      */
     static Pipeline consumers(PostgresInstance postgres, KafkaInstance kafka, double failureRate) throws Exception {
-        return start(new Services(postgres, kafka), false, false, 1, 0, failureRate);
+        return start(new Services(postgres, kafka), false, false, 1, 0, failureRate, PaymentCharger.Settings.defaults());
     }
 
     private static Pipeline start(Services services, boolean newDatabases, boolean withRelays, int clients, int customers,
-                                  double failureRate) throws Exception {
+                                  double failureRate, PaymentCharger.Settings charger) throws Exception {
         try {
-            Pipeline pipeline = new Pipeline(services, newDatabases, withRelays, clients, customers, failureRate);
+            Pipeline pipeline = new Pipeline(services, newDatabases, withRelays, clients, customers, failureRate, charger);
             pipeline.startConsumer(READ_MODEL);
             pipeline.startConsumer(PAYMENTS);
             pipeline.startConsumer(COMPENSATION);
@@ -98,7 +109,12 @@ final class Pipeline implements AutoCloseable {
         EventConsumer consumer = switch (group) {
             case READ_MODEL -> consumer(group, OrderReadModel.SCHEMA, "outbox.Order", "readmodel",
                     new OrderReadModel(OrderReadModel.SCHEMA));
-            case PAYMENTS -> consumer(group, PaymentProcessor.SCHEMA, "outbox.Order", "payments", new PaymentProcessor(gateway));
+            case PAYMENTS -> {
+                charger = services.charger(new PaymentCharger(services.consumerPool("payments", "payments-charger"), gateway,
+                        chargerSettings));
+                yield consumer(group, PaymentProcessor.SCHEMA, "outbox.Order", "payments",
+                        new PaymentProcessor(java.time.Clock.systemUTC(), chargerSettings.settleAfter()));
+            }
             case COMPENSATION -> consumer(group, OrderCompensation.SCHEMA, "outbox.Payment", "legacy",
                     new OrderCompensation(new OrderService(legacy)));
             default -> throw new IllegalArgumentException("no consumer " + group);
@@ -115,6 +131,10 @@ final class Pipeline implements AutoCloseable {
 
     void stopConsumer(String group) {
         consumers.remove(group).close();
+        if (group.equals(PAYMENTS) && charger != null) {
+            charger.close();
+            charger = null;
+        }
     }
 
     /** Places the load's orders in the background. */

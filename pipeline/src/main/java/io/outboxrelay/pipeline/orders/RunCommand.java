@@ -10,6 +10,7 @@ import java.util.concurrent.CompletableFuture;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 
+import io.outboxrelay.consumers.payment.PaymentCharger;
 import io.outboxrelay.legacy.load.OrderLoad;
 import io.outboxrelay.testkit.Infrastructure;
 import io.outboxrelay.testkit.KafkaInstance;
@@ -20,7 +21,8 @@ import picocli.CommandLine.Option;
 /**
  * The whole pipeline on embedded PostgreSQL and Kafka: the legacy order system places orders, a
  * relay per outbox ships the events, the read model projects them, the payment processor reserves
- * credit and charges, and compensation cancels orders whose payment failed. Ends with a summary
+ * credit and its charger charges and later settles (releasing the credit), and compensation cancels
+ * orders whose payment failed. Ends with a summary
  * and exit code 1 if any invariant does not hold.
  */
 @Command(name = "run", mixinStandardHelpOptions = true,
@@ -42,8 +44,12 @@ public final class RunCommand implements Callable<Integer> {
     double failureRate;
 
     @Option(names = "--customers", defaultValue = "1000",
-            description = "Customers to seed; credit is reserved and never settled, so fewer customers means more rejections (default ${DEFAULT-VALUE}).")
+            description = "Customers to seed; a charged order holds its customer's credit until it settles, so fewer customers means more rejections (default ${DEFAULT-VALUE}).")
     int customers;
+
+    @Option(names = "--settle-after", defaultValue = "PT2S",
+            description = "How long after a completed payment the simulated customer pays and the credit is released (default ${DEFAULT-VALUE}).")
+    Duration settleAfter;
 
     @Option(names = "--json", description = "Print the summary as JSON on stdout (progress goes to stderr).")
     boolean json;
@@ -70,7 +76,8 @@ public final class RunCommand implements Callable<Integer> {
                 ? "Starting PostgreSQL (wal_level=logical) and/or Kafka (KRaft, in-process)..." : "Using external PostgreSQL and Kafka");
         try (PostgresInstance postgres = postgres(); KafkaInstance kafka = externalKafka == null
                 ? Infrastructure.startKafka() : ExternalInfrastructure.kafka(externalKafka);
-             Pipeline pipeline = Pipeline.start(postgres, kafka, clients, customers, failureRate)) {
+             Pipeline pipeline = Pipeline.start(postgres, kafka, clients, customers, failureRate,
+                     PaymentCharger.Settings.defaults().withSettleAfter(settleAfter))) {
             progress.printf("Relays, read model, payments and compensation running; placing %,d orders from %d clients%n",
                     orders, clients);
             long start = System.nanoTime();
@@ -111,9 +118,11 @@ public final class RunCommand implements Callable<Integer> {
         while (true) {
             Thread.sleep(1000);
             m = pipeline.measure();
-            progress.printf("  %s  relayed %,d  projected %,d  payments %,d ok / %,d failed / %,d rejected  cancelled %,d%n",
-                    load.progressLine(), m.get("events_relayed"), m.get("read_model_orders"), m.get("payments_completed"),
-                    m.get("payments_failed"), m.get("credit_rejected"), m.get("orders_cancelled"));
+            progress.printf("  %s  relayed %,d  projected %,d  payments %,d pending / %,d ok / %,d failed / %,d rejected"
+                            + "  settled %,d  cancelled %,d%n",
+                    load.progressLine(), m.get("events_relayed"), m.get("read_model_orders"), m.get("payments_pending"),
+                    m.get("payments_completed"), m.get("payments_failed"), m.get("credit_rejected"), m.get("payments_settled"),
+                    m.get("orders_cancelled"));
             boolean done = placing.isDone() && Invariants.holds(m) && m.get("orders_placed") == orders;
             stableRounds = done ? stableRounds + 1 : 0;
             if (stableRounds >= 2 || System.nanoTime() > deadline || placing.isCompletedExceptionally()
@@ -132,8 +141,8 @@ public final class RunCommand implements Callable<Integer> {
         }
         progress.println("Summary:");
         summary.forEach((k, v) -> progress.printf("  %-26s %,d%n", k, v));
-        progress.println(ok ? "OK: read model equals the legacy database, one outcome per order, failed orders cancelled,"
-                + " no credit limit exceeded, no duplicate effect."
+        progress.println(ok ? "OK: read model equals the legacy database, one outcome per order, none pending, failed orders cancelled,"
+                + " no credit limit exceeded, credit held as the payments say, no duplicate effect."
                 : "FAILED: an invariant does not hold (see the counts above).");
     }
 }

@@ -10,6 +10,7 @@ import com.zaxxer.hikari.HikariDataSource;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.outboxrelay.consumers.payment.PaymentCharger;
 import io.outboxrelay.consumers.runtime.DataSources;
 import io.outboxrelay.consumers.runtime.EventConsumer;
 import io.outboxrelay.legacy.LegacyDatabase;
@@ -86,6 +87,11 @@ final class Services implements AutoCloseable {
             }
         });
         return started;
+    }
+
+    /** Starts the payment charger; it retries gateway and database errors itself, so it never fails the pipeline. */
+    PaymentCharger charger(PaymentCharger charger) {
+        return track(charger.start());
     }
 
     /** Completes with one line naming the relay or consumer that failed first, and why. */

@@ -1,0 +1,328 @@
+package io.outboxrelay.consumers.payment;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+
+import javax.sql.DataSource;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.outboxrelay.consumers.payment.PaymentGateway.ChargeResult;
+import io.outboxrelay.consumers.payment.Payments.Due;
+import io.outboxrelay.consumers.payment.Payments.Status;
+import io.outboxrelay.legacy.OutboxWriter;
+import io.outboxrelay.legacy.OutboxWriter.NewEvent;
+
+/**
+ * The half of the payment step that talks to the gateway, on its own thread and connections, beside the
+ * {@link PaymentProcessor} consumer. Each round it:
+ * <ol>
+ * <li>charges {@code PENDING} payments, oldest first, a batch at a time: it leases them in a short committed
+ *     transaction ({@code FOR UPDATE SKIP LOCKED}, so several chargers share the work), asks the gateway
+ *     with each payment's idempotency key outside any transaction, then records the answers
+ *     ({@code COMPLETED}, or {@code FAILED} releasing the reservation) with their events in one transaction.
+ *     When the gateway cannot be reached the payment stays pending and is asked again after a backoff that
+ *     doubles per attempt; the consumer goes on consuming;</li>
+ * <li>refunds completed payments whose order was cancelled (gateway first, then {@code refunded_at}, the
+ *     credit released unless settled, and {@code PaymentRefunded}, in one transaction);</li>
+ * <li>settles completed payments resolved {@link Settings#settleAfter()} ago or more: the simulated customer
+ *     paid, so the reservation is released, with {@code PaymentSettled}, in one transaction (the consumer
+ *     also settles, in the orders' time: see {@code PaymentProcessor#settleAsOf}).</li>
+ * </ol>
+ * Its transactions never wait for a lock the consumer may hold (rows it cannot lock are left for the next
+ * round), so they cannot deadlock with the consumer's batches nor wait for them.
+ *
+ * <p>Its first round after {@link #start()} also takes payments another charger had leased: those left
+ * pending by a crash. Asking the gateway again is safe because it answers a repeated key with its first
+ * answer; recording is conditional on the row still being pending, so two chargers never record twice.
+ */
+public final class PaymentCharger implements AutoCloseable {
+
+    /**
+     * @param batchSize      payments taken per query
+     * @param idleWait       pause when a round found nothing to do
+     * @param lease          how long a taken payment is left to the charger that took it
+     * @param initialBackoff wait before asking again about a payment the gateway could not be asked about
+     * @param maxBackoff     the longest such wait
+     * @param settleAfter    how long after completion the customer pays (the credit is released)
+     */
+    public record Settings(int batchSize, Duration idleWait, Duration lease, Duration initialBackoff, Duration maxBackoff,
+                           Duration settleAfter) {
+
+        public Settings {
+            if (batchSize < 1) {
+                throw new IllegalArgumentException("batchSize must be at least 1, was " + batchSize);
+            }
+            for (Duration d : List.of(idleWait, lease, initialBackoff, maxBackoff, settleAfter)) {
+                if (d == null || d.isNegative()) {
+                    throw new IllegalArgumentException("charger durations must be zero or positive: " + this);
+                }
+            }
+        }
+
+        /** Small batches, a 2 s settlement (the demo's customers pay quickly). */
+        public static Settings defaults() {
+            return new Settings(50, Duration.ofMillis(50), Duration.ofSeconds(30), Duration.ofMillis(200),
+                    Duration.ofSeconds(5), Duration.ofSeconds(2));
+        }
+
+        public Settings withSettleAfter(Duration settleAfter) {
+            return new Settings(batchSize, idleWait, lease, initialBackoff, maxBackoff, settleAfter);
+        }
+
+        public Settings withBackoff(Duration initial, Duration max) {
+            return new Settings(batchSize, idleWait, lease, initial, max, settleAfter);
+        }
+    }
+
+    private static final Logger LOG = LoggerFactory.getLogger(PaymentCharger.class);
+
+    private final DataSource pool;
+    private final PaymentGateway gateway;
+    private final Settings settings;
+    private final Clock clock;
+    private final OutboxWriter outbox = new OutboxWriter();
+    /** Answers not recorded yet because the credit account was busy; lost in a crash, then asked again. */
+    private final Map<Due, ChargeResult> unrecorded = new LinkedHashMap<>();
+    private volatile boolean running;
+    private Thread thread;
+
+    /**
+     * @param pool  the payments database; connections with auto-commit off ({@code DataSources.pooled}), not
+     *              shared with the consumer so that a slow gateway never holds the consumer's connection
+     * @param clock timestamps of the rows and events, and when a payment is due to settle
+     */
+    public PaymentCharger(DataSource pool, PaymentGateway gateway, Settings settings, Clock clock) {
+        this.pool = Objects.requireNonNull(pool, "pool");
+        this.gateway = Objects.requireNonNull(gateway, "gateway");
+        this.settings = Objects.requireNonNull(settings, "settings");
+        this.clock = Objects.requireNonNull(clock, "clock");
+    }
+
+    public PaymentCharger(DataSource pool, PaymentGateway gateway, Settings settings) {
+        this(pool, gateway, settings, Clock.systemUTC());
+    }
+
+    /** Starts the charger's thread; its first round recovers payments left pending. */
+    public synchronized PaymentCharger start() {
+        if (thread != null) {
+            throw new IllegalStateException("payment charger already started");
+        }
+        running = true;
+        thread = new Thread(this::loop, "payment-charger");
+        thread.setDaemon(true);
+        thread.start();
+        LOG.info("Payment charger started ({})", settings);
+        return this;
+    }
+
+    /** Stops after the current gateway call; what it had not recorded stays pending for the next start. */
+    @Override
+    public synchronized void close() {
+        if (thread == null) {
+            return;
+        }
+        running = false;
+        thread.interrupt();
+        try {
+            thread.join(10_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        thread = null;
+        LOG.info("Payment charger stopped");
+    }
+
+    private void loop() {
+        boolean recovering = true;
+        Duration errorWait = settings.initialBackoff();
+        while (running) {
+            try {
+                int done = round(recovering);
+                recovering = false;
+                errorWait = settings.initialBackoff();
+                if (done == 0) {
+                    Thread.sleep(settings.idleWait().toMillis());
+                }
+            } catch (InterruptedException e) {
+                return;
+            } catch (SQLException | RuntimeException e) {
+                if (!running) {
+                    return;
+                }
+                // the database is down, a deadlock with the consumer, ...: nothing was recorded half, try again
+                LOG.warn("Payment charger round failed, retrying in {} ms: {}", errorWait.toMillis(), e.toString());
+                try {
+                    Thread.sleep(errorWait.toMillis());
+                } catch (InterruptedException ie) {
+                    return;
+                }
+                errorWait = min(errorWait.multipliedBy(2), settings.maxBackoff());
+            }
+        }
+    }
+
+    /**
+     * One round: charges, refunds and settlements.
+     *
+     * @param recovering take also payments leased by another charger (the first round after a start)
+     * @return payments whose state changed or that were asked about
+     */
+    int round(boolean recovering) throws SQLException {
+        return charge(recovering) + refund() + settle();
+    }
+
+    private int charge(boolean recovering) throws SQLException {
+        List<Due> pending = inTransaction(c -> Payments.claimPending(c, settings.batchSize(), settings.lease(), recovering));
+        Map<Due, ChargeResult> answers = new LinkedHashMap<>(unrecorded);
+        unrecorded.clear();
+        for (Due p : pending) {
+            if (!running && Thread.currentThread() == thread) {
+                break; // stopping: the rest stays pending
+            }
+            try {
+                answers.put(p, gateway.charge(p.idempotencyKey(), p.orderId(), p.customerId(), p.amount()));
+            } catch (RuntimeException e) {
+                Duration backoff = inTransaction(c -> {
+                    Duration b = backoff(Payments.attempts(c, p.orderId()));
+                    Payments.backOff(c, p.orderId(), b);
+                    return b;
+                });
+                LOG.warn("Gateway did not answer for payment {} (order {}); it stays PENDING, asked again in {} ms: {}",
+                        p.idempotencyKey(), p.orderId(), backoff.toMillis(), e.toString());
+            }
+        }
+        if (!answers.isEmpty()) {
+            inTransaction(c -> {
+                record(c, answers);
+                return null;
+            });
+        }
+        return pending.size() + answers.size() - unrecorded.size();
+    }
+
+    /**
+     * Records the gateway's answers with their events in one transaction that never waits for a lock: a
+     * payment row or a declined payment's credit account held by the consumer (whose batch holds the accounts
+     * it reserved on until it commits) is left for the next round, its answer kept in {@link #unrecorded}.
+     * Waiting instead would take as long as a consumer batch, and deadlock with it.
+     */
+    private void record(Connection c, Map<Due, ChargeResult> answers) throws SQLException {
+        Instant now = now();
+        Payments.Locked rows = Payments.lockPending(c, answers.keySet().stream().map(Due::orderId).toList());
+        List<NewEvent> events = new ArrayList<>();
+        for (Map.Entry<Due, ChargeResult> e : answers.entrySet()) {
+            Due p = e.getKey();
+            ChargeResult result = e.getValue();
+            if (!rows.locked().contains(p.orderId())) {
+                if (rows.busy().contains(p.orderId())) {
+                    unrecorded.put(p, result);
+                } // else recorded by another charger
+                continue;
+            }
+            if (result.approved()) {
+                Payments.resolve(c, p.orderId(), Status.COMPLETED, null, now);
+                events.add(PaymentEvents.completed(p.order(), p.idempotencyKey(), now));
+            } else if (CreditAccounts.tryLock(c, p.customerId())) {
+                Payments.resolve(c, p.orderId(), Status.FAILED, result.reason(), now);
+                CreditAccounts.release(c, p.customerId(), p.amount());
+                events.add(PaymentEvents.failed(p.order(), p.idempotencyKey(), result.reason(), now));
+            } else {
+                unrecorded.put(p, result);
+            }
+        }
+        if (!events.isEmpty()) {
+            outbox.write(c, events);
+        }
+    }
+
+    private int refund() throws SQLException {
+        List<Due> due = inTransaction(c -> Payments.refundsDue(c, settings.batchSize()));
+        for (Due p : due) {
+            String refundKey = PaymentProcessor.refundKey(p.orderId());
+            try {
+                gateway.refund(refundKey, p.idempotencyKey(), p.amount());
+            } catch (PaymentGateway.UnavailableException e) {
+                LOG.warn("Gateway did not answer the refund of payment {}; asked again next round: {}", p.idempotencyKey(),
+                        e.toString());
+                return due.size();
+            }
+            inTransaction(c -> {
+                Instant now = now();
+                Optional<Boolean> settledBefore = Payments.refunded(c, p.orderId(), now);
+                if (settledBefore.isPresent()) {
+                    if (!settledBefore.get()) {
+                        if (!CreditAccounts.tryLock(c, p.customerId())) {
+                            c.rollback(); // the consumer holds the account: next round (the gateway repeats the answer)
+                            return null;
+                        }
+                        CreditAccounts.release(c, p.customerId(), p.amount());
+                    }
+                    outbox.write(c, List.of(PaymentEvents.refunded(p.order(), p.idempotencyKey(), refundKey,
+                            settledBefore.get(), now)));
+                }
+                return null;
+            });
+        }
+        return due.size();
+    }
+
+    /** One transaction per batch; it never waits for a lock (see {@link Payments#settle}). */
+    private int settle() throws SQLException {
+        return inTransaction(c -> {
+            Instant now = now();
+            List<Due> settled = Payments.settle(c, now.minus(settings.settleAfter()), settings.batchSize(), now);
+            for (Due p : settled) {
+                CreditAccounts.release(c, p.customerId(), p.amount());
+                outbox.write(c, List.of(PaymentEvents.settled(p.order(), p.idempotencyKey(), now)));
+            }
+            return settled.size();
+        });
+    }
+
+    private Duration backoff(int attempts) {
+        Duration b = settings.initialBackoff();
+        for (int i = 1; i < attempts && b.compareTo(settings.maxBackoff()) < 0; i++) {
+            b = b.multipliedBy(2);
+        }
+        return min(b, settings.maxBackoff());
+    }
+
+    private Instant now() {
+        return clock.instant().truncatedTo(ChronoUnit.MILLIS);
+    }
+
+    private static Duration min(Duration a, Duration b) {
+        return a.compareTo(b) <= 0 ? a : b;
+    }
+
+    @FunctionalInterface
+    private interface Work<T> {
+        T apply(Connection c) throws SQLException;
+    }
+
+    private <T> T inTransaction(Work<T> work) throws SQLException {
+        try (Connection c = pool.getConnection()) {
+            c.setAutoCommit(false);
+            try {
+                T result = work.apply(c);
+                c.commit();
+                return result;
+            } catch (SQLException | RuntimeException e) {
+                c.rollback();
+                throw e;
+            }
+        }
+    }
+}
