@@ -46,6 +46,11 @@ public enum Failure {
         return STOP;
     }
 
+    /** A failure as the relay's lines and dead-letter reasons quote it: its type and Kafka's message. */
+    static String describe(Throwable error) {
+        return error.getClass().getSimpleName() + ": " + error.getMessage();
+    }
+
     /** Whether Kafka refused the record for its size: its dead letter leaves the payload out. */
     static boolean isSize(Throwable error) {
         return error instanceof RecordTooLargeException || error instanceof RecordBatchTooLargeException;

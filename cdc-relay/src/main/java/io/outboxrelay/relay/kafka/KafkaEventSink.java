@@ -211,8 +211,7 @@ public final class KafkaEventSink implements DebeziumEngine.ChangeConsumer<Recor
         if (e instanceof SendFailedException given) {
             return given.getMessage();
         }
-        return e == null ? null : "Kafka did not acknowledge an outbox event (" + e.getClass().getSimpleName() + ": "
-                + e.getMessage() + ")";
+        return e == null ? null : "Kafka did not acknowledge an outbox event (" + Failure.describe(e) + ")";
     }
 
     /**
@@ -334,12 +333,12 @@ public final class KafkaEventSink implements DebeziumEngine.ChangeConsumer<Recor
                     return true;
                 }
                 case PRODUCER -> {
-                    replaceProducer("Kafka refused the producer's send (" + describe(cause) + ")");
+                    replaceProducer("Kafka refused the producer's send (" + Failure.describe(cause) + ")");
                     return false;
                 }
                 default -> {
                     stats.recordError();
-                    throw new SendFailedException("Kafka did not acknowledge an outbox event (" + describe(cause)
+                    throw new SendFailedException("Kafka did not acknowledge an outbox event (" + Failure.describe(cause)
                             + "); the relay stops without saving a position past it", cause);
                 }
             }
@@ -400,11 +399,11 @@ public final class KafkaEventSink implements DebeziumEngine.ChangeConsumer<Recor
         if (head.sent().topic().equals(router.deadLetterTopic())) { // the dead letter itself was refused
             String reason = header(head.sent(), EventHeaders.DLQ_REASON);
             sendDeadLetter(change, (reason == null ? "" : reason + "; ") + "Kafka refused the dead letter with the whole row ("
-                    + describe(cause) + ")", true);
+                    + Failure.describe(cause) + ")", true);
         }
         else {
             sendDeadLetter(change, Failure.isSize(cause) ? "record too large for Kafka: " + cause.getMessage()
-                    : "Kafka refused the record (" + describe(cause) + ")", Failure.isSize(cause));
+                    : "Kafka refused the record (" + Failure.describe(cause) + ")", Failure.isSize(cause));
         }
     }
 
@@ -422,11 +421,11 @@ public final class KafkaEventSink implements DebeziumEngine.ChangeConsumer<Recor
         }
         catch (ExecutionException e) {
             if (!shrunk && Failure.of(e.getCause()) == Failure.ROW) {
-                sendDeadLetter(change, reason + "; the whole row was refused too (" + describe(e.getCause()) + ")", true);
+                sendDeadLetter(change, reason + "; the whole row was refused too (" + Failure.describe(e.getCause()) + ")", true);
                 return;
             }
             stats.recordError();
-            throw new SendFailedException("Kafka did not acknowledge a dead-letter record (" + describe(e.getCause())
+            throw new SendFailedException("Kafka did not acknowledge a dead-letter record (" + Failure.describe(e.getCause())
                     + "); the relay stops without saving a position past it", e.getCause());
         }
         catch (TimeoutException e) {
@@ -434,10 +433,6 @@ public final class KafkaEventSink implements DebeziumEngine.ChangeConsumer<Recor
             throw new SendFailedException("Kafka did not acknowledge a dead-letter record within "
                     + TimeUnit.NANOSECONDS.toSeconds(ackTimeoutNanos) + " s; the relay stops without saving a position past it", e);
         }
-    }
-
-    private static String describe(Throwable cause) {
-        return cause.getClass().getSimpleName() + ": " + cause.getMessage();
     }
 
     /** The event's id (from the record sent, table row or message alike) and its transaction's commit time. */

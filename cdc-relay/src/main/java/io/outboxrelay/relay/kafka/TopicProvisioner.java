@@ -132,8 +132,7 @@ public final class TopicProvisioner implements AutoCloseable {
                 break;
             }
             if (Failure.of(cause) == Failure.ROW) {
-                refusal = "Kafka refused to create topic " + topic + " (" + cause.getClass().getSimpleName() + ": "
-                        + cause.getMessage() + ")";
+                refusal = "Kafka refused to create topic " + topic + " (" + Failure.describe(cause) + ")";
                 LOG.warn("{}: its events go to the dead-letter topic", refusal);
                 if (refused.size() < MAX_REMEMBERED) {
                     refused.put(topic, refusal);
@@ -141,18 +140,18 @@ public final class TopicProvisioner implements AutoCloseable {
                 return refusal;
             }
             if (cause instanceof AuthorizationException) {
-                throw new SendFailedException("cannot create topic " + topic + " (" + describe(cause)
+                throw new SendFailedException("cannot create topic " + topic + " (" + Failure.describe(cause)
                         + "): create it by hand or allow the relay's principal to create topics", cause);
             }
             if (System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(backoffMs) > giveUpAt) {
                 throw new SendFailedException("Kafka could not create topic " + topic + " for " + retryFor.toSeconds() + " s ("
-                        + describe(cause) + "): " + (cause instanceof InvalidReplicationFactorException
+                        + Failure.describe(cause) + "): " + (cause instanceof InvalidReplicationFactorException
                         ? "fewer brokers are up (and unfenced) than topic.replication.factor asks for; check the brokers"
                         : "check that the brokers are up"), cause);
             }
             // pre-flight validated the settings, so this is the cluster's state (a broker fenced while it restarts, a
             // controller election, a timeout): it passes
-            LOG.warn("Kafka could not create topic {} ({}); trying again in {} ms", topic, describe(cause), backoffMs);
+            LOG.warn("Kafka could not create topic {} ({}); trying again in {} ms", topic, Failure.describe(cause), backoffMs);
             Thread.sleep(backoffMs);
         }
         awaitLeaders(topic);
@@ -168,10 +167,6 @@ public final class TopicProvisioner implements AutoCloseable {
         admin.createTopics(Set.of(newTopic)).all().get(waitMs, TimeUnit.MILLISECONDS);
         LOG.info("Created topic {} (partitions {}, replication factor {}, {})", topic,
                 partitions < 0 ? "default" : partitions, replicationFactor < 0 ? "default" : replicationFactor, newTopic.configs());
-    }
-
-    private static String describe(Throwable cause) {
-        return cause.getClass().getSimpleName() + ": " + cause.getMessage();
     }
 
     /**
