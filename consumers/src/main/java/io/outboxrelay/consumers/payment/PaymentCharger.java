@@ -12,6 +12,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import javax.sql.DataSource;
 
@@ -21,6 +27,7 @@ import org.slf4j.LoggerFactory;
 import io.outboxrelay.consumers.payment.PaymentGateway.ChargeResult;
 import io.outboxrelay.consumers.payment.Payments.Due;
 import io.outboxrelay.consumers.payment.Payments.Status;
+import io.outboxrelay.consumers.runtime.SqlErrors;
 import io.outboxrelay.legacy.OutboxWriter;
 import io.outboxrelay.legacy.OutboxWriter.NewEvent;
 
@@ -46,6 +53,12 @@ import io.outboxrelay.legacy.OutboxWriter.NewEvent;
  * <p>Its first round after {@link #start()} also takes payments another charger had leased: those left
  * pending by a crash. Asking the gateway again is safe because it answers a repeated key with its first
  * answer; recording is conditional on the row still being pending, so two chargers never record twice.
+ *
+ * <p><b>Database errors</b> are classified by {@link SqlErrors}, as the consumers' are: a transient one (lost
+ * connection, serialization failure, deadlock, server restarting) fails the round, which is tried again after
+ * a backoff that doubles up to {@link Settings#maxBackoff()}; any other (missing table or column, permission
+ * denied, a constraint the charger's own writes break) would fail every round the same way, so the charger
+ * stops and {@link #stopped()} completes with a {@link PaymentChargerFailedException} that says what to fix.
  */
 public final class PaymentCharger implements AutoCloseable {
 
@@ -56,13 +69,24 @@ public final class PaymentCharger implements AutoCloseable {
      * @param initialBackoff wait before asking again about a payment the gateway could not be asked about
      * @param maxBackoff     the longest such wait
      * @param settleAfter    how long after completion the customer pays (the credit is released)
+     * @param gatewayConcurrency gateway requests in flight at once, each about another payment of the batch
+     *                       just leased (1: one at a time, on the charger's thread). The round still waits for
+     *                       every answer before recording them, so this divides a round's time by up to this
+     *                       much when the gateway's latency dominates. Default
+     *                       {@value #DEFAULT_GATEWAY_CONCURRENCY}; real gateways limit requests per second per
+     *                       account, so keep it under that limit
      */
     public record Settings(int batchSize, Duration idleWait, Duration lease, Duration initialBackoff, Duration maxBackoff,
-                           Duration settleAfter) {
+                           Duration settleAfter, int gatewayConcurrency) {
+
+        public static final int DEFAULT_GATEWAY_CONCURRENCY = 8;
 
         public Settings {
             if (batchSize < 1) {
                 throw new IllegalArgumentException("batchSize must be at least 1, was " + batchSize);
+            }
+            if (gatewayConcurrency < 1) {
+                throw new IllegalArgumentException("gatewayConcurrency must be at least 1, was " + gatewayConcurrency);
             }
             for (Duration d : List.of(idleWait, lease, initialBackoff, maxBackoff, settleAfter)) {
                 if (d == null || d.isNegative()) {
@@ -71,18 +95,33 @@ public final class PaymentCharger implements AutoCloseable {
             }
         }
 
+        /** With the default gateway concurrency. */
+        public Settings(int batchSize, Duration idleWait, Duration lease, Duration initialBackoff, Duration maxBackoff,
+                        Duration settleAfter) {
+            this(batchSize, idleWait, lease, initialBackoff, maxBackoff, settleAfter, DEFAULT_GATEWAY_CONCURRENCY);
+        }
+
         /** Small batches, a 2 s settlement (the demo's customers pay quickly). */
         public static Settings defaults() {
             return new Settings(50, Duration.ofMillis(50), Duration.ofSeconds(30), Duration.ofMillis(200),
-                    Duration.ofSeconds(5), Duration.ofSeconds(2));
+                    Duration.ofSeconds(5), Duration.ofSeconds(2), DEFAULT_GATEWAY_CONCURRENCY);
         }
 
         public Settings withSettleAfter(Duration settleAfter) {
-            return new Settings(batchSize, idleWait, lease, initialBackoff, maxBackoff, settleAfter);
+            return new Settings(batchSize, idleWait, lease, initialBackoff, maxBackoff, settleAfter, gatewayConcurrency);
         }
 
         public Settings withBackoff(Duration initial, Duration max) {
-            return new Settings(batchSize, idleWait, lease, initial, max, settleAfter);
+            return new Settings(batchSize, idleWait, lease, initial, max, settleAfter, gatewayConcurrency);
+        }
+
+        /** How long a leased payment is left to this charger; short in tests that make rounds fail. */
+        public Settings withLease(Duration lease) {
+            return new Settings(batchSize, idleWait, lease, initialBackoff, maxBackoff, settleAfter, gatewayConcurrency);
+        }
+
+        public Settings withGatewayConcurrency(int gatewayConcurrency) {
+            return new Settings(batchSize, idleWait, lease, initialBackoff, maxBackoff, settleAfter, gatewayConcurrency);
         }
     }
 
@@ -95,8 +134,11 @@ public final class PaymentCharger implements AutoCloseable {
     private final OutboxWriter outbox = new OutboxWriter();
     /** Answers not recorded yet because the credit account was busy; lost in a crash, then asked again. */
     private final Map<Due, ChargeResult> unrecorded = new LinkedHashMap<>();
+    private final CompletableFuture<Void> stopped = new CompletableFuture<>();
     private volatile boolean running;
     private Thread thread;
+    /** Asks the gateway about several payments at once; null when {@link Settings#gatewayConcurrency()} is 1. */
+    private ExecutorService gatewayRequests;
 
     /**
      * @param pool  the payments database; connections with auto-commit off ({@code DataSources.pooled}), not
@@ -119,7 +161,18 @@ public final class PaymentCharger implements AutoCloseable {
         if (thread != null) {
             throw new IllegalStateException("payment charger already started");
         }
+        if (stopped.isDone()) {
+            throw new IllegalStateException("payment charger already stopped");
+        }
         running = true;
+        if (settings.gatewayConcurrency() > 1) {
+            AtomicInteger n = new AtomicInteger();
+            gatewayRequests = Executors.newFixedThreadPool(settings.gatewayConcurrency(), r -> {
+                Thread t = new Thread(r, "payment-charger-gateway-" + n.incrementAndGet());
+                t.setDaemon(true);
+                return t;
+            });
+        }
         thread = new Thread(this::loop, "payment-charger");
         thread.setDaemon(true);
         thread.start();
@@ -127,10 +180,14 @@ public final class PaymentCharger implements AutoCloseable {
         return this;
     }
 
-    /** Stops after the current gateway call; what it had not recorded stays pending for the next start. */
+    /**
+     * Stops after the current gateway calls; what it had not recorded stays pending for the next start.
+     * {@link #stopped()} completes normally, unless the charger had already failed.
+     */
     @Override
     public synchronized void close() {
         if (thread == null) {
+            stopped.complete(null);
             return;
         }
         running = false;
@@ -140,11 +197,40 @@ public final class PaymentCharger implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        if (gatewayRequests != null) {
+            gatewayRequests.shutdownNow();
+            gatewayRequests = null;
+        }
         thread = null;
         LOG.info("Payment charger stopped");
     }
 
+    /**
+     * Completes when the charger's thread has ended: normally after {@link #close()}, exceptionally with a
+     * {@link PaymentChargerFailedException} when a permanent database error stopped it (payments stay
+     * {@code PENDING} meanwhile, so whoever runs the charger should stop or alert).
+     */
+    public CompletableFuture<Void> stopped() {
+        return stopped.copy();
+    }
+
     private void loop() {
+        PaymentChargerFailedException failure = null;
+        try {
+            failure = rounds();
+        } finally {
+            running = false;
+            if (failure == null) {
+                stopped.complete(null);
+            } else {
+                LOG.error("Payment charger failed: {}", failure.getMessage(), failure);
+                stopped.completeExceptionally(failure);
+            }
+        }
+    }
+
+    /** Rounds until closed; returns the permanent error that stopped it, if one did. */
+    private PaymentChargerFailedException rounds() {
         boolean recovering = true;
         Duration errorWait = settings.initialBackoff();
         while (running) {
@@ -156,21 +242,26 @@ public final class PaymentCharger implements AutoCloseable {
                     Thread.sleep(settings.idleWait().toMillis());
                 }
             } catch (InterruptedException e) {
-                return;
+                return null;
             } catch (SQLException | RuntimeException e) {
                 if (!running) {
-                    return;
+                    return null;
                 }
-                // the database is down, a deadlock with the consumer, ...: nothing was recorded half, try again
+                if (e instanceof SQLException sql && SqlErrors.classify(sql) != SqlErrors.Kind.TRANSIENT) {
+                    return PaymentChargerFailedException.of(sql);
+                }
+                // the database is unreachable, a deadlock, a gateway refusing a refund, ...: nothing was
+                // recorded half (each outcome commits with its event or not at all), so try again
                 LOG.warn("Payment charger round failed, retrying in {} ms: {}", errorWait.toMillis(), e.toString());
                 try {
                     Thread.sleep(errorWait.toMillis());
                 } catch (InterruptedException ie) {
-                    return;
+                    return null;
                 }
                 errorWait = min(errorWait.multipliedBy(2), settings.maxBackoff());
             }
         }
+        return null;
     }
 
     /**
@@ -179,29 +270,25 @@ public final class PaymentCharger implements AutoCloseable {
      * @param recovering take also payments leased by another charger (the first round after a start)
      * @return payments whose state changed or that were asked about
      */
-    int round(boolean recovering) throws SQLException {
+    int round(boolean recovering) throws SQLException, InterruptedException {
         return charge(recovering) + refund() + settle();
     }
 
-    private int charge(boolean recovering) throws SQLException {
+    private int charge(boolean recovering) throws SQLException, InterruptedException {
         List<Due> pending = inTransaction(c -> Payments.claimPending(c, settings.batchSize(), settings.lease(), recovering));
         Map<Due, ChargeResult> answers = new LinkedHashMap<>(unrecorded);
         unrecorded.clear();
-        for (Due p : pending) {
-            if (!running && Thread.currentThread() == thread) {
-                break; // stopping: the rest stays pending
-            }
-            try {
-                answers.put(p, gateway.charge(p.idempotencyKey(), p.orderId(), p.customerId(), p.amount()));
-            } catch (RuntimeException e) {
-                Duration backoff = inTransaction(c -> {
-                    Duration b = backoff(Payments.attempts(c, p.orderId()));
-                    Payments.backOff(c, p.orderId(), b);
-                    return b;
-                });
-                LOG.warn("Gateway did not answer for payment {} (order {}); it stays PENDING, asked again in {} ms: {}",
-                        p.idempotencyKey(), p.orderId(), backoff.toMillis(), e.toString());
-            }
+        Map<Due, RuntimeException> unanswered = new LinkedHashMap<>();
+        answers.putAll(ask(pending, unanswered));
+        for (Map.Entry<Due, RuntimeException> u : unanswered.entrySet()) {
+            Due p = u.getKey();
+            Duration backoff = inTransaction(c -> {
+                Duration b = backoff(Payments.attempts(c, p.orderId()));
+                Payments.backOff(c, p.orderId(), b);
+                return b;
+            });
+            LOG.warn("Gateway did not answer for payment {} (order {}); it stays PENDING, asked again in {} ms: {}",
+                    p.idempotencyKey(), p.orderId(), backoff.toMillis(), u.getValue().toString());
         }
         if (!answers.isEmpty()) {
             inTransaction(c -> {
@@ -210,6 +297,54 @@ public final class PaymentCharger implements AutoCloseable {
             });
         }
         return pending.size() + answers.size() - unrecorded.size();
+    }
+
+    /**
+     * Asks the gateway about each payment, {@link Settings#gatewayConcurrency()} at a time, each with its own
+     * idempotency key: a payment is asked once per round, so concurrency adds no repeated request.
+     *
+     * @param unanswered receives the payments the gateway did not answer, with the error
+     * @return the answers, in the order of {@code pending}; when stopping, payments not asked yet are left out
+     *         (they stay pending)
+     */
+    private Map<Due, ChargeResult> ask(List<Due> pending, Map<Due, RuntimeException> unanswered) throws InterruptedException {
+        Map<Due, ChargeResult> answers = new LinkedHashMap<>();
+        ExecutorService pool = gatewayRequests;
+        if (pool == null || pending.size() < 2) {
+            for (Due p : pending) {
+                if (!running && Thread.currentThread() == thread) {
+                    break; // stopping: the rest stays pending
+                }
+                try {
+                    answers.put(p, chargeAt(p));
+                } catch (RuntimeException e) {
+                    unanswered.put(p, e);
+                }
+            }
+            return answers;
+        }
+        List<Future<ChargeResult>> requests = new ArrayList<>(pending.size());
+        for (Due p : pending) {
+            requests.add(pool.submit(() -> chargeAt(p)));
+        }
+        try {
+            for (int i = 0; i < pending.size(); i++) {
+                try {
+                    answers.put(pending.get(i), requests.get(i).get());
+                } catch (ExecutionException e) {
+                    unanswered.put(pending.get(i), e.getCause() instanceof RuntimeException r ? r
+                            : new IllegalStateException("gateway request failed: " + e.getCause(), e.getCause()));
+                }
+            }
+        } catch (InterruptedException e) {
+            requests.forEach(r -> r.cancel(true)); // stopping: what was not answered stays pending
+            throw e;
+        }
+        return answers;
+    }
+
+    private ChargeResult chargeAt(Due p) {
+        return gateway.charge(p.idempotencyKey(), p.orderId(), p.customerId(), p.amount());
     }
 
     /**
@@ -320,7 +455,12 @@ public final class PaymentCharger implements AutoCloseable {
                 c.commit();
                 return result;
             } catch (SQLException | RuntimeException e) {
-                c.rollback();
+                try {
+                    c.rollback();
+                } catch (SQLException rollbackFailed) {
+                    // a lost connection fails the rollback too: the error to classify is the first one
+                    e.addSuppressed(rollbackFailed);
+                }
                 throw e;
             }
         }

@@ -6,11 +6,12 @@ import java.sql.SQLTransientException;
 
 /**
  * The one place that decides what a failed transaction means (after HikariCP's
- * {@code SQLExceptionOverride}): try again, blame the event, or stop.
+ * {@code SQLExceptionOverride}): try again, blame the event, or stop. Public for the payment
+ * charger, which works outside the consumer runtime and must make the same decision.
  */
-final class SqlErrors {
+public final class SqlErrors {
 
-    enum Kind {
+    public enum Kind {
         /** Worth retrying: the same transaction can succeed later (lost connection, serialization failure, deadlock). */
         TRANSIENT,
         /** The event's data broke a constraint or a type: it will fail the same way every time. */
@@ -22,7 +23,7 @@ final class SqlErrors {
     private SqlErrors() {
     }
 
-    static Kind classify(SQLException e) {
+    public static Kind classify(SQLException e) {
         if (e instanceof SQLTransientException || e instanceof SQLRecoverableException) {
             return Kind.TRANSIENT;
         }

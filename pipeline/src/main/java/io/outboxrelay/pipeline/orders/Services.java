@@ -89,9 +89,20 @@ final class Services implements AutoCloseable {
         return started;
     }
 
-    /** Starts the payment charger; it retries gateway and database errors itself, so it never fails the pipeline. */
+    /**
+     * Starts the payment charger. It retries gateway outages and transient database errors itself; a permanent
+     * database error (a missing table or column, a missing privilege) stops it, and that fails the pipeline
+     * with one line, as a failed consumer does: payments would otherwise stay PENDING unseen.
+     */
     PaymentCharger charger(PaymentCharger charger) {
-        return track(charger.start());
+        PaymentCharger started = track(charger.start());
+        started.stopped().whenComplete((done, error) -> {
+            if (error != null) {
+                Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+                failure.complete("payment charger failed: " + cause.getMessage());
+            }
+        });
+        return started;
     }
 
     /** Completes with one line naming the relay or consumer that failed first, and why. */
