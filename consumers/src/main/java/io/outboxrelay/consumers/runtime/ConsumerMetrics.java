@@ -7,7 +7,10 @@ import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 
-/** The runtime's Micrometer meters, all tagged with the consumer group. */
+/**
+ * The runtime's Micrometer meters, all tagged with the consumer group (the lag gauges, per partition,
+ * are kept by ConsumerLag). In Prometheus, counters end in {@code _total}: {@code consumer_events_total}.
+ */
 public final class ConsumerMetrics {
 
     /** Records sent to the dead-letter topic. Alert on any increase: each one is an event nobody applied. */
@@ -20,7 +23,19 @@ public final class ConsumerMetrics {
     public static final String BATCH_SIZE = "consumer.batch.size";
     /** Time from a batch's transaction start to its commit, dead letters of rejected events included. */
     public static final String TRANSACTION_TIME = "consumer.transaction";
+    /**
+     * Records not yet applied, per assigned partition (tags group, topic, partition): end offset minus
+     * position after the last batch. Definition in ConsumerLag.
+     */
+    public static final String LAG_EVENTS = "consumer.lag.events";
+    /**
+     * Seconds behind, per assigned partition: 0 when caught up, else the age of the last applied record
+     * (or of the last moment caught up, if later). Definition in ConsumerLag.
+     */
+    public static final String LAG_SECONDS = "consumer.lag.seconds";
     public static final String GROUP_TAG = "group";
+    public static final String TOPIC_TAG = "topic";
+    public static final String PARTITION_TAG = "partition";
     public static final String OUTCOME_TAG = "outcome";
 
     private final Counter deadLetters;

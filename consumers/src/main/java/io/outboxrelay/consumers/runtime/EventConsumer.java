@@ -57,6 +57,7 @@ public final class EventConsumer implements AutoCloseable {
     private final CompletableFuture<Void> stopped = new CompletableFuture<>();
     /** Next offset to commit per partition: only records already done with. Loop thread only. */
     private final Map<TopicPartition, OffsetAndMetadata> done = new HashMap<>();
+    private final ConsumerLag lag;
     private volatile Thread thread;
 
     public EventConsumer(ConsumerSettings settings, DataSource dataSource, EventHandler handler, MeterRegistry registry) {
@@ -68,6 +69,7 @@ public final class EventConsumer implements AutoCloseable {
                   Consumer<byte[], byte[]> consumer, Producer<byte[], byte[]> producer) {
         this.settings = settings;
         this.consumer = consumer;
+        this.lag = new ConsumerLag(registry, settings.groupId());
         Producer<byte[], byte[]> p = producer;
         try {
             if (p == null) {
@@ -116,6 +118,15 @@ public final class EventConsumer implements AutoCloseable {
     /** The consumer group: the name operators know this consumer by. */
     public String group() {
         return settings.groupId();
+    }
+
+    /**
+     * The partitions the group assigned to this consumer, with how far behind each is (also the gauges
+     * {@link ConsumerMetrics#LAG_EVENTS} and {@link ConsumerMetrics#LAG_SECONDS}); updated after each
+     * poll's batch, empty once stopped.
+     */
+    public List<PartitionLag> lag() {
+        return lag.snapshot();
     }
 
     /** Completes when the consumer thread has ended: normally after {@link #close()}, exceptionally on failure. */
@@ -173,9 +184,11 @@ public final class EventConsumer implements AutoCloseable {
                     for (ConsumerRecord<byte[], byte[]> record : batch) {
                         done.put(new TopicPartition(record.topic(), record.partition()), new OffsetAndMetadata(record.offset() + 1));
                     }
+                    lag.applied(batch);
                 }
                 // committed before the next poll, so no rebalance can take a partition with work not yet committed
                 commitDone();
+                lag.update(consumer);
             }
         } catch (Throwable t) {
             failure = t;
@@ -187,6 +200,7 @@ public final class EventConsumer implements AutoCloseable {
                 LOG.warn("Consumer {} could not commit offsets while stopping; those records will be read again and skipped as duplicates",
                         settings.groupId(), e);
             }
+            lag.clear();
             closeClients();
             finish(failure);
         }

@@ -1,0 +1,155 @@
+package io.outboxrelay.consumers.runtime;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalLong;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.LongSupplier;
+
+import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.TopicPartition;
+
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.MeterRegistry;
+
+/**
+ * Per assigned partition, how far behind a consumer is, as two gauges tagged group, topic and
+ * partition (removed when the partition is revoked or the consumer stops):
+ * <ul>
+ *   <li>{@value ConsumerMetrics#LAG_EVENTS}: end offset minus position, from {@link Consumer#currentLag} (the end
+ *       offset of the last fetch; no request to Kafka), taken on the poll thread after each poll's
+ *       batch is done, so it is the records not yet applied. NaN until a fetch answered.</li>
+ *   <li>{@value ConsumerMetrics#LAG_SECONDS}: 0 while {@code events} is 0; otherwise now minus the later of the
+ *       Kafka timestamp of the last record applied on the partition (when the relay produced it) and
+ *       the last moment the partition was caught up (before either: the moment it was assigned).
+ *       Computed when read, so it grows while the consumer is stuck. The caught-up moment keeps a
+ *       partition idle for an hour from showing an hour of lag when its next record arrives. The
+ *       timestamp comes from the producer's clock, so clock skew between hosts shows up here.</li>
+ * </ul>
+ * Written by the poll thread only ({@link #applied}, {@link #update}, {@link #clear}); read from any.
+ */
+final class ConsumerLag {
+
+    private static final long UNKNOWN = -1;
+
+    /** One assigned partition; fields written by the poll thread, read by scrapes. */
+    private static final class Partition {
+        final long assignedAt;
+        volatile long events = UNKNOWN;
+        volatile long lastAppliedTimestamp = UNKNOWN;
+        volatile long caughtUpAt = UNKNOWN;
+        final List<Meter> meters = new ArrayList<>(2);
+
+        Partition(long assignedAt) {
+            this.assignedAt = assignedAt;
+        }
+    }
+
+    private final MeterRegistry registry;
+    private final String group;
+    private final LongSupplier clock;
+    private final Map<TopicPartition, Partition> partitions = new ConcurrentHashMap<>();
+    /** Timestamps of records applied since the last update; poll thread only. */
+    private final Map<TopicPartition, Long> applied = new HashMap<>();
+
+    ConsumerLag(MeterRegistry registry, String group) {
+        this(registry, group, System::currentTimeMillis);
+    }
+
+    ConsumerLag(MeterRegistry registry, String group, LongSupplier clock) {
+        this.registry = registry;
+        this.group = group;
+        this.clock = clock;
+    }
+
+    /** The records of a batch are durably done with (each partition's in offset order). */
+    void applied(List<ConsumerRecord<byte[], byte[]>> records) {
+        for (ConsumerRecord<byte[], byte[]> r : records) {
+            if (r.timestamp() != ConsumerRecord.NO_TIMESTAMP) {
+                applied.put(new TopicPartition(r.topic(), r.partition()), r.timestamp());
+            }
+        }
+    }
+
+    /** Follows the consumer's assignment and reads its lag; poll thread, after a batch and its commit. */
+    void update(Consumer<?, ?> consumer) {
+        long now = clock.getAsLong();
+        Set<TopicPartition> assignment = consumer.assignment();
+        partitions.entrySet().removeIf(e -> {
+            boolean revoked = !assignment.contains(e.getKey());
+            if (revoked) {
+                unregister(e.getValue());
+            }
+            return revoked;
+        });
+        for (TopicPartition tp : assignment) {
+            Partition p = partitions.computeIfAbsent(tp, t -> register(t, now));
+            Long timestamp = applied.get(tp);
+            if (timestamp != null) {
+                p.lastAppliedTimestamp = timestamp;
+            }
+            OptionalLong lag = consumer.currentLag(tp);
+            p.events = lag.isPresent() ? lag.getAsLong() : UNKNOWN;
+            if (p.events == 0) {
+                p.caughtUpAt = now;
+            }
+        }
+        applied.clear();
+    }
+
+    /** The consumer stopped: its partitions and their gauges go. */
+    void clear() {
+        partitions.values().forEach(this::unregister);
+        partitions.clear();
+        applied.clear();
+    }
+
+    /** Every assigned partition, by topic and partition. */
+    List<PartitionLag> snapshot() {
+        long now = clock.getAsLong();
+        List<PartitionLag> out = new ArrayList<>(partitions.size());
+        partitions.forEach((tp, p) -> out.add(new PartitionLag(tp.topic(), tp.partition(), p.events, seconds(p, now))));
+        out.sort(Comparator.comparing(PartitionLag::topic).thenComparingInt(PartitionLag::partition));
+        return out;
+    }
+
+    private static double seconds(Partition p, long now) {
+        return seconds(p.events, p.lastAppliedTimestamp, p.caughtUpAt, p.assignedAt, now);
+    }
+
+    /** The definition of {@value ConsumerMetrics#LAG_SECONDS} (class comment); times in epoch milliseconds, -1 for none. */
+    static double seconds(long events, long lastAppliedTimestamp, long caughtUpAt, long assignedAt, long now) {
+        if (events == 0) {
+            return 0;
+        }
+        long since = Math.max(lastAppliedTimestamp == UNKNOWN ? assignedAt : lastAppliedTimestamp, caughtUpAt);
+        return Math.max(0, now - since) / 1000.0;
+    }
+
+    private Partition register(TopicPartition tp, long now) {
+        Partition p = new Partition(now);
+        String partition = Integer.toString(tp.partition());
+        p.meters.add(Gauge.builder(ConsumerMetrics.LAG_EVENTS, p, x -> x.events == UNKNOWN ? Double.NaN : x.events)
+                .description("records not yet applied: end offset minus position after the last batch")
+                .tags(ConsumerMetrics.GROUP_TAG, group, ConsumerMetrics.TOPIC_TAG, tp.topic(), ConsumerMetrics.PARTITION_TAG, partition)
+                .strongReference(true).register(registry));
+        p.meters.add(Gauge.builder(ConsumerMetrics.LAG_SECONDS, p, x -> seconds(x, clock.getAsLong()))
+                .description("0 when caught up; else now minus the later of the last applied record's timestamp"
+                        + " and the last time the partition was caught up")
+                .tags(ConsumerMetrics.GROUP_TAG, group, ConsumerMetrics.TOPIC_TAG, tp.topic(), ConsumerMetrics.PARTITION_TAG, partition)
+                .strongReference(true).register(registry));
+        return p;
+    }
+
+    private void unregister(Partition p) {
+        if (p != null) {
+            p.meters.forEach(registry::remove);
+        }
+    }
+}
