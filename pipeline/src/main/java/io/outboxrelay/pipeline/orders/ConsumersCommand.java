@@ -1,17 +1,20 @@
 package io.outboxrelay.pipeline.orders;
 
+import java.io.UncheckedIOException;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import io.outboxrelay.consumers.ops.ConsumerEndpoint;
 import picocli.CommandLine.Option;
 
 /** The read model, the payment processor and the compensation, until stopped (SIGTERM or Ctrl-C). */
 @Command(name = "consumers", mixinStandardHelpOptions = true,
         description = {"Run the three consumers (read-model, payments, compensation; one consumer group each) against"
                 + " databases prepared by 'setup', until SIGTERM or Ctrl-C.",
-                "The relays run as their own processes ('relay run')."},
+                "The relays run as their own processes ('relay run').",
+                "Serves /metrics (Prometheus), /health/live, /health/ready and /status on --http-port."},
         footer = {"", "Examples:", "  PGPASSWORD=... outbox-pipeline consumers --postgres db:5432 --kafka kafka:9092"})
 public final class ConsumersCommand implements Callable<Integer> {
 
@@ -22,9 +25,34 @@ public final class ConsumersCommand implements Callable<Integer> {
             description = "Share of charges the simulated gateway declines (default ${DEFAULT-VALUE}).")
     double failureRate;
 
+    @Option(names = "--http-port", defaultValue = "8081",
+            description = "Port for /metrics, /health/live, /health/ready and /status; 0 picks a free port (printed),"
+                    + " -1 disables the endpoint (default ${DEFAULT-VALUE}).")
+    int httpPort;
+
+    @Option(names = "--http-host", defaultValue = "0.0.0.0",
+            description = "Address the HTTP endpoint listens on (default ${DEFAULT-VALUE}: every interface).")
+    String httpHost;
+
     @Override
     public Integer call() throws Exception {
+        if (httpPort < -1 || httpPort > 65535) {
+            System.err.println("error: --http-port must be -1, 0 or a port number up to 65535, not " + httpPort);
+            return 2;
+        }
         Pipeline pipeline = Pipeline.consumers(servers.postgres(), servers.kafka(), failureRate);
+        if (httpPort >= 0) {
+            try {
+                ConsumerEndpoint endpoint = pipeline.serve(httpHost, httpPort);
+                System.out.println("Metrics, health and status on " + endpoint.uri()
+                        + " (/metrics, /health/live, /health/ready, /status)");
+            }
+            catch (UncheckedIOException e) {
+                System.err.println("error: " + e.getMessage() + "; --http-port -1 disables the endpoint");
+                pipeline.close();
+                return 2;
+            }
+        }
         CompletableFuture<Void> stopped = new CompletableFuture<>();
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             pipeline.close(); // consumers commit what they processed and leave their groups

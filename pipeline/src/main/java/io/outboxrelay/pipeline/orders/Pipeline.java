@@ -1,13 +1,16 @@
 package io.outboxrelay.pipeline.orders;
 
 import java.time.Duration;
-import java.util.HashMap;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Collectors;
 
 import javax.sql.DataSource;
 
 import io.outboxrelay.consumers.compensation.OrderCompensation;
+import io.outboxrelay.consumers.ops.ConsumerEndpoint;
 import io.outboxrelay.consumers.payment.PaymentCharger;
 import io.outboxrelay.consumers.payment.PaymentProcessor;
 import io.outboxrelay.consumers.payment.SimulatedGateway;
@@ -15,6 +18,7 @@ import io.outboxrelay.consumers.projection.OrderReadModel;
 import io.outboxrelay.consumers.runtime.ConsumerSettings;
 import io.outboxrelay.consumers.runtime.EventConsumer;
 import io.outboxrelay.consumers.runtime.EventHandler;
+import io.outboxrelay.consumers.runtime.PartitionLag;
 import io.outboxrelay.legacy.LegacySchema;
 import io.outboxrelay.legacy.order.OrderService;
 import io.outboxrelay.legacy.order.SeedData;
@@ -41,7 +45,8 @@ final class Pipeline implements AutoCloseable {
     final Invariants invariants;
     private final Relay legacyRelay;
     private final Relay paymentsRelay;
-    private final Map<String, EventConsumer> consumers = new HashMap<>();
+    /** By group, in start order; guarded by itself (the HTTP endpoint reads it from its own threads). */
+    private final Map<String, EventConsumer> consumers = new LinkedHashMap<>();
     private final PaymentCharger.Settings chargerSettings;
     private PaymentCharger charger;
 
@@ -119,7 +124,9 @@ final class Pipeline implements AutoCloseable {
                     new OrderCompensation(new OrderService(legacy)));
             default -> throw new IllegalArgumentException("no consumer " + group);
         };
-        consumers.put(group, consumer);
+        synchronized (consumers) {
+            consumers.put(group, consumer);
+        }
         return consumer;
     }
 
@@ -130,11 +137,49 @@ final class Pipeline implements AutoCloseable {
     }
 
     void stopConsumer(String group) {
-        consumers.remove(group).close();
+        EventConsumer consumer;
+        synchronized (consumers) {
+            consumer = consumers.remove(group);
+        }
+        consumer.close();
         if (group.equals(PAYMENTS) && charger != null) {
             charger.close();
             charger = null;
         }
+    }
+
+    /** The consumers started by {@link #startConsumer} and not stopped, in start order. */
+    List<EventConsumer> consumers() {
+        synchronized (consumers) {
+            return new ArrayList<>(consumers.values());
+        }
+    }
+
+    /**
+     * Serves the consumers' metrics (with the PENDING payment gauges), health and status over HTTP
+     * ({@link ConsumerEndpoint}); closed with the pipeline.
+     *
+     * @param port 0 picks a free port
+     * @throws java.io.UncheckedIOException when the port cannot be bound
+     */
+    ConsumerEndpoint serve(String host, int port) {
+        services.pendingPayments(payments);
+        return services.endpoint(host, port, this::consumers);
+    }
+
+    /**
+     * Each consumer's lag in records, summed over its partitions: {@code lag read-model 12 / payments 0 /
+     * compensation 0}; {@code ?} while a partition's end offset is unknown or no partition is assigned.
+     */
+    String lagLine() {
+        return consumers().stream().map(c -> c.group() + " " + lagEvents(c.lag())).collect(Collectors.joining(" / ", "lag ", ""));
+    }
+
+    static String lagEvents(List<PartitionLag> partitions) {
+        if (partitions.isEmpty() || partitions.stream().anyMatch(p -> p.events() < 0)) {
+            return "?";
+        }
+        return String.format("%,d", partitions.stream().mapToLong(PartitionLag::events).sum());
     }
 
     /** Places the load's orders in the background. */

@@ -1,6 +1,7 @@
 package io.outboxrelay.pipeline.orders;
 
 import java.io.PrintStream;
+import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -10,6 +11,7 @@ import java.util.concurrent.CompletableFuture;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 
+import io.outboxrelay.consumers.ops.ConsumerEndpoint;
 import io.outboxrelay.consumers.payment.PaymentCharger;
 import io.outboxrelay.legacy.load.OrderLoad;
 import io.outboxrelay.testkit.Infrastructure;
@@ -66,18 +68,38 @@ public final class RunCommand implements Callable<Integer> {
     @Option(names = "--kafka", paramLabel = "BOOTSTRAP", description = "Use this Kafka instead of starting one.")
     String externalKafka;
 
+    @Option(names = "--http-port", defaultValue = "0",
+            description = "Port on 127.0.0.1 for the consumers' /metrics, /health/live, /health/ready and /status;"
+                    + " 0 picks a free port, -1 disables the endpoint (default ${DEFAULT-VALUE}). The URL is printed.")
+    int httpPort;
+
     @Option(names = "--timeout", defaultValue = "PT5M", description = "How long to wait for the pipeline to settle (default ${DEFAULT-VALUE}).")
     Duration timeout;
 
     @Override
     public Integer call() throws Exception {
         PrintStream progress = json ? System.err : System.out;
+        if (httpPort < -1 || httpPort > 65535) {
+            System.err.println("error: --http-port must be -1, 0 or a port number up to 65535, not " + httpPort);
+            return 2;
+        }
         progress.println(externalPostgres == null || externalKafka == null
                 ? "Starting PostgreSQL (wal_level=logical) and/or Kafka (KRaft, in-process)..." : "Using external PostgreSQL and Kafka");
         try (PostgresInstance postgres = postgres(); KafkaInstance kafka = externalKafka == null
                 ? Infrastructure.startKafka() : ExternalInfrastructure.kafka(externalKafka);
              Pipeline pipeline = Pipeline.start(postgres, kafka, clients, customers, failureRate,
                      PaymentCharger.Settings.defaults().withSettleAfter(settleAfter))) {
+            if (httpPort >= 0) {
+                try {
+                    ConsumerEndpoint endpoint = pipeline.serve("127.0.0.1", httpPort);
+                    progress.println("Consumers' metrics, health and status on " + endpoint.uri()
+                            + " (/metrics, /health/live, /health/ready, /status)");
+                }
+                catch (UncheckedIOException e) {
+                    System.err.println("error: " + e.getMessage() + "; --http-port -1 disables the endpoint");
+                    return 2;
+                }
+            }
             progress.printf("Relays, read model, payments and compensation running; placing %,d orders from %d clients%n",
                     orders, clients);
             long start = System.nanoTime();
@@ -119,10 +141,10 @@ public final class RunCommand implements Callable<Integer> {
             Thread.sleep(1000);
             m = pipeline.measure();
             progress.printf("  %s  relayed %,d  projected %,d  payments %,d pending / %,d ok / %,d failed / %,d rejected"
-                            + "  settled %,d  cancelled %,d%n",
+                            + "  settled %,d  cancelled %,d  %s%n",
                     load.progressLine(), m.get("events_relayed"), m.get("read_model_orders"), m.get("payments_pending"),
                     m.get("payments_completed"), m.get("payments_failed"), m.get("credit_rejected"), m.get("payments_settled"),
-                    m.get("orders_cancelled"));
+                    m.get("orders_cancelled"), pipeline.lagLine());
             boolean done = placing.isDone() && Invariants.holds(m) && m.get("orders_placed") == orders;
             stableRounds = done ? stableRounds + 1 : 0;
             if (stableRounds >= 2 || System.nanoTime() > deadline || placing.isCompletedExceptionally()

@@ -1,16 +1,27 @@
 package io.outboxrelay.pipeline.orders;
 
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.function.Supplier;
+
+import javax.sql.DataSource;
 
 import com.zaxxer.hikari.HikariDataSource;
 
-import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.outboxrelay.consumers.ops.ConsumerEndpoint;
 import io.outboxrelay.consumers.payment.PaymentCharger;
+import io.outboxrelay.consumers.payment.PendingPayments;
 import io.outboxrelay.consumers.runtime.DataSources;
 import io.outboxrelay.consumers.runtime.EventConsumer;
 import io.outboxrelay.legacy.LegacyDatabase;
@@ -29,7 +40,8 @@ final class Services implements AutoCloseable {
 
     final PostgresInstance postgres;
     final KafkaInstance kafka;
-    final MeterRegistry metrics = new SimpleMeterRegistry();
+    /** The consumers' meters; {@link #endpoint} serves them. */
+    final PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final List<AutoCloseable> started = new ArrayList<>();
     /** Completes with one line when a relay or consumer started here fails by itself (not when it is closed). */
     private final CompletableFuture<String> failure = new CompletableFuture<>();
@@ -103,6 +115,26 @@ final class Services implements AutoCloseable {
             }
         });
         return started;
+    }
+
+    /** Polls the payments database for the PENDING payment gauges ({@link PendingPayments}) until closed. */
+    PendingPayments pendingPayments(DataSource payments) {
+        return track(PendingPayments.start(payments, metrics, PendingPayments.DEFAULT_INTERVAL));
+    }
+
+    /**
+     * Serves {@link #metrics} (with the JVM's) and the health and status of {@code consumers} over HTTP.
+     *
+     * @throws java.io.UncheckedIOException when the port cannot be bound
+     */
+    ConsumerEndpoint endpoint(String host, int port, Supplier<? extends Collection<EventConsumer>> consumers) {
+        ConsumerEndpoint endpoint = track(ConsumerEndpoint.start(host, port, metrics, consumers));
+        new JvmMemoryMetrics().bindTo(metrics);
+        new JvmThreadMetrics().bindTo(metrics);
+        new ProcessorMetrics().bindTo(metrics);
+        new UptimeMetrics().bindTo(metrics);
+        track(new JvmGcMetrics()).bindTo(metrics);
+        return endpoint;
     }
 
     /** Completes with one line naming the relay or consumer that failed first, and why. */
