@@ -68,12 +68,24 @@ final class ConsumerLag {
         this.clock = clock;
     }
 
-    /** The records of a batch are durably done with (each partition's in offset order). */
+    /** The records of a batch are durably done with (a poll's records: each partition's together, in offset order). */
     void applied(List<ConsumerRecord<byte[], byte[]>> records) {
+        ConsumerRecord<byte[], byte[]> last = null;
         for (ConsumerRecord<byte[], byte[]> r : records) {
-            if (r.timestamp() != ConsumerRecord.NO_TIMESTAMP) {
-                applied.put(new TopicPartition(r.topic(), r.partition()), r.timestamp());
+            // one entry per run of a partition's records, not one TopicPartition per record on the hot path
+            if (last != null && (last.partition() != r.partition() || !last.topic().equals(r.topic()))) {
+                applied(last);
             }
+            last = r;
+        }
+        if (last != null) {
+            applied(last);
+        }
+    }
+
+    private void applied(ConsumerRecord<byte[], byte[]> last) {
+        if (last.timestamp() != ConsumerRecord.NO_TIMESTAMP) {
+            applied.put(new TopicPartition(last.topic(), last.partition()), last.timestamp());
         }
     }
 

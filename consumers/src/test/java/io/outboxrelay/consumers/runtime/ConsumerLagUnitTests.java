@@ -73,6 +73,21 @@ class ConsumerLagUnitTests {
         assertThat(registry.find(ConsumerMetrics.LAG_SECONDS).gauges()).isEmpty();
     }
 
+    @Test
+    void theLastAppliedRecordOfEachPartitionDatesItsLag() {
+        consumer.assign(List.of(P0, P1));
+        consumer.updateBeginningOffsets(Map.of(P0, 0L, P1, 0L));
+        consumer.updateEndOffsets(Map.of(P0, 10L, P1, 10L));
+        consumer.seek(P0, 2);
+        consumer.seek(P1, 3);
+        long t = now.get();
+        lag.applied(List.of(record(P0, 0, t - 9_000), record(P0, 1, t - 8_000), record(P1, 0, t - 7_000),
+                record(P1, 1, t - 6_000), record(P1, 2, t - 5_000)));
+        lag.update(consumer);
+
+        assertThat(lag.snapshot()).containsExactly(new PartitionLag(P0.topic(), 0, 8, 8.0), new PartitionLag(P1.topic(), 1, 7, 5.0));
+    }
+
     private double gauge(String name, String partition) {
         return registry.get(name).tags(ConsumerMetrics.GROUP_TAG, "things", ConsumerMetrics.TOPIC_TAG, P0.topic(),
                 ConsumerMetrics.PARTITION_TAG, partition).gauge().value();
