@@ -6,5 +6,7 @@
  * <p>Where a record goes, in three clicks: {@code EventConsumer} polls it and commits its offset;
  * {@code RecordProcessor} decides (handle, ignore or dead-letter) and retries transient SQL errors;
  * {@code IdempotentTransaction} runs the handler and the processed-event insert in one transaction.
+ * {@code ConsumerMetrics} and {@code ConsumerLag} (per partition) keep the meters that
+ * {@link io.outboxrelay.consumers.ops.ConsumerEndpoint} serves.
  */
 package io.outboxrelay.consumers.runtime;

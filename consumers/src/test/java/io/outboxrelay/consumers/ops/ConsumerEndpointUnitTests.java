@@ -1,6 +1,9 @@
 package io.outboxrelay.consumers.ops;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.UncheckedIOException;
 
 import java.util.List;
 
@@ -9,6 +12,8 @@ import org.junit.jupiter.api.Test;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.outboxrelay.consumers.ops.ConsumerEndpoint.View;
 import io.outboxrelay.consumers.runtime.EventConsumer.State;
 import io.outboxrelay.consumers.runtime.PartitionLag;
@@ -62,5 +67,17 @@ class ConsumerEndpointUnitTests {
         JsonNode payments = status.get("consumers").get("payments");
         assertThat(payments.get("lag_events").isNull()).as("unknown while a partition's end offset is").isTrue();
         assertThat(payments.get("partitions").get(0).get("lag_events").isNull()).isTrue();
+    }
+
+    @Test
+    void aPortInUseIsReportedWithTheAddressAndWhatToDo() {
+        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        try (ConsumerEndpoint first = ConsumerEndpoint.start("127.0.0.1", 0, registry, List::of)) {
+            assertThat(first.uri().toString()).isEqualTo("http://127.0.0.1:" + first.port());
+            assertThatThrownBy(() -> ConsumerEndpoint.start("127.0.0.1", first.port(), registry, List::of))
+                    .isInstanceOf(UncheckedIOException.class)
+                    .hasMessageStartingWith("cannot listen on 127.0.0.1:" + first.port() + " for metrics and health checks (")
+                    .hasMessageEndingWith("): choose a free port (0 picks one)");
+        }
     }
 }
