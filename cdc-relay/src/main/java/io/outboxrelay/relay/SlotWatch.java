@@ -1,11 +1,10 @@
 package io.outboxrelay.relay;
 
 import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 
 import io.outboxrelay.relay.config.RelayConfig;
+import io.outboxrelay.relay.postgres.ReplicationSlot;
 
 /**
  * Looks at the relay's replication slot from the outside. Debezium reports "polling started" before
@@ -16,25 +15,15 @@ import io.outboxrelay.relay.config.RelayConfig;
 final class SlotWatch implements AutoCloseable {
 
     private final Connection connection;
-    private final PreparedStatement active;
+    private final String slot;
 
     SlotWatch(RelayConfig config) throws SQLException {
         connection = config.connectToDatabase("slot-watch");
-        try {
-            active = connection.prepareStatement(
-                    "SELECT active FROM pg_replication_slots WHERE slot_name = ? AND database = current_database()");
-            active.setString(1, config.get(RelayConfig.SLOT_NAME));
-        }
-        catch (SQLException e) {
-            connection.close();
-            throw e;
-        }
+        slot = config.get(RelayConfig.SLOT_NAME);
     }
 
     boolean isActive() throws SQLException {
-        try (ResultSet rs = active.executeQuery()) {
-            return rs.next() && rs.getBoolean(1);
-        }
+        return ReplicationSlot.read(connection, slot).map(ReplicationSlot::active).orElse(false);
     }
 
     @Override

@@ -5,6 +5,7 @@ import java.sql.SQLException;
 import java.util.List;
 
 import io.outboxrelay.relay.config.RelayConfig;
+import io.outboxrelay.relay.postgres.ReplicationSlot;
 
 /**
  * Attaches the relay to an existing database: checks it, installs the outbox-sql migrations,
@@ -77,7 +78,7 @@ public final class Attach {
      */
     private static void ensureSlot(AdminSession session, RelayConfig config, Changes changes) throws SQLException {
         String slot = config.get(RelayConfig.SLOT_NAME);
-        if (session.exists("SELECT 1 FROM pg_replication_slots WHERE slot_name = ?", slot)) {
+        if (ReplicationSlot.find(session.connection(), slot).isPresent()) {
             changes.alreadyPresent("replication slot " + slot);
             return;
         }

@@ -1,13 +1,13 @@
 package io.outboxrelay.relay.attach;
 
 import java.io.PrintWriter;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.List;
+import java.util.Optional;
 
 import io.outboxrelay.relay.config.RelayConfig;
 import io.outboxrelay.relay.kafka.SavedPosition;
+import io.outboxrelay.relay.postgres.ReplicationSlot;
 import io.outboxrelay.sql.OutboxSchema;
 
 /**
@@ -71,20 +71,12 @@ public final class Detach {
     }
 
     private static boolean slotExists(AdminSession session, String slot) throws SQLException {
-        try (PreparedStatement ps = session.connection().prepareStatement(
-                "SELECT active, active_pid FROM pg_replication_slots WHERE slot_name = ? AND database = current_database()")) {
-            ps.setString(1, slot);
-            try (ResultSet rs = ps.executeQuery()) {
-                if (!rs.next()) {
-                    return false;
-                }
-                if (rs.getBoolean(1)) {
-                    throw new RefusedException("replication slot " + slot + " is in use by process " + rs.getLong(2)
-                            + " (a relay is running): stop the relay, then run detach again");
-                }
-                return true;
-            }
+        Optional<ReplicationSlot> found = ReplicationSlot.read(session.connection(), slot);
+        if (found.isPresent() && found.get().active()) {
+            throw new RefusedException("replication slot " + slot + " is in use by process " + found.get().activePid()
+                    + " (a relay is running): stop the relay, then run detach again");
         }
+        return found.isPresent();
     }
 
     /**
@@ -102,7 +94,7 @@ public final class Detach {
             + " SELECT d.n, d.lsn - '0/0'::pg_lsn AS lsn, chr(get_byte(d.data, 0)) AS kind, d.data"
             + " FROM pg_logical_slot_peek_binary_changes(?, NULL, NULL,"
             + " 'proto_version', '1', 'publication_names', quote_ident(?)) WITH ORDINALITY AS d(lsn, xid, data, n)),"
-            + " positions AS (SELECT confirmed_flush_lsn - '0/0'::pg_lsn AS lsn FROM pg_replication_slots WHERE slot_name = ?"
+            + " positions AS (SELECT ?::pg_lsn - '0/0'::pg_lsn AS lsn" // the slot's confirmed_flush_lsn
             + " UNION SELECT unnest(?::numeric[])),"
             + " relayed AS (SELECT max(d.n) AS n FROM decoded d JOIN positions p"
             + " ON (d.kind IN ('I', 'U', 'D') AND d.lsn = p.lsn)"
@@ -143,7 +135,8 @@ public final class Detach {
 
     private static long count(AdminSession session, String slot, String publication, List<Long> saved) throws SQLException {
         String array = "{" + String.join(",", saved.stream().map(String::valueOf).toList()) + "}";
-        return Long.parseLong(session.scalar(UNRELAYED, slot, publication, slot, array));
+        String confirmed = ReplicationSlot.read(session.connection(), slot).map(ReplicationSlot::confirmedFlushLsn).orElse(null);
+        return Long.parseLong(session.scalar(UNRELAYED, slot, publication, confirmed, array));
     }
 
     private static void dropRole(AdminSession session, RelayConfig config, String role, Changes changes) throws SQLException {

@@ -15,6 +15,7 @@ import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
 import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.outboxrelay.relay.postgres.ReplicationSlot;
 import io.outboxrelay.relay.Relay;
 import io.outboxrelay.relay.RelayStats;
 
@@ -33,7 +34,7 @@ final class RelayMetrics implements AutoCloseable {
     private final JvmGcMetrics gc = new JvmGcMetrics();
 
     RelayMetrics(MeterRegistry registry, Supplier<RelayStats> stats, Supplier<Relay.State> state,
-                 Supplier<SlotPosition> slot) {
+                 Supplier<ReplicationSlot> slot) {
         this.stats = stats;
         counter(registry, "outbox.relay.events.relayed", "Events Kafka acknowledged on their topic", RelayStats::relayed);
         counter(registry, "outbox.relay.dead.letters", "Outbox rows Kafka acknowledged on the dead-letter topic",
@@ -51,10 +52,10 @@ final class RelayMetrics implements AutoCloseable {
                                 : Duration.between(e.committedAt(), Instant.now()))))
                 .description("Time since the last relayed event committed; grows while idle (NaN before the first)")
                 .baseUnit("seconds").strongReference(true).register(registry);
-        Gauge.builder("outbox.relay.wal.retained", slot, s -> bytes(s.get(), SlotPosition::walRetainedBytes))
+        Gauge.builder("outbox.relay.wal.retained", slot, s -> bytes(s.get(), ReplicationSlot::walRetainedBytes))
                 .description("WAL PostgreSQL keeps for the relay's slot: current LSN - restart_lsn (polled)")
                 .baseUnit("bytes").strongReference(true).register(registry);
-        Gauge.builder("outbox.relay.slot.lag", slot, s -> bytes(s.get(), SlotPosition::slotLagBytes))
+        Gauge.builder("outbox.relay.slot.lag", slot, s -> bytes(s.get(), ReplicationSlot::slotLagBytes))
                 .description("WAL not yet confirmed by the relay: current LSN - confirmed_flush_lsn (polled)")
                 .baseUnit("bytes").strongReference(true).register(registry);
         for (Relay.State each : Relay.State.values()) {
@@ -88,7 +89,7 @@ final class RelayMetrics implements AutoCloseable {
         return d == null ? Double.NaN : Math.max(0, d.toNanos() / 1e9);
     }
 
-    private static double bytes(SlotPosition slot, Function<SlotPosition, Long> value) {
+    private static double bytes(ReplicationSlot slot, Function<ReplicationSlot, Long> value) {
         Long bytes = slot == null ? null : value.apply(slot);
         return bytes == null ? Double.NaN : bytes;
     }

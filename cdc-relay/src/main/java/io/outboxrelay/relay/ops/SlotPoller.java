@@ -6,6 +6,7 @@ import java.sql.SQLException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.outboxrelay.relay.postgres.ReplicationSlot;
 import io.outboxrelay.relay.config.RelayConfig;
 
 /**
@@ -20,7 +21,7 @@ final class SlotPoller implements Runnable, AutoCloseable {
     private final String slotName;
     private Connection connection;
     private boolean failing;
-    private volatile SlotPosition last;
+    private volatile ReplicationSlot last;
 
     SlotPoller(RelayConfig config) {
         this.config = config;
@@ -28,7 +29,7 @@ final class SlotPoller implements Runnable, AutoCloseable {
     }
 
     /** @return the last reading; null before the first, while the database cannot be read, or without a slot */
-    SlotPosition last() {
+    ReplicationSlot last() {
         return last;
     }
 
@@ -38,7 +39,7 @@ final class SlotPoller implements Runnable, AutoCloseable {
             if (connection == null) {
                 connection = config.connectToDatabase("metrics");
             }
-            last = SlotPosition.read(connection, slotName).orElse(null);
+            last = ReplicationSlot.read(connection, slotName).orElse(null);
             if (failing) {
                 LOG.info("Reading replication slot '{}' works again", slotName);
                 failing = false;

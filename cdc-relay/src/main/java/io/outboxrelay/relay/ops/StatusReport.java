@@ -23,6 +23,7 @@ import org.apache.kafka.common.TopicPartition;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import io.outboxrelay.relay.postgres.ReplicationSlot;
 import io.outboxrelay.relay.config.RelayConfig;
 import io.outboxrelay.relay.kafka.SavedPosition;
 
@@ -54,14 +55,14 @@ public final class StatusReport {
         out.put("relay_name", config.get(RelayConfig.RELAY_NAME));
         out.put("database", where(config));
         out.put("slot_name", config.get(RelayConfig.SLOT_NAME));
-        Optional<SlotPosition> slot = readSlot(config);
+        Optional<ReplicationSlot> slot = readSlot(config);
         out.put("slot_exists", slot.isPresent());
-        out.put("slot_active", slot.map(SlotPosition::active).orElse(null));
-        out.put("slot_active_pid", slot.map(SlotPosition::activePid).orElse(null));
-        out.put("restart_lsn", slot.map(SlotPosition::restartLsn).orElse(null));
-        out.put("confirmed_flush_lsn", slot.map(SlotPosition::confirmedFlushLsn).orElse(null));
-        out.put("wal_retained_bytes", slot.map(SlotPosition::walRetainedBytes).orElse(null));
-        out.put("slot_lag_bytes", slot.map(SlotPosition::slotLagBytes).orElse(null));
+        out.put("slot_active", slot.map(ReplicationSlot::active).orElse(null));
+        out.put("slot_active_pid", slot.map(ReplicationSlot::activePid).orElse(null));
+        out.put("restart_lsn", slot.map(ReplicationSlot::restartLsn).orElse(null));
+        out.put("confirmed_flush_lsn", slot.map(ReplicationSlot::confirmedFlushLsn).orElse(null));
+        out.put("wal_retained_bytes", slot.map(ReplicationSlot::walRetainedBytes).orElse(null));
+        out.put("slot_lag_bytes", slot.map(ReplicationSlot::slotLagBytes).orElse(null));
         readKafka(config, out);
         URI url = daemon != null ? daemon : daemonUrl(config);
         out.put("daemon_url", url == null ? null : url.toString());
@@ -81,9 +82,9 @@ public final class StatusReport {
         return slotExists;
     }
 
-    private static Optional<SlotPosition> readSlot(RelayConfig config) {
+    private static Optional<ReplicationSlot> readSlot(RelayConfig config) {
         try (Connection connection = config.connectToDatabase("status")) {
-            return SlotPosition.read(connection, config.get(RelayConfig.SLOT_NAME));
+            return ReplicationSlot.read(connection, config.get(RelayConfig.SLOT_NAME));
         }
         catch (SQLException e) {
             String message = e.getMessage() == null ? e.toString() : e.getMessage().lines().findFirst().orElse("");

@@ -14,6 +14,7 @@ import org.slf4j.LoggerFactory;
 
 import io.outboxrelay.relay.config.RelayConfig;
 import io.outboxrelay.relay.kafka.SavedPosition;
+import io.outboxrelay.relay.postgres.ReplicationSlot;
 
 /**
  * The saved position (in Kafka) against the replication slot (in PostgreSQL), so that the relay never
@@ -73,8 +74,8 @@ final class PositionChecks {
     }
 
     private StartPosition decide(Database db, SavedPosition saved) throws SQLException {
-        String[] slotRow = db.row("SELECT confirmed_flush_lsn::text FROM pg_replication_slots"
-                + " WHERE slot_name = ? AND database = current_database()", slot);
+        // confirmed_flush_lsn of the slot in this database, or null (one element, so that absent and present read alike)
+        String[] slotRow = ReplicationSlot.read(db.connection(), slot).map(s -> new String[] {s.confirmedFlushLsn()}).orElse(null);
         if (saved == null || saved.furthestLsn() == null) {
             if (slotRow != null) {
                 String mode = config.get(RelayConfig.SNAPSHOT_MODE);

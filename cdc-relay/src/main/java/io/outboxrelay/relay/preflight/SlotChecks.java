@@ -1,12 +1,14 @@
 package io.outboxrelay.relay.preflight;
 
 import java.sql.SQLException;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.outboxrelay.relay.config.RelayConfig;
+import io.outboxrelay.relay.postgres.ReplicationSlot;
 
 /**
  * The relay's replication slot, and room for the connection that streams from it: Debezium would
@@ -26,14 +28,14 @@ final class SlotChecks {
     }
 
     void check(boolean awaitFreeSlot) throws SQLException, InterruptedException {
-        String[] existing = db.row("SELECT database, active_pid FROM pg_replication_slots WHERE slot_name = ?", slot);
-        if (existing == null) {
+        Optional<ReplicationSlot> existing = ReplicationSlot.find(db.connection(), slot);
+        if (existing.isEmpty()) {
             checkFreeSlot();
         }
         else {
-            checkSlotDatabase(existing[0]);
-            if (existing[1] != null && awaitFreeSlot) {
-                awaitRelease(Integer.parseInt(existing[1]));
+            checkSlotDatabase(existing.get().database());
+            if (existing.get().activePid() != null && awaitFreeSlot) {
+                awaitRelease(existing.get().activePid());
             }
         }
         checkFreeWalSender();
@@ -57,30 +59,25 @@ final class SlotChecks {
         int timeoutMs = db.config().getInt(RelayConfig.STARTUP_TIMEOUT_MS);
         LOG.info("Replication slot '{}' is in use by PID {}; waiting up to {} ms for it to be released", slot, pid, timeoutMs);
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
-        String holder = String.valueOf(pid);
-        while (holder != null) {
+        ReplicationSlot held = heldSlot();
+        while (held != null) {
             if (System.nanoTime() > deadline) {
-                throw inUse(Integer.parseInt(holder));
+                throw new StartupException("replication slot '" + slot + "' is in use by " + held.holder()
+                        + ": another relay is running with slot.name=" + slot + "; stop it or set a different slot.name");
             }
             Thread.sleep(POLL_MS);
-            holder = db.text("SELECT active_pid FROM pg_replication_slots WHERE slot_name = ?", slot);
+            held = heldSlot();
         }
     }
 
-    private StartupException inUse(int pid) throws SQLException {
-        // Other roles' sessions show these as NULL unless the relay's role has pg_read_all_stats.
-        String[] who = db.row("SELECT application_name, host(client_addr) FROM pg_stat_activity WHERE pid = ?", pid);
-        String application = who == null || who[0] == null ? "unknown" : "'" + who[0] + "'";
-        String client = who == null || who[1] == null ? "unknown" : who[1];
-        return new StartupException("replication slot '" + slot + "' is in use by PID " + pid + " (application_name "
-                + application + ", client_addr " + client + "): another relay is running with slot.name=" + slot
-                + "; stop it or set a different slot.name");
+    private ReplicationSlot heldSlot() throws SQLException {
+        return ReplicationSlot.find(db.connection(), slot).filter(s -> s.holder() != null).orElse(null);
     }
 
     /** Physical slots count against the same limit. */
     private void checkFreeSlot() throws SQLException {
         int max = db.number("SELECT current_setting('max_replication_slots')::int");
-        int used = db.number("SELECT count(*) FROM pg_replication_slots");
+        int used = ReplicationSlot.count(db.connection());
         if (used >= max) {
             throw new StartupException("no free replication slot on " + db.where() + " for slot.name '" + slot
                     + "': max_replication_slots is " + max + " and " + used + " slots are in use; raise max_replication_slots"

@@ -12,6 +12,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.outboxrelay.relay.config.RelayConfig;
+import io.outboxrelay.relay.postgres.ReplicationSlot;
 
 /**
  * A hot standby's wait for its replication slot ({@link RelayConfig#STANDBY}): polls the slot until
@@ -138,19 +139,7 @@ public final class Standby implements AutoCloseable {
 
     /** @return who streams from the slot, null when nobody does (or the slot does not exist yet) */
     private static String holder(Connection connection, String slot) throws SQLException {
-        try (PreparedStatement st = connection.prepareStatement("SELECT s.active_pid, a.application_name, host(a.client_addr)"
-                + " FROM pg_replication_slots s LEFT JOIN pg_stat_activity a ON a.pid = s.active_pid"
-                + " WHERE s.slot_name = ? AND s.active")) {
-            st.setString(1, slot);
-            try (ResultSet rs = st.executeQuery()) {
-                if (!rs.next()) {
-                    return null;
-                }
-                // another role's session shows these as NULL unless the relay's role has pg_read_all_stats
-                return "PID " + rs.getInt(1) + " (application_name " + (rs.getString(2) == null ? "unknown" : "'" + rs.getString(2) + "'")
-                        + ", client_addr " + (rs.getString(3) == null ? "unknown" : rs.getString(3)) + ")";
-            }
-        }
+        return ReplicationSlot.find(connection, slot).map(ReplicationSlot::holder).orElse(null);
     }
 
     private static boolean tryLock(Connection connection, int slotKey) throws SQLException {
