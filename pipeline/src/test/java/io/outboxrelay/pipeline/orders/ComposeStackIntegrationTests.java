@@ -77,6 +77,9 @@ class ComposeStackIntegrationTests {
                     command.set(i + 1, localCopy(compose, s, dir, postgres, kafka).toString());
                     environment.put("RELAY_HTTP_PORT", "0"); // two relays on one host
                 }
+                if (s.name().equals("consumers")) {
+                    command.addAll(List.of("--http-port", "0")); // in its container 8081 is its own; on this host it may be taken
+                }
                 Supervised p = new Supervised(dir, s, relay ? RelayCli.class.getName() : PipelineCli.class.getName(),
                         command, environment);
                 services.put(s.name(), p);
