@@ -28,7 +28,6 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 
-import io.outboxrelay.consumers.runtime.EventConsumer;
 import io.outboxrelay.consumers.runtime.GroupOffsets;
 import io.outboxrelay.legacy.load.OrderLoad;
 import io.outboxrelay.legacy.order.OrderLine;
@@ -53,67 +52,102 @@ public final class OrdersBenchCommand implements Callable<Integer> {
     @Option(names = "--orders", defaultValue = "5000", description = "Orders placed before the replay (default ${DEFAULT-VALUE}).")
     int orders;
 
-    @Option(names = "--latency-orders", defaultValue = "1000", description = "Paced orders timed end to end (default ${DEFAULT-VALUE}).")
+    @Option(names = "--latency-orders", defaultValue = "1000", description = "Paced orders timed end to end, per rate (default ${DEFAULT-VALUE}).")
     int latencyOrders;
 
-    @Option(names = "--rate", defaultValue = "50", description = "Pace of the timed orders per second (default ${DEFAULT-VALUE}).")
-    double rate;
+    @Option(names = "--rate", split = ",", defaultValue = "50",
+            description = "Pace(s) of the timed orders per second, e.g. 200,1000,2000: each rate is timed in turn (default ${DEFAULT-VALUE}).")
+    List<Double> rates;
 
     @Option(names = "--replays", defaultValue = "1",
             description = "Replays to run, each by a new group into a new schema; the median is reported (default ${DEFAULT-VALUE}).")
     int replays;
 
+    @Option(names = "--replay-jvm-options", defaultValue = "-Xmx256m",
+            description = "Options of the replay's own JVM, space-separated (default ${DEFAULT-VALUE}).")
+    String replayJvmOptions;
+
+    @Option(names = "--payments", defaultValue = "5000",
+            description = "Payments of the payment bench, once with a gateway of 0 ms and once of 20 ms; 0 skips it (default ${DEFAULT-VALUE}).")
+    int payments;
+
     @Option(names = "--json", description = "Print the figures as JSON on stdout.")
     boolean json;
+
+    /** When the last timed order of the current rate was placed. */
+    private long placedUntil;
 
     @Override
     public Integer call() throws Exception {
         PrintStream progress = json ? System.err : System.out;
-        try (PostgresInstance postgres = Infrastructure.startPostgres(); KafkaInstance kafka = Infrastructure.startKafka();
-             Pipeline pipeline = Pipeline.start(postgres, kafka, 4, 500, 0.1);
-             Admin admin = Admin.create(Map.<String, Object>of("bootstrap.servers", kafka.bootstrapServers()))) {
-            progress.printf("placing %,d orders (also the warm-up)%n", orders);
-            OrderLoad load = new OrderLoad(pipeline.legacy, new OrderLoad.Plan(orders, 4, 0));
-            CompletableFuture<OrderLoad.Result> placing = Pipeline.place(load);
-            RunCommand.settle(placing, load, pipeline, orders, Duration.ofMinutes(10), progress);
+        Map<String, Object> out = new LinkedHashMap<>();
+        try (PostgresInstance postgres = Infrastructure.startPostgres(); KafkaInstance kafka = Infrastructure.startKafka()) {
+            try (Pipeline pipeline = Pipeline.start(postgres, kafka, 4, 500, 0.1);
+                 Admin admin = Admin.create(Map.<String, Object>of("bootstrap.servers", kafka.bootstrapServers()))) {
+                progress.printf("placing %,d orders (also the warm-up)%n", orders);
+                OrderLoad load = new OrderLoad(pipeline.legacy, new OrderLoad.Plan(orders, 4, 0));
+                CompletableFuture<OrderLoad.Result> placing = Pipeline.place(load);
+                RunCommand.settle(placing, load, pipeline, orders, Duration.ofMinutes(10), progress);
 
-            progress.printf("latency: %,d orders at %.0f/s, commit -> read-model row%n", latencyOrders, rate);
-            Histogram latency = latency(pipeline);
+                out.put("orders", orders);
+                out.put("latency_orders", latencyOrders);
+                List<Map<String, Object>> latencies = new ArrayList<>();
+                for (double rate : rates) {
+                    progress.printf("latency: %,d orders at %.0f/s, commit -> read-model row%n", latencyOrders, rate);
+                    long started = System.nanoTime();
+                    Histogram latency = latency(pipeline, rate);
+                    Map<String, Object> l = new LinkedHashMap<>();
+                    l.put("rate", rate);
+                    // one client places the orders: past what it can do, the achieved rate is lower than asked
+                    l.put("achieved_rate", Math.round(latencyOrders / Math.max(1e-9, (placedUntil - started) / 1e9)));
+                    l.put("p50_ms", latency.getValueAtPercentile(50) / 1000.0);
+                    l.put("p99_ms", latency.getValueAtPercentile(99) / 1000.0);
+                    l.put("max_ms", latency.getMaxValue() / 1000.0);
+                    latencies.add(l);
+                }
+                out.put("latency", latencies);
 
-            long events = GroupOffsets.endOffsets(admin, "outbox.Order");
-            List<double[]> replays = new ArrayList<>();
-            for (int r = 1; r <= replays(); r++) {
-                progress.printf("replay %d of %d: a new read model rebuilds from %,d events on outbox.Order%n", r, replays(), events);
-                replays.add(replay(pipeline, admin, "read-model-bench-" + r, "read_model_bench_" + r));
-                progress.printf("  %,.0f events/s%n", events / replays.get(r - 1)[0]);
+                long events = GroupOffsets.endOffsets(admin, "outbox.Order");
+                long rows = orders + (long) latencyOrders * rates.size();
+                // the pipeline's consumers stay, idle: a new consumer is bootstrapped beside running ones
+                List<double[]> runs = new ArrayList<>();
+                for (int r = 1; r <= Math.max(1, replays); r++) {
+                    progress.printf("replay %d of %d: a new read model in its own JVM (%s) rebuilds from %,d events on outbox.Order%n",
+                            r, Math.max(1, replays), replayJvmOptions, events);
+                    double[] run = ReplayProcess.inChild(List.of(replayJvmOptions.trim().split("\\s+")), kafka.bootstrapServers(),
+                            postgres.jdbcUrl("readmodel"), postgres.superuser(), postgres.superuserPassword(), "read-model-bench-" + r,
+                            "read_model_bench_" + r, "outbox.Order", rows, Duration.ofMinutes(10));
+                    runs.add(run);
+                    progress.printf("  %,.0f events/s, peak RSS %,.0f MiB%n", events / run[0], run[2] / 1024);
+                }
+                List<Long> each = runs.stream().map(x -> Math.round(events / x[0])).toList();
+                runs.sort(Comparator.comparingDouble(x -> x[0]));
+                double[] median = runs.get((runs.size() - 1) / 2); // of an even number, the faster middle one
+                out.put("replay_events", events);
+                out.put("replay_events_per_s", Math.round(events / median[0]));
+                out.put("replay_startup_s", Math.round(median[1] * 100) / 100.0); // JVM, schema migration, group join, first transaction
+                // start-up excluded: what a long replay approaches (a fresh JVM also compiles the consumer's code meanwhile)
+                out.put("replay_events_per_s_after_first_row", Math.round(events / (median[0] - median[1])));
+                out.put("replay_events_per_s_each", each);
+                out.put("replay_jvm_options", replayJvmOptions);
+                out.put("replay_peak_rss_mib", Math.round(runs.stream().mapToDouble(x -> x[2]).max().orElse(-1) / 1024));
+                out.put("raw_consume_events_per_s", Math.round(events / rawRead(kafka, events)));
             }
-            // the median run (of an odd number; the faster middle one of an even number)
-            replays.sort(Comparator.comparingDouble(x -> x[0]));
-            double replaySeconds = replays.get((replays.size() - 1) / 2)[0];
-            double startupSeconds = replays.get((replays.size() - 1) / 2)[1];
-            double rawSeconds = rawRead(kafka, events);
-
-            Map<String, Object> out = new LinkedHashMap<>();
-            out.put("orders", orders);
-            out.put("latency_orders", latencyOrders);
-            out.put("latency_rate", rate);
-            out.put("latency_p50_ms", latency.getValueAtPercentile(50) / 1000.0);
-            out.put("latency_p99_ms", latency.getValueAtPercentile(99) / 1000.0);
-            out.put("latency_max_ms", latency.getMaxValue() / 1000.0);
-            out.put("replay_events", events);
-            out.put("replay_events_per_s", Math.round(events / replaySeconds));
-            // start-up: schema migration, consumer start, joining the group, first poll and transaction
-            out.put("replay_startup_s", Math.round(startupSeconds * 100) / 100.0);
-            out.put("replay_runs", replays.size());
-            out.put("replay_events_per_s_each", replays.stream().map(x -> Math.round(events / x[0])).toList());
-            out.put("raw_consume_events_per_s", Math.round(events / rawSeconds));
+            if (payments > 0) {
+                for (int latencyMs : new int[] {0, 20}) {
+                    progress.printf("payments: %,d, gateway latency %d ms%n", payments, latencyMs);
+                    PaymentBench.Result result = PaymentBench.run(postgres, kafka, payments, Duration.ofMillis(latencyMs), progress);
+                    progress.println("  " + result.describe());
+                    out.putAll(result.figures("payments_" + latencyMs + "ms_"));
+                }
+            }
             report(out, progress);
             return 0;
         }
     }
 
     /** Places paced orders one by one and times each until the read model shows it (polled every 2 ms). */
-    private Histogram latency(Pipeline pipeline) throws Exception {
+    private Histogram latency(Pipeline pipeline, double rate) throws Exception {
         Histogram histogram = new Histogram(TimeUnit.MINUTES.toMicros(1), 3);
         Map<UUID, Long> pending = new ConcurrentHashMap<>();
         CompletableFuture<Void> watcher = CompletableFuture.runAsync(() -> watch(pipeline, pending, histogram));
@@ -128,6 +162,7 @@ public final class OrdersBenchCommand implements Callable<Integer> {
             UUID order = service.placeOrder(customer, List.of(new OrderLine(product, 1))).id();
             pending.put(order, System.nanoTime());
         }
+        placedUntil = System.nanoTime();
         long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
         while (!pending.isEmpty() && System.nanoTime() < deadline) {
             Thread.sleep(10);
@@ -161,49 +196,6 @@ public final class OrdersBenchCommand implements Callable<Integer> {
         }
     }
 
-    private int replays() {
-        return Math.max(1, replays);
-    }
-
-    /**
-     * A new read model under a new group rebuilds from the topic's beginning.
-     *
-     * @return seconds until it has every order and no lag, and of them seconds until its first row
-     */
-    private double[] replay(Pipeline pipeline, Admin admin, String group, String schema) throws Exception {
-        long t0 = System.nanoTime();
-        EventConsumer consumer = pipeline.startReadModel(group, schema);
-        // Watched cheaply (a count(*) every 20 ms took a good share of a core from the replay it measured):
-        // the first row by an EXISTS, then the group's lag, the rows counted only once the lag is 0.
-        long firstRow = 0;
-        while (firstRow == 0) {
-            Thread.sleep(5);
-            firstRow = exists(pipeline, schema) ? System.nanoTime() : 0;
-        }
-        while (GroupOffsets.lag(admin, group, "outbox.Order") > 0 || count(pipeline, schema) < orders + latencyOrders) {
-            Thread.sleep(20);
-        }
-        long end = System.nanoTime();
-        consumer.close();
-        return new double[] {(end - t0) / 1e9, (firstRow - t0) / 1e9};
-    }
-
-    private static boolean exists(Pipeline pipeline, String schema) throws Exception {
-        try (Connection c = pipeline.readModel.getConnection();
-             ResultSet rs = c.createStatement().executeQuery("SELECT EXISTS (SELECT 1 FROM " + schema + ".order_view)")) {
-            rs.next();
-            return rs.getBoolean(1);
-        }
-    }
-
-    private static long count(Pipeline pipeline, String schema) throws Exception {
-        try (Connection c = pipeline.readModel.getConnection();
-             ResultSet rs = c.createStatement().executeQuery("SELECT count(*) FROM " + schema + ".order_view")) {
-            rs.next();
-            return rs.getLong(1);
-        }
-    }
-
     /** The baseline: a bare consumer reading the same events, doing nothing with them. */
     private static double rawRead(KafkaInstance kafka, long events) {
         Map<String, Object> props = Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
@@ -225,11 +217,25 @@ public final class OrdersBenchCommand implements Callable<Integer> {
             System.out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(out));
             return;
         }
-        progress.printf("%nOrder pipeline bench: %,d orders, then %,d paced at %.0f/s%n", orders, latencyOrders, rate);
-        progress.printf("latency order commit -> read-model row (ms):  p50 %.1f  p99 %.1f  max %.1f%n",
-                out.get("latency_p50_ms"), out.get("latency_p99_ms"), out.get("latency_max_ms"));
-        progress.printf("replay of %,d events into a new read model:   %,d events/s (%.2f s of it until the first row)%n",
-                out.get("replay_events"), out.get("replay_events_per_s"), out.get("replay_startup_s"));
-        progress.printf("baseline, bare consumer reading them:          %,d events/s%n", out.get("raw_consume_events_per_s"));
+        progress.printf("%nOrder pipeline bench: %,d orders, then %,d paced per rate%n", orders, latencyOrders);
+        for (Object o : (List<?>) out.get("latency")) {
+            Map<?, ?> l = (Map<?, ?>) o;
+            progress.printf("latency order commit -> read-model row at %5.0f orders/s (achieved %,d) (ms):  p50 %.1f  p99 %.1f  max %.1f%n",
+                    l.get("rate"), l.get("achieved_rate"), l.get("p50_ms"), l.get("p99_ms"), l.get("max_ms"));
+        }
+        progress.printf("replay of %,d events into a new read model (own JVM, %s): %,d events/s (%.2f s of it until the first row,"
+                        + " %,d events/s after it; runs %s), peak RSS %,d MiB%n", out.get("replay_events"), out.get("replay_jvm_options"),
+                out.get("replay_events_per_s"), out.get("replay_startup_s"), out.get("replay_events_per_s_after_first_row"),
+                out.get("replay_events_per_s_each"), out.get("replay_peak_rss_mib"));
+        progress.printf("baseline, bare consumer reading them: %,d events/s%n", out.get("raw_consume_events_per_s"));
+        for (int latencyMs : new int[] {0, 20}) {
+            String p = "payments_" + latencyMs + "ms_";
+            if (out.containsKey(p + "payments")) {
+                progress.printf("payments with a gateway of %2d ms: %,d events/s into PENDING, %,d payments/s resolved; %,d charges"
+                                + " requested for %,d payments, %d repeated keys; replaying the group: %d charges requested%n",
+                        latencyMs, out.get(p + "pending_per_s"), out.get(p + "resolved_per_s"), out.get(p + "charges_requested"),
+                        out.get(p + "payments"), out.get(p + "repeated_keys"), out.get(p + "replay_charges_requested"));
+            }
+        }
     }
 }
