@@ -116,6 +116,47 @@ class EventConsumerIntegrationTests {
     }
 
     @Test
+    void oneEventTheDatabaseRejectsInABatchOf500IsTheOnlyOneDeadLetteredAndItsNeighboursAreApplied() throws Exception {
+        List<ProducerRecord<byte[], byte[]>> records = things(1, 500);
+        fixture.produce(records); // all there before the consumer starts: its first poll takes them as one batch
+        start(new RecordingHandler(SCHEMA).hook((event, c) -> {
+            if (RecordingHandler.seq(event) == 250) {
+                c.createStatement().execute("SELECT 1 / 0"); // SQLState 22012: the event's fault, not a transient one
+            }
+        }), fixture.dataSource());
+        fixture.awaitCaughtUp(group, List.of(topic));
+
+        assertThat(seen()).containsExactlyElementsOf(IntStream.rangeClosed(1, 500).filter(n -> n != 250).boxed().toList());
+        assertThat(fixture.readAll(group + ".dead-letter")).singleElement().satisfies(r -> {
+            assertThat(header(r, EventHeaders.DLQ_REASON)).startsWith("database rejected the event (SQLState 22012)");
+            assertThat(r.value()).isEqualTo(records.get(249).value());
+        });
+        assertThat(fixture.count("SELECT count(*) FROM " + SCHEMA + ".processed_event")).isEqualTo(499);
+        // applied in batches, not one by one: the split leaves halves of the poll around the poison event
+        assertThat(registry.get(ConsumerMetrics.BATCH_SIZE).summary().max()).isGreaterThanOrEqualTo(125);
+        assertThat(events("handled")).isEqualTo(499);
+    }
+
+    @Test
+    void oneEventTheHandlerRejectsInABatchOf500IsTheOnlyOneDeadLettered() throws Exception {
+        List<ProducerRecord<byte[], byte[]>> records = things(1, 500);
+        fixture.produce(records);
+        start(new RecordingHandler(SCHEMA).hook((event, c) -> {
+            if (RecordingHandler.seq(event) == 333) {
+                throw new RejectedEventException("seq 333 is not a thing this handler accepts");
+            }
+        }), fixture.dataSource());
+        fixture.awaitCaughtUp(group, List.of(topic));
+
+        assertThat(seen()).hasSize(499).doesNotContain(333).isSorted();
+        assertThat(fixture.readAll(group + ".dead-letter")).singleElement().satisfies(r -> {
+            assertThat(header(r, EventHeaders.DLQ_REASON)).isEqualTo("rejected by handler: seq 333 is not a thing this handler accepts");
+            assertThat(r.value()).isEqualTo(records.get(332).value());
+        });
+        assertThat(fixture.count("SELECT count(*) FROM " + SCHEMA + ".processed_event")).isEqualTo(499);
+    }
+
+    @Test
     void closeFinishesTheBatchInHandAndCommitsIt() throws Exception {
         fixture.produce(things(1, 6));
         CountDownLatch entered = new CountDownLatch(1);
