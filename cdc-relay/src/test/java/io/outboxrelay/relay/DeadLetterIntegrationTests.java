@@ -16,7 +16,8 @@ import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.Test;
 
-import io.outboxrelay.relay.routing.EventHeaders;
+import io.outboxrelay.sql.OutboxHeaders;
+
 
 /**
  * Every kind of outbox row the relay cannot send goes to the dead-letter topic with a readable reason
@@ -143,7 +144,7 @@ class DeadLetterIntegrationTests {
 
         void assertDelivered() {
             List<ConsumerRecord<byte[], byte[]>> events = all(fixture.topic(GOOD_TYPE));
-            assertThat(events).extracting(r -> Delivery.header(r, EventHeaders.EVENT_ID))
+            assertThat(events).extracting(r -> Delivery.header(r, OutboxHeaders.EVENT_ID))
                     .as("good events, once each, in commit order").containsExactlyElementsOf(good.stream().map(UUID::toString).toList());
             assertThat(events).extracting(r -> new String(r.value(), StandardCharsets.UTF_8))
                     .allMatch(v -> v.startsWith("{\"n\": "));
@@ -151,17 +152,17 @@ class DeadLetterIntegrationTests {
             List<ConsumerRecord<byte[], byte[]>> letters = all(deadLetterTopic());
             assertThat(letters).hasSize(bad.size());
             for (ConsumerRecord<byte[], byte[]> letter : letters) {
-                String id = Delivery.header(letter, EventHeaders.EVENT_ID);
+                String id = Delivery.header(letter, OutboxHeaders.EVENT_ID);
                 UUID eventId = UUID.fromString(id);
                 assertThat(bad).as("dead letter " + id).containsKey(eventId);
-                assertThat(Delivery.header(letter, EventHeaders.DLQ_REASON)).as(what.get(eventId))
+                assertThat(Delivery.header(letter, OutboxHeaders.DLQ_REASON)).as(what.get(eventId))
                         .contains(bad.get(eventId));
-                assertThat(Delivery.header(letter, EventHeaders.DLQ_SOURCE_TABLE)).as(what.get(eventId)).isEqualTo(table);
+                assertThat(Delivery.header(letter, OutboxHeaders.DLQ_SOURCE_TABLE)).as(what.get(eventId)).isEqualTo(table);
                 assertThat(new String(letter.value(), StandardCharsets.UTF_8)).as("the row as JSON")
                         .contains("\"event_id\":\"" + id + "\"");
             }
             letters.forEach(l -> System.out.println("dead letter: " + what.get(UUID.fromString(Delivery.header(l,
-                    EventHeaders.EVENT_ID))) + " -> " + Delivery.header(l, EventHeaders.DLQ_REASON)));
+                    OutboxHeaders.EVENT_ID))) + " -> " + Delivery.header(l, OutboxHeaders.DLQ_REASON)));
         }
 
         private List<ConsumerRecord<byte[], byte[]>> all(String topic) {

@@ -16,7 +16,7 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.Header;
 
 import io.outboxrelay.legacy.load.SampleEventLoad;
-import io.outboxrelay.relay.routing.EventHeaders;
+import io.outboxrelay.sql.OutboxHeaders;
 
 /**
  * What reached Kafka, compared with what the sample load committed: lost, duplicated, leaked from
@@ -51,7 +51,7 @@ final class Delivery {
         Map<String, Long> lastVersion = new HashMap<>();
         for (List<ConsumerRecord<byte[], byte[]>> partition : records.values()) {
             for (ConsumerRecord<byte[], byte[]> r : partition) {
-                UUID id = UUID.fromString(header(r, EventHeaders.EVENT_ID));
+                UUID id = UUID.fromString(header(r, OutboxHeaders.EVENT_ID));
                 seen.merge(id, 1, Integer::sum);
                 if (rolledBack.contains(id)) {
                     d.fromRolledBack.add(id);
@@ -65,9 +65,9 @@ final class Delivery {
                 String key = new String(r.key(), StandardCharsets.UTF_8);
                 String wantTopic = topicPrefix + "." + w.aggregateType();
                 if (!r.topic().equals(wantTopic) || !key.equals(w.aggregateId())
-                        || !w.aggregateType().equals(header(r, EventHeaders.AGGREGATE_TYPE))
-                        || !"SampleChanged".equals(header(r, EventHeaders.EVENT_TYPE))
-                        || header(r, EventHeaders.OCCURRED_AT) == null
+                        || !w.aggregateType().equals(header(r, OutboxHeaders.AGGREGATE_TYPE))
+                        || !"SampleChanged".equals(header(r, OutboxHeaders.EVENT_TYPE))
+                        || header(r, OutboxHeaders.OCCURRED_AT) == null
                         || !("trace-" + id.toString().substring(0, 8)).equals(header(r, "traceId"))) {
                     d.misrouted.add(id + " on " + r.topic() + " key " + key);
                 }

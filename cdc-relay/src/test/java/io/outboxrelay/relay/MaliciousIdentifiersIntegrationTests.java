@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Test;
 import io.outboxrelay.relay.attach.Attach;
 import io.outboxrelay.relay.attach.Detach;
 import io.outboxrelay.relay.config.RelayConfig;
-import io.outboxrelay.relay.routing.EventHeaders;
+import io.outboxrelay.sql.OutboxHeaders;
 
 /**
  * The database-facing half of {@link MaliciousIdentifiersUnitTests}: a relay role whose name is SQL is
@@ -65,7 +65,7 @@ class MaliciousIdentifiersIntegrationTests {
 
         List<String> reasons = new ArrayList<>();
         for (List<ConsumerRecord<byte[], byte[]>> records : fixture.readAll(List.of(fixture.topicPrefix + ".dead-letter")).values()) {
-            records.forEach(r -> reasons.add(new String(r.headers().lastHeader(EventHeaders.DLQ_REASON).value(), StandardCharsets.UTF_8)));
+            records.forEach(r -> reasons.add(new String(r.headers().lastHeader(OutboxHeaders.DLQ_REASON).value(), StandardCharsets.UTF_8)));
         }
         assertThat(reasons).containsExactlyInAnyOrderElementsOf(hostile.stream().map(type -> "aggregate_type '" + type
                 + "' gives topic '" + fixture.topic(type) + "', which is not a legal Kafka topic name (letters, digits, '.',"

@@ -14,9 +14,9 @@ import org.junit.jupiter.api.Test;
 
 import io.outboxrelay.relay.config.ConfigException;
 import io.outboxrelay.relay.config.RelayConfig;
-import io.outboxrelay.relay.routing.EventHeaders;
 import io.outboxrelay.relay.routing.OutboxRouter;
 import io.outboxrelay.relay.routing.OutboxRows;
+import io.outboxrelay.sql.OutboxHeaders;
 
 /**
  * Identifiers with quotes, dots, slashes or SQL in them: every setting that ends up in SQL, a
@@ -107,7 +107,7 @@ class MaliciousIdentifiersUnitTests {
     }
 
     private static String header(ProducerRecord<byte[], byte[]> record) {
-        return new String(record.headers().lastHeader(EventHeaders.DLQ_REASON).value(), StandardCharsets.UTF_8);
+        return new String(record.headers().lastHeader(OutboxHeaders.DLQ_REASON).value(), StandardCharsets.UTF_8);
     }
 
     private static void assertRejected(String setting, String value, String expected) {

@@ -14,7 +14,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import io.outboxrelay.legacy.load.SampleEventLoad;
-import io.outboxrelay.relay.routing.EventHeaders;
+import io.outboxrelay.sql.OutboxHeaders;
 import io.outboxrelay.testkit.Infrastructure;
 import io.outboxrelay.testkit.KafkaInstance;
 
@@ -57,7 +57,7 @@ class ProducerReplacementIntegrationTests {
             assertThat(relay.state()).isEqualTo(Relay.State.RUNNING);
             assertThat(relay.stats().deadLettered()).isZero();
             assertThat(fixture.readAll(List.of(fixture.topic("Brand-New"))).values().stream().flatMap(List::stream)
-                    .map(r -> Delivery.header(r, EventHeaders.EVENT_ID)).toList())
+                    .map(r -> Delivery.header(r, OutboxHeaders.EVENT_ID)).toList())
                     .containsExactly(during.toString(), after.toString());
         }
     }

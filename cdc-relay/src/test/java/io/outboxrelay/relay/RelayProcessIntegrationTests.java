@@ -24,7 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import io.outboxrelay.legacy.load.SampleEventLoad;
 import io.outboxrelay.relay.cli.RelayCli;
-import io.outboxrelay.relay.routing.EventHeaders;
+import io.outboxrelay.sql.OutboxHeaders;
 
 /** The relay as a real child JVM, killed with SIGKILL and stopped with SIGTERM. */
 class RelayProcessIntegrationTests {
@@ -89,7 +89,7 @@ class RelayProcessIntegrationTests {
         List<String> before = new ArrayList<>();
         Set<String> after = new HashSet<>();
         for (ConsumerRecord<byte[], byte[]> r : records) {
-            String id = Delivery.header(r, EventHeaders.EVENT_ID);
+            String id = Delivery.header(r, OutboxHeaders.EVENT_ID);
             if (r.offset() < endAtKill) {
                 before.add(id);
             }

@@ -25,7 +25,7 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
-import io.outboxrelay.relay.routing.EventHeaders;
+import io.outboxrelay.sql.OutboxHeaders;
 import io.outboxrelay.testkit.KafkaInstance;
 
 /**
@@ -97,7 +97,7 @@ final class DeliveryCheck {
                 return;
             }
             for (ConsumerRecord<byte[], byte[]> r : list) {
-                UUID id = UUID.fromString(header(r, EventHeaders.EVENT_ID));
+                UUID id = UUID.fromString(header(r, OutboxHeaders.EVENT_ID));
                 if (seen.merge(id, 1, Integer::sum) > 1) {
                     continue; // a re-delivery may repeat an older version; order is about first deliveries
                 }

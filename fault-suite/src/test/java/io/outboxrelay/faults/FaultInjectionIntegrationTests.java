@@ -32,7 +32,7 @@ import org.junit.jupiter.api.TestMethodOrder;
 import io.outboxrelay.legacy.OutboxWriter;
 import io.outboxrelay.legacy.load.SampleEventLoad;
 import io.outboxrelay.relay.cli.RelayCli;
-import io.outboxrelay.relay.routing.EventHeaders;
+import io.outboxrelay.sql.OutboxHeaders;
 import io.outboxrelay.testkit.Infrastructure;
 import io.outboxrelay.testkit.KafkaInstance;
 import io.outboxrelay.testkit.PostgresInstance;
@@ -337,7 +337,7 @@ class FaultInjectionIntegrationTests {
         for (Map.Entry<TopicPartition, List<ConsumerRecord<byte[], byte[]>>> e : check.records.entrySet()) {
             long limit = end.getOrDefault(e.getKey(), 0L);
             for (ConsumerRecord<byte[], byte[]> r : e.getValue()) {
-                if (r.offset() < limit && wanted.contains(DeliveryCheck.header(r, EventHeaders.EVENT_ID))) {
+                if (r.offset() < limit && wanted.contains(DeliveryCheck.header(r, OutboxHeaders.EVENT_ID))) {
                     n++;
                 }
             }

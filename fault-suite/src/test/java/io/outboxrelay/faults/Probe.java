@@ -18,7 +18,8 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
-import io.outboxrelay.relay.routing.EventHeaders;
+import io.outboxrelay.sql.OutboxHeaders;
+
 
 /**
  * Measures recovery: an outbox event written right after a fault, and the time until it is in Kafka. It is an
@@ -121,7 +122,7 @@ final class Probe implements AutoCloseable {
             }
         }
         consumer.poll(Duration.ofMillis(50)).forEach(r -> {
-            Header h = r.headers().lastHeader(EventHeaders.EVENT_ID);
+            Header h = r.headers().lastHeader(OutboxHeaders.EVENT_ID);
             if (h != null) {
                 seen.add(new String(h.value(), StandardCharsets.UTF_8));
             }

@@ -29,8 +29,8 @@ import org.slf4j.LoggerFactory;
 import io.debezium.engine.DebeziumEngine;
 import io.debezium.engine.RecordChangeEvent;
 import io.outboxrelay.relay.RelayStats;
-import io.outboxrelay.relay.routing.EventHeaders;
 import io.outboxrelay.relay.routing.OutboxRouter;
+import io.outboxrelay.sql.OutboxHeaders;
 
 /**
  * Where events leave the relay. Each batch Debezium hands over is routed and sent; the sink does not wait
@@ -159,8 +159,8 @@ public final class KafkaEventSink implements DebeziumEngine.ChangeConsumer<Recor
      * the application wrote (an aggregate type with a newline, say): escaped, so that it cannot forge log lines.
      */
     private void logDeadLetter(ProducerRecord<byte[], byte[]> letter) {
-        LOG.warn("Outbox row with event_id {} sent to dead-letter topic {}: {}", printable(header(letter, EventHeaders.EVENT_ID)),
-                letter.topic(), printable(header(letter, EventHeaders.DLQ_REASON)));
+        LOG.warn("Outbox row with event_id {} sent to dead-letter topic {}: {}", printable(header(letter, OutboxHeaders.EVENT_ID)),
+                letter.topic(), printable(header(letter, OutboxHeaders.DLQ_REASON)));
     }
 
     /** Control, format and line-separating characters as a backslash, 'u' and four hex digits. */
@@ -397,7 +397,7 @@ public final class KafkaEventSink implements DebeziumEngine.ChangeConsumer<Recor
     private void deadLetter(InFlight head, Throwable cause) throws InterruptedException {
         SourceRecord change = head.event().record();
         if (head.sent().topic().equals(router.deadLetterTopic())) { // the dead letter itself was refused
-            String reason = header(head.sent(), EventHeaders.DLQ_REASON);
+            String reason = header(head.sent(), OutboxHeaders.DLQ_REASON);
             sendDeadLetter(change, (reason == null ? "" : reason + "; ") + "Kafka refused the dead letter with the whole row ("
                     + Failure.describe(cause) + ")", true);
         }
@@ -438,7 +438,7 @@ public final class KafkaEventSink implements DebeziumEngine.ChangeConsumer<Recor
     /** The event's id (from the record sent, table row or message alike) and its transaction's commit time. */
     private static RelayStats.LastEvent lastEvent(SourceRecord change, ProducerRecord<byte[], byte[]> sent) {
         Struct envelope = (Struct) change.value();
-        Header eventId = sent.headers().lastHeader(EventHeaders.EVENT_ID);
+        Header eventId = sent.headers().lastHeader(OutboxHeaders.EVENT_ID);
         Instant committedAt = null;
         if (envelope.schema().field("source") != null) {
             Struct source = envelope.getStruct("source");

@@ -13,6 +13,7 @@ import org.apache.kafka.connect.source.SourceRecord;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 
+import io.outboxrelay.sql.OutboxHeaders;
 import io.outboxrelay.sql.OutboxSchema;
 
 /**
@@ -128,12 +129,12 @@ public final class OutboxRouter {
         }
 
         RecordHeaders headers = new RecordHeaders();
-        headers.add(EventHeaders.EVENT_ID, utf8(eventId));
-        headers.add(EventHeaders.EVENT_TYPE, utf8(eventType));
-        headers.add(EventHeaders.AGGREGATE_TYPE, utf8(aggregateType));
+        headers.add(OutboxHeaders.EVENT_ID, utf8(eventId));
+        headers.add(OutboxHeaders.EVENT_TYPE, utf8(eventType));
+        headers.add(OutboxHeaders.AGGREGATE_TYPE, utf8(aggregateType));
         String occurredAt = row.text("occurred_at");
         if (occurredAt != null) {
-            headers.add(EventHeaders.OCCURRED_AT, utf8(occurredAt));
+            headers.add(OutboxHeaders.OCCURRED_AT, utf8(occurredAt));
         }
         headerColumns.forEach((column, header) -> {
             String value = row.text(column);
@@ -196,11 +197,11 @@ public final class OutboxRouter {
 
     private ProducerRecord<byte[], byte[]> deadLetter(Map<String, Object> columns, String source, String reason) {
         RecordHeaders headers = new RecordHeaders();
-        headers.add(EventHeaders.DLQ_REASON, utf8(reason));
-        headers.add(EventHeaders.DLQ_SOURCE_TABLE, utf8(source));
+        headers.add(OutboxHeaders.DLQ_REASON, utf8(reason));
+        headers.add(OutboxHeaders.DLQ_SOURCE_TABLE, utf8(source));
         Object eventId = columns.get("event_id");
         if (eventId != null) {
-            headers.add(EventHeaders.EVENT_ID, utf8(eventId.toString()));
+            headers.add(OutboxHeaders.EVENT_ID, utf8(eventId.toString()));
         }
         byte[] value;
         try {

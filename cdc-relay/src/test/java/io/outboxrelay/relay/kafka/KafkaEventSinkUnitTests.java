@@ -27,9 +27,9 @@ import org.junit.jupiter.api.Test;
 import io.debezium.engine.DebeziumEngine;
 import io.debezium.engine.RecordChangeEvent;
 import io.outboxrelay.relay.RelayStats;
-import io.outboxrelay.relay.routing.EventHeaders;
 import io.outboxrelay.relay.routing.OutboxRouter;
 import io.outboxrelay.relay.routing.OutboxRows;
+import io.outboxrelay.sql.OutboxHeaders;
 
 class KafkaEventSinkUnitTests {
 
@@ -207,7 +207,7 @@ class KafkaEventSinkUnitTests {
 
         ProducerRecord<byte[], byte[]> letter = producer.history().get(1);
         assertThat(letter.topic()).isEqualTo("outbox.dead-letter");
-        assertThat(new String(letter.headers().lastHeader(EventHeaders.DLQ_REASON).value()))
+        assertThat(new String(letter.headers().lastHeader(OutboxHeaders.DLQ_REASON).value()))
                 .isEqualTo("Kafka refused the record (InvalidTopicException: Cannot append to internal topic)");
         assertThat(new String(letter.value())).contains("\"payload\"");
         assertThat(committer.marked).hasSize(1);
@@ -225,7 +225,7 @@ class KafkaEventSinkUnitTests {
         marking.get();
 
         ProducerRecord<byte[], byte[]> shrunk = producer.history().get(1);
-        assertThat(new String(shrunk.headers().lastHeader(EventHeaders.DLQ_REASON).value()))
+        assertThat(new String(shrunk.headers().lastHeader(OutboxHeaders.DLQ_REASON).value()))
                 .startsWith("event_type is null or empty; Kafka refused the dead letter with the whole row (RecordTooLargeException");
         assertThat(shrunk.key().length + shrunk.value().length).isLessThan(5_000);
         assertThat(committer.marked).hasSize(1);

@@ -14,6 +14,8 @@ import org.apache.kafka.connect.data.Struct;
 import org.apache.kafka.connect.source.SourceRecord;
 import org.junit.jupiter.api.Test;
 
+import io.outboxrelay.sql.OutboxHeaders;
+
 class OutboxRouterUnitTests {
 
     private final OutboxRouter router = new OutboxRouter("outbox.${aggregateType}", "outbox.dead-letter",
@@ -52,9 +54,9 @@ class OutboxRouterUnitTests {
         ProducerRecord<byte[], byte[]> record = messageRouter.route(OutboxRows.message("outbox", content, 7L));
 
         assertThat(record.topic()).isEqualTo("outbox.dead-letter");
-        assertThat(header(record, EventHeaders.DLQ_REASON)).isEqualTo("aggregate_id is null or empty");
-        assertThat(header(record, EventHeaders.DLQ_SOURCE_TABLE)).isEqualTo("message:outbox");
-        assertThat(header(record, EventHeaders.EVENT_ID)).isEqualTo("e-7");
+        assertThat(header(record, OutboxHeaders.DLQ_REASON)).isEqualTo("aggregate_id is null or empty");
+        assertThat(header(record, OutboxHeaders.DLQ_SOURCE_TABLE)).isEqualTo("message:outbox");
+        assertThat(header(record, OutboxHeaders.EVENT_ID)).isEqualTo("e-7");
         assertThat(text(record.key())).isEqualTo("e-7");
         assertThat(text(record.value())).contains("\"event_id\":\"e-7\"").contains("\"payload\":\"{\\\"total\\\": 12.5}\"");
     }
@@ -65,7 +67,7 @@ class OutboxRouterUnitTests {
                 OutboxRows.message("outbox", OutboxRows.emitted("e-8", "order-1"), null));
 
         assertThat(record.topic()).isEqualTo("outbox.dead-letter");
-        assertThat(header(record, EventHeaders.DLQ_REASON)).startsWith("logical decoding message is not transactional");
+        assertThat(header(record, OutboxHeaders.DLQ_REASON)).startsWith("logical decoding message is not transactional");
         assertThat(text(record.key())).isEqualTo("order-1");
     }
 
@@ -76,12 +78,12 @@ class OutboxRouterUnitTests {
         ProducerRecord<byte[], byte[]> badPayload = messageRouter.route(
                 OutboxRows.message("outbox", OutboxRows.emitted("e-9", "order-1").replace("12.5}", "12.5"), 7L));
 
-        assertThat(header(noNewline, EventHeaders.DLQ_REASON)).contains("is not an outbox event (no newline");
+        assertThat(header(noNewline, OutboxHeaders.DLQ_REASON)).contains("is not an outbox event (no newline");
         assertThat(text(noNewline.value())).isEqualTo("{\"content\":\"hello\"}");
         assertThat(noNewline.key()).isNull();
-        assertThat(header(noJsonHead, EventHeaders.DLQ_REASON)).contains("first line is not a JSON object");
+        assertThat(header(noJsonHead, OutboxHeaders.DLQ_REASON)).contains("first line is not a JSON object");
         assertThat(badPayload.topic()).isEqualTo("outbox.dead-letter");
-        assertThat(header(badPayload, EventHeaders.DLQ_REASON)).startsWith("payload is not valid JSON");
+        assertThat(header(badPayload, OutboxHeaders.DLQ_REASON)).startsWith("payload is not valid JSON");
     }
 
     @Test
@@ -91,10 +93,10 @@ class OutboxRouterUnitTests {
         assertThat(record.topic()).isEqualTo("outbox.Order");
         assertThat(text(record.key())).isEqualTo("order-42");
         assertThat(text(record.value())).isEqualTo("{\"total\": 12.5}");
-        assertThat(header(record, EventHeaders.EVENT_ID)).isEqualTo("e-1");
-        assertThat(header(record, EventHeaders.EVENT_TYPE)).isEqualTo("OrderPlaced");
-        assertThat(header(record, EventHeaders.AGGREGATE_TYPE)).isEqualTo("Order");
-        assertThat(header(record, EventHeaders.OCCURRED_AT)).isEqualTo("2026-11-27T10:15:30.123456Z");
+        assertThat(header(record, OutboxHeaders.EVENT_ID)).isEqualTo("e-1");
+        assertThat(header(record, OutboxHeaders.EVENT_TYPE)).isEqualTo("OrderPlaced");
+        assertThat(header(record, OutboxHeaders.AGGREGATE_TYPE)).isEqualTo("Order");
+        assertThat(header(record, OutboxHeaders.OCCURRED_AT)).isEqualTo("2026-11-27T10:15:30.123456Z");
         assertThat(record.partition()).as("the key decides the partition").isNull();
     }
 
@@ -115,9 +117,9 @@ class OutboxRouterUnitTests {
         ProducerRecord<byte[], byte[]> record = router.route(OutboxRows.insert(row));
 
         assertThat(record.topic()).isEqualTo("outbox.dead-letter");
-        assertThat(header(record, EventHeaders.DLQ_REASON)).isEqualTo("aggregate_id is null or empty");
-        assertThat(header(record, EventHeaders.DLQ_SOURCE_TABLE)).isEqualTo("outbox.event");
-        assertThat(header(record, EventHeaders.EVENT_ID)).isEqualTo("e-7");
+        assertThat(header(record, OutboxHeaders.DLQ_REASON)).isEqualTo("aggregate_id is null or empty");
+        assertThat(header(record, OutboxHeaders.DLQ_SOURCE_TABLE)).isEqualTo("outbox.event");
+        assertThat(header(record, OutboxHeaders.EVENT_ID)).isEqualTo("e-7");
         assertThat(text(record.value())).contains("\"event_id\":\"e-7\"").contains("\"payload\":\"{\\\"total\\\": 12.5}\"");
     }
 
@@ -128,7 +130,7 @@ class OutboxRouterUnitTests {
         ProducerRecord<byte[], byte[]> record = router.route(OutboxRows.insert(row));
 
         assertThat(record.topic()).isEqualTo("outbox.dead-letter");
-        assertThat(header(record, EventHeaders.DLQ_REASON)).contains("'outbox.Order Line/EU'").contains("not a legal Kafka topic name");
+        assertThat(header(record, OutboxHeaders.DLQ_REASON)).contains("'outbox.Order Line/EU'").contains("not a legal Kafka topic name");
     }
 
     @Test
@@ -138,8 +140,8 @@ class OutboxRouterUnitTests {
         Map<String, String> noPayload = new HashMap<>(OutboxRows.validRow("e-10", "order-1"));
         noPayload.remove("payload");
 
-        assertThat(header(router.route(OutboxRows.insert(noType)), EventHeaders.DLQ_REASON)).isEqualTo("event_type is null or empty");
-        assertThat(header(router.route(OutboxRows.insert(noPayload)), EventHeaders.DLQ_REASON)).isEqualTo("payload is null");
+        assertThat(header(router.route(OutboxRows.insert(noType)), OutboxHeaders.DLQ_REASON)).isEqualTo("event_type is null or empty");
+        assertThat(header(router.route(OutboxRows.insert(noPayload)), OutboxHeaders.DLQ_REASON)).isEqualTo("payload is null");
     }
 
     @Test
@@ -173,7 +175,7 @@ class OutboxRouterUnitTests {
         assertThat(record.key()).hasSize(OutboxRouter.SHRUNK_CHARS + "... (3000000 characters)".length());
         assertThat(text(record.value())).contains("a".repeat(OutboxRouter.SHRUNK_CHARS) + "... (3000000 characters)")
                 .contains("t".repeat(OutboxRouter.SHRUNK_CHARS) + "... (50000 characters)").hasSizeLessThan(4_000);
-        assertThat(header(record, EventHeaders.DLQ_REASON)).hasSize(OutboxRouter.SHRUNK_CHARS + 3);
+        assertThat(header(record, OutboxHeaders.DLQ_REASON)).hasSize(OutboxRouter.SHRUNK_CHARS + 3);
     }
 
     @Test
@@ -182,7 +184,7 @@ class OutboxRouterUnitTests {
                 "Kafka refused to create topic outbox.Order");
 
         assertThat(text(record.value())).contains("\"payload\":\"{\\\"total\\\": 12.5}\"");
-        assertThat(header(record, EventHeaders.DLQ_REASON)).isEqualTo("Kafka refused to create topic outbox.Order");
+        assertThat(header(record, OutboxHeaders.DLQ_REASON)).isEqualTo("Kafka refused to create topic outbox.Order");
     }
 
     @Test
@@ -198,14 +200,14 @@ class OutboxRouterUnitTests {
             row.put("aggregate_type", type);
             ProducerRecord<byte[], byte[]> record = bare.route(OutboxRows.insert(row));
             assertThat(record.topic()).as(type).isEqualTo("outbox.dead-letter");
-            assertThat(header(record, EventHeaders.DLQ_REASON)).as(type)
+            assertThat(header(record, OutboxHeaders.DLQ_REASON)).as(type)
                     .isEqualTo("aggregate_type '" + type + "' gives topic '" + type + "', which is " + reason
                             + (reason.startsWith("reserved") ? " (names starting with '__')" : ""));
         });
         Map<String, String> row = new HashMap<>(OutboxRows.validRow("e-7", "order-1"));
         row.put("aggregate_type", "dead-letter");
         assertThat(router.route(OutboxRows.insert(row)).topic()).as("with the default pattern too").isEqualTo("outbox.dead-letter");
-        assertThat(header(router.route(OutboxRows.insert(row)), EventHeaders.DLQ_REASON)).endsWith("the relay's dead-letter topic");
+        assertThat(header(router.route(OutboxRows.insert(row)), OutboxHeaders.DLQ_REASON)).endsWith("the relay's dead-letter topic");
     }
 
     private static String header(ProducerRecord<byte[], byte[]> record, String name) {
@@ -230,9 +232,9 @@ class OutboxRouterUnitTests {
         ProducerRecord<byte[], byte[]> fine = router.route(OutboxRows.insertWithTextPayload(row));
 
         assertThat(broken.topic()).isEqualTo("outbox.dead-letter");
-        assertThat(header(broken, EventHeaders.DLQ_REASON)).startsWith("payload is not valid JSON (").doesNotContain("\n");
-        assertThat(header(broken, EventHeaders.DLQ_SOURCE_TABLE)).isEqualTo("outbox.text_event");
-        assertThat(header(two, EventHeaders.DLQ_REASON)).startsWith("payload is not valid JSON (");
+        assertThat(header(broken, OutboxHeaders.DLQ_REASON)).startsWith("payload is not valid JSON (").doesNotContain("\n");
+        assertThat(header(broken, OutboxHeaders.DLQ_SOURCE_TABLE)).isEqualTo("outbox.text_event");
+        assertThat(header(two, OutboxHeaders.DLQ_REASON)).startsWith("payload is not valid JSON (");
         assertThat(fine.topic()).isEqualTo("outbox.Order");
         assertThat(text(fine.value())).isEqualTo("[1, \"two\"]");
     }

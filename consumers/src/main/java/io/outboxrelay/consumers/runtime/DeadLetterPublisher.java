@@ -12,6 +12,8 @@ import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.outboxrelay.sql.OutboxHeaders;
+
 /**
  * Sends a record the handler cannot use to the dead-letter topic: the original key, value and
  * headers unchanged, plus why and where it came from, so that it can be inspected and replayed.
@@ -99,23 +101,23 @@ final class DeadLetterPublisher {
             keptBytes += bytes;
             headers.add(h.key(), h.value());
         }
-        headers.add(EventHeaders.DLQ_REASON, utf8(reason));
-        headers.add(EventHeaders.DLQ_ORIGINAL_TOPIC, utf8(record.topic()));
-        headers.add(EventHeaders.DLQ_ORIGINAL_PARTITION, utf8(Integer.toString(record.partition())));
-        headers.add(EventHeaders.DLQ_ORIGINAL_OFFSET, utf8(Long.toString(record.offset())));
-        headers.add(EventHeaders.DLQ_CONSUMER_GROUP, utf8(group));
+        headers.add(OutboxHeaders.DLQ_REASON, utf8(reason));
+        headers.add(OutboxHeaders.DLQ_ORIGINAL_TOPIC, utf8(record.topic()));
+        headers.add(OutboxHeaders.DLQ_ORIGINAL_PARTITION, utf8(Integer.toString(record.partition())));
+        headers.add(OutboxHeaders.DLQ_ORIGINAL_OFFSET, utf8(Long.toString(record.offset())));
+        headers.add(OutboxHeaders.DLQ_CONSUMER_GROUP, utf8(group));
         byte[] key = record.key();
         byte[] value = record.value();
         if (trim != Trim.NOTHING && value != null) {
-            headers.add(EventHeaders.DLQ_VALUE_DROPPED_BYTES, utf8(Integer.toString(value.length)));
+            headers.add(OutboxHeaders.DLQ_VALUE_DROPPED_BYTES, utf8(Integer.toString(value.length)));
             value = null;
         }
         if (trim == Trim.VALUE_KEY_AND_LARGE_HEADERS && key != null) {
-            headers.add(EventHeaders.DLQ_KEY_DROPPED_BYTES, utf8(Integer.toString(key.length)));
+            headers.add(OutboxHeaders.DLQ_KEY_DROPPED_BYTES, utf8(Integer.toString(key.length)));
             key = null;
         }
         if (droppedHeaders > 0) {
-            headers.add(EventHeaders.DLQ_HEADERS_DROPPED, utf8(Integer.toString(droppedHeaders)));
+            headers.add(OutboxHeaders.DLQ_HEADERS_DROPPED, utf8(Integer.toString(droppedHeaders)));
         }
         return new ProducerRecord<>(topic, null, null, key, value, headers);
     }

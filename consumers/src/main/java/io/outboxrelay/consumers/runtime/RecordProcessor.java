@@ -29,6 +29,8 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import io.outboxrelay.sql.OutboxHeaders;
+
 /**
  * Decides what happens to the records of one poll, and does it durably before returning:
  * <ol>
@@ -124,17 +126,17 @@ final class RecordProcessor {
     /** The record as the handler will see it, or null when it went to the dead-letter topic. */
     private Pending check(ConsumerRecord<byte[], byte[]> record) throws InterruptedException {
         Map<String, String> headers = headers(record);
-        String eventIdText = headers.get(EventHeaders.EVENT_ID);
+        String eventIdText = headers.get(OutboxHeaders.EVENT_ID);
         if (eventIdText == null) {
-            return deadLettered(record, "missing " + EventHeaders.EVENT_ID + " header");
+            return deadLettered(record, "missing " + OutboxHeaders.EVENT_ID + " header");
         }
         UUID eventId = uuidOrNull(eventIdText);
         if (eventId == null) {
-            return deadLettered(record, EventHeaders.EVENT_ID + " header is not a UUID: '" + quoted(eventIdText) + "'");
+            return deadLettered(record, OutboxHeaders.EVENT_ID + " header is not a UUID: '" + quoted(eventIdText) + "'");
         }
-        String eventType = headers.get(EventHeaders.EVENT_TYPE);
+        String eventType = headers.get(OutboxHeaders.EVENT_TYPE);
         if (eventType == null || eventType.isEmpty()) {
-            return deadLettered(record, "missing " + EventHeaders.EVENT_TYPE + " header");
+            return deadLettered(record, "missing " + OutboxHeaders.EVENT_TYPE + " header");
         }
         if (ignored.contains(eventType)) {
             return new Pending(record, eventId, null);
@@ -159,8 +161,8 @@ final class RecordProcessor {
             return deadLettered(record, "payload is not a JSON object");
         }
         String key = record.key() == null ? null : new String(record.key(), StandardCharsets.UTF_8);
-        Event event = new Event(eventId, eventType, headers.get(EventHeaders.AGGREGATE_TYPE), key,
-                headers.get(EventHeaders.OCCURRED_AT), payload, headers, record.topic(), record.partition(), record.offset());
+        Event event = new Event(eventId, eventType, headers.get(OutboxHeaders.AGGREGATE_TYPE), key,
+                headers.get(OutboxHeaders.OCCURRED_AT), payload, headers, record.topic(), record.partition(), record.offset());
         return new Pending(record, eventId, event);
     }
 

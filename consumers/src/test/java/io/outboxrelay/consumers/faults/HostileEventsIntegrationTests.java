@@ -33,8 +33,8 @@ import io.outboxrelay.consumers.runtime.ConsumerMetrics;
 import io.outboxrelay.consumers.runtime.ConsumerSchema;
 import io.outboxrelay.consumers.runtime.ConsumerSettings;
 import io.outboxrelay.consumers.runtime.EventConsumer;
-import io.outboxrelay.consumers.runtime.EventHeaders;
 import io.outboxrelay.consumers.testsupport.ConsumerFixture;
+import io.outboxrelay.sql.OutboxHeaders;
 
 /**
  * Issue 13, "one bad row must never stop the relay", for the consumer runtime: records generated from
@@ -58,10 +58,10 @@ class HostileEventsIntegrationTests {
     private static final int SEND_CHUNK = 100;
     private static final int PROBLEMS_SHOWN = 20;
     /** Headers the runtime appends to a dead letter after the original's. */
-    private static final List<String> APPENDED = List.of(EventHeaders.DLQ_REASON, EventHeaders.DLQ_ORIGINAL_TOPIC,
-            EventHeaders.DLQ_ORIGINAL_PARTITION, EventHeaders.DLQ_ORIGINAL_OFFSET, EventHeaders.DLQ_CONSUMER_GROUP);
-    private static final List<String> DROPPED_MARKERS = List.of(EventHeaders.DLQ_VALUE_DROPPED_BYTES,
-            EventHeaders.DLQ_KEY_DROPPED_BYTES, EventHeaders.DLQ_HEADERS_DROPPED);
+    private static final List<String> APPENDED = List.of(OutboxHeaders.DLQ_REASON, OutboxHeaders.DLQ_ORIGINAL_TOPIC,
+            OutboxHeaders.DLQ_ORIGINAL_PARTITION, OutboxHeaders.DLQ_ORIGINAL_OFFSET, OutboxHeaders.DLQ_CONSUMER_GROUP);
+    private static final List<String> DROPPED_MARKERS = List.of(OutboxHeaders.DLQ_VALUE_DROPPED_BYTES,
+            OutboxHeaders.DLQ_KEY_DROPPED_BYTES, OutboxHeaders.DLQ_HEADERS_DROPPED);
 
     private ConsumerFixture fixture;
     private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
@@ -205,9 +205,9 @@ class HostileEventsIntegrationTests {
         expected.forEach(e -> byOrigin.put(e.partition + "@" + e.offset, e));
         Map<String, Integer> letters = new HashMap<>();
         fixture.readEach(group + ".dead-letter", letter -> {
-            String origin = header(letter, EventHeaders.DLQ_ORIGINAL_PARTITION) + "@" + header(letter, EventHeaders.DLQ_ORIGINAL_OFFSET);
+            String origin = header(letter, OutboxHeaders.DLQ_ORIGINAL_PARTITION) + "@" + header(letter, OutboxHeaders.DLQ_ORIGINAL_OFFSET);
             Expected e = byOrigin.get(origin);
-            String reason = header(letter, EventHeaders.DLQ_REASON);
+            String reason = header(letter, OutboxHeaders.DLQ_REASON);
             if (e == null) {
                 problems.add("a dead letter for " + origin + ", which is no generated record: " + reason);
                 return;
@@ -222,9 +222,9 @@ class HostileEventsIntegrationTests {
             } else if (reason.chars().anyMatch(Character::isISOControl)) {
                 problems.add(e + ": dead letter's reason has control characters (it is logged): '" + reason + "'");
             }
-            if (!topic.equals(header(letter, EventHeaders.DLQ_ORIGINAL_TOPIC)) || !group.equals(header(letter, EventHeaders.DLQ_CONSUMER_GROUP))) {
-                problems.add(e + ": dead letter names topic " + header(letter, EventHeaders.DLQ_ORIGINAL_TOPIC) + " and group "
-                        + header(letter, EventHeaders.DLQ_CONSUMER_GROUP));
+            if (!topic.equals(header(letter, OutboxHeaders.DLQ_ORIGINAL_TOPIC)) || !group.equals(header(letter, OutboxHeaders.DLQ_CONSUMER_GROUP))) {
+                problems.add(e + ": dead letter names topic " + header(letter, OutboxHeaders.DLQ_ORIGINAL_TOPIC) + " and group "
+                        + header(letter, OutboxHeaders.DLQ_CONSUMER_GROUP));
             }
             if (DROPPED_MARKERS.stream().anyMatch(m -> letter.headers().lastHeader(m) != null)) {
                 trimmed[0]++;
@@ -241,15 +241,15 @@ class HostileEventsIntegrationTests {
 
     /** The original key, value and headers, each either kept unchanged or dropped with its size said. */
     private static void checkContent(Expected e, ConsumerRecord<byte[], byte[]> letter, List<String> problems) {
-        if (!kept(e.value, letter.value(), header(letter, EventHeaders.DLQ_VALUE_DROPPED_BYTES))) {
+        if (!kept(e.value, letter.value(), header(letter, OutboxHeaders.DLQ_VALUE_DROPPED_BYTES))) {
             problems.add(e + ": dead letter's value is " + Digest.of(letter.value()) + ", dropped bytes "
-                    + header(letter, EventHeaders.DLQ_VALUE_DROPPED_BYTES) + ", original " + e.value);
+                    + header(letter, OutboxHeaders.DLQ_VALUE_DROPPED_BYTES) + ", original " + e.value);
         }
-        if (!kept(e.key, letter.key(), header(letter, EventHeaders.DLQ_KEY_DROPPED_BYTES))) {
+        if (!kept(e.key, letter.key(), header(letter, OutboxHeaders.DLQ_KEY_DROPPED_BYTES))) {
             problems.add(e + ": dead letter's key is " + Digest.of(letter.key()) + ", dropped bytes "
-                    + header(letter, EventHeaders.DLQ_KEY_DROPPED_BYTES) + ", original " + e.key);
+                    + header(letter, OutboxHeaders.DLQ_KEY_DROPPED_BYTES) + ", original " + e.key);
         }
-        String droppedText = header(letter, EventHeaders.DLQ_HEADERS_DROPPED);
+        String droppedText = header(letter, OutboxHeaders.DLQ_HEADERS_DROPPED);
         int dropped = droppedText == null ? 0 : Integer.parseInt(droppedText);
         Header[] all = letter.headers().toArray();
         int appended = APPENDED.size() + (int) DROPPED_MARKERS.stream().filter(m -> letter.headers().lastHeader(m) != null).count();

@@ -19,7 +19,8 @@ import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.internals.RecordHeader;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 
-import io.outboxrelay.consumers.runtime.EventHeaders;
+import io.outboxrelay.sql.OutboxHeaders;
+
 
 /**
  * The records of {@link HostileEventsIntegrationTests}, from a seed: a relayed event spoiled along
@@ -330,10 +331,10 @@ final class HostileRecords {
     private Headers headers(HeaderKind kind, UUID id) {
         String type = random.nextBoolean() ? HANDLED : HANDLED_UNICODE;
         List<Header> h = new ArrayList<>();
-        h.add(header(EventHeaders.EVENT_ID, id.toString()));
-        h.add(header(EventHeaders.EVENT_TYPE, type));
-        h.add(header(EventHeaders.AGGREGATE_TYPE, AGGREGATE_TYPE));
-        h.add(header(EventHeaders.OCCURRED_AT, "2026-12-04T10:15:30.123+00:00"));
+        h.add(header(OutboxHeaders.EVENT_ID, id.toString()));
+        h.add(header(OutboxHeaders.EVENT_TYPE, type));
+        h.add(header(OutboxHeaders.AGGREGATE_TYPE, AGGREGATE_TYPE));
+        h.add(header(OutboxHeaders.OCCURRED_AT, "2026-12-04T10:15:30.123+00:00"));
         switch (kind) {
             case CLEAN:
                 break;
@@ -341,78 +342,78 @@ final class HostileRecords {
                 h.remove(0);
                 return new Headers(h, Id.MISSING, null, Type.HANDLED, false);
             case ID_NULL_VALUE:
-                h.set(0, new RecordHeader(EventHeaders.EVENT_ID, null));
+                h.set(0, new RecordHeader(OutboxHeaders.EVENT_ID, null));
                 return new Headers(h, Id.MISSING, null, Type.HANDLED, false);
             case ID_EMPTY:
-                h.set(0, header(EventHeaders.EVENT_ID, ""));
+                h.set(0, header(OutboxHeaders.EVENT_ID, ""));
                 return new Headers(h, Id.NOT_UUID, null, Type.HANDLED, false);
             case ID_NOT_UUID:
-                h.set(0, header(EventHeaders.EVENT_ID, notUuid(id)));
+                h.set(0, header(OutboxHeaders.EVENT_ID, notUuid(id)));
                 return new Headers(h, Id.NOT_UUID, null, Type.HANDLED, false);
             case ID_CONTROL_CHARS:
-                h.set(0, header(EventHeaders.EVENT_ID, insert(id.toString(), CONTROL[random.nextInt(CONTROL.length)])));
+                h.set(0, header(OutboxHeaders.EVENT_ID, insert(id.toString(), CONTROL[random.nextInt(CONTROL.length)])));
                 return new Headers(h, Id.NOT_UUID, null, Type.HANDLED, false);
             case ID_INVALID_UTF8:
-                h.set(0, new RecordHeader(EventHeaders.EVENT_ID, invalidUtf8(utf8(id.toString()))));
+                h.set(0, new RecordHeader(OutboxHeaders.EVENT_ID, invalidUtf8(utf8(id.toString()))));
                 return new Headers(h, Id.NOT_UUID, null, Type.HANDLED, false);
             case ID_HUGE:
                 // the reason quotes the id: a dead letter quoting all of it could never fit the dead-letter topic
-                h.set(0, header(EventHeaders.EVENT_ID, id + "-".repeat(HUGE_BYTES)));
+                h.set(0, header(OutboxHeaders.EVENT_ID, id + "-".repeat(HUGE_BYTES)));
                 return new Headers(h, Id.NOT_UUID, null, Type.HANDLED, false);
             case ID_UPPER_CASE:
-                h.set(0, header(EventHeaders.EVENT_ID, id.toString().toUpperCase(Locale.ROOT)));
+                h.set(0, header(OutboxHeaders.EVENT_ID, id.toString().toUpperCase(Locale.ROOT)));
                 break;
             case ID_REPEATED_LAST_VALID:
-                h.add(0, header(EventHeaders.EVENT_ID, notUuid(id)));
+                h.add(0, header(OutboxHeaders.EVENT_ID, notUuid(id)));
                 break;
             case ID_REPEATED_LAST_INVALID:
-                h.add(header(EventHeaders.EVENT_ID, notUuid(id)));
+                h.add(header(OutboxHeaders.EVENT_ID, notUuid(id)));
                 return new Headers(h, Id.NOT_UUID, null, Type.HANDLED, false);
             case ID_REPEATED_THEN_NULL:
-                h.add(new RecordHeader(EventHeaders.EVENT_ID, null));
+                h.add(new RecordHeader(OutboxHeaders.EVENT_ID, null));
                 break;
             case ID_TWO_VALID:
                 // the last eventId header is the event's id, as for every header that repeats (Event#headers)
-                h.add(0, header(EventHeaders.EVENT_ID, UUID.randomUUID().toString()));
+                h.add(0, header(OutboxHeaders.EVENT_ID, UUID.randomUUID().toString()));
                 break;
             case TYPE_MISSING:
                 h.remove(1);
                 return new Headers(h, Id.VALID, id, Type.MISSING, false);
             case TYPE_EMPTY:
-                h.set(1, header(EventHeaders.EVENT_TYPE, ""));
+                h.set(1, header(OutboxHeaders.EVENT_TYPE, ""));
                 return new Headers(h, Id.VALID, id, Type.MISSING, false);
             case TYPE_NULL_VALUE:
-                h.set(1, new RecordHeader(EventHeaders.EVENT_TYPE, null));
+                h.set(1, new RecordHeader(OutboxHeaders.EVENT_TYPE, null));
                 return new Headers(h, Id.VALID, id, Type.MISSING, false);
             case TYPE_CONTROL_CHARS:
-                h.set(1, header(EventHeaders.EVENT_TYPE, insert(type, CONTROL[random.nextInt(CONTROL.length)])));
+                h.set(1, header(OutboxHeaders.EVENT_TYPE, insert(type, CONTROL[random.nextInt(CONTROL.length)])));
                 return new Headers(h, Id.VALID, id, Type.UNKNOWN, false);
             case TYPE_UNICODE:
-                h.set(1, header(EventHeaders.EVENT_TYPE, unicode(1 + random.nextInt(12))));
+                h.set(1, header(OutboxHeaders.EVENT_TYPE, unicode(1 + random.nextInt(12))));
                 return new Headers(h, Id.VALID, id, Type.UNKNOWN, false);
             case TYPE_10KB:
-                h.set(1, header(EventHeaders.EVENT_TYPE, type + "\u00e9".repeat(2500) + "x".repeat(5000)));
+                h.set(1, header(OutboxHeaders.EVENT_TYPE, type + "\u00e9".repeat(2500) + "x".repeat(5000)));
                 return new Headers(h, Id.VALID, id, Type.UNKNOWN, false);
             case TYPE_INVALID_UTF8:
-                h.set(1, new RecordHeader(EventHeaders.EVENT_TYPE, invalidUtf8(utf8(type))));
+                h.set(1, new RecordHeader(OutboxHeaders.EVENT_TYPE, invalidUtf8(utf8(type))));
                 return new Headers(h, Id.VALID, id, Type.UNKNOWN, false);
             case TYPE_NEAR_MISS:
                 String[] misses = {HANDLED.toLowerCase(Locale.ROOT), " " + HANDLED, HANDLED + " ", HANDLED.replace('T', '\u0422'),
                     "Thing\u00a0Happened", HANDLED + "\ufeff", IGNORED.toUpperCase(Locale.ROOT), HANDLED_UNICODE.replace("\u00e4", "a\u0308")};
-                h.set(1, header(EventHeaders.EVENT_TYPE, misses[random.nextInt(misses.length)]));
+                h.set(1, header(OutboxHeaders.EVENT_TYPE, misses[random.nextInt(misses.length)]));
                 return new Headers(h, Id.VALID, id, Type.UNKNOWN, false);
             case TYPE_IGNORED:
-                h.set(1, header(EventHeaders.EVENT_TYPE, IGNORED));
+                h.set(1, header(OutboxHeaders.EVENT_TYPE, IGNORED));
                 return new Headers(h, Id.VALID, id, Type.IGNORED, false);
             case TYPE_REPEATED_LAST_HANDLED:
-                h.add(1, header(EventHeaders.EVENT_TYPE, "ThingVanished"));
+                h.add(1, header(OutboxHeaders.EVENT_TYPE, "ThingVanished"));
                 break;
             case TYPE_REPEATED_LAST_UNKNOWN:
-                h.add(header(EventHeaders.EVENT_TYPE, "ThingVanished"));
+                h.add(header(OutboxHeaders.EVENT_TYPE, "ThingVanished"));
                 return new Headers(h, Id.VALID, id, Type.UNKNOWN, false);
             case NULL_HEADER_VALUES:
-                h.set(2, new RecordHeader(EventHeaders.AGGREGATE_TYPE, null));
-                h.set(3, new RecordHeader(EventHeaders.OCCURRED_AT, null));
+                h.set(2, new RecordHeader(OutboxHeaders.AGGREGATE_TYPE, null));
+                h.set(3, new RecordHeader(OutboxHeaders.OCCURRED_AT, null));
                 h.add(new RecordHeader("traceparent", null));
                 break;
             case JUNK_HEADERS:
@@ -421,14 +422,14 @@ final class HostileRecords {
                 h.add(new RecordHeader("bytes", invalidUtf8(randomBytes(1 + random.nextInt(40)))));
                 h.add(header("eventid", UUID.randomUUID().toString()));
                 // a record may claim to be a dead letter already: the runtime's own dlq headers come last and win
-                h.add(header(EventHeaders.DLQ_REASON, "forged"));
-                h.add(header(EventHeaders.DLQ_ORIGINAL_OFFSET, "-1"));
+                h.add(header(OutboxHeaders.DLQ_REASON, "forged"));
+                h.add(header(OutboxHeaders.DLQ_ORIGINAL_OFFSET, "-1"));
                 h.add(header("x".repeat(1000), "y".repeat(random.nextInt(10_000))));
                 h.add(header("again", "1"));
                 h.add(header("again", "2"));
                 break;
             case AGGREGATE_TYPE_NUL:
-                h.set(2, header(EventHeaders.AGGREGATE_TYPE, "Thi\u0000ng"));
+                h.set(2, header(OutboxHeaders.AGGREGATE_TYPE, "Thi\u0000ng"));
                 return new Headers(h, Id.VALID, id, Type.HANDLED, true);
             case HUGE_HEADER:
                 h.add(header("junk", "j".repeat(HUGE_BYTES)));

@@ -28,13 +28,13 @@ import io.outboxrelay.consumers.projection.OrderReadModel;
 import io.outboxrelay.consumers.runtime.ConsumerSettings;
 import io.outboxrelay.consumers.runtime.EventConsumer;
 import io.outboxrelay.consumers.runtime.EventHandler;
-import io.outboxrelay.consumers.runtime.EventHeaders;
 import io.outboxrelay.consumers.testsupport.ConsumerFixture;
 import io.outboxrelay.legacy.LegacySchema;
 import io.outboxrelay.legacy.order.Order;
 import io.outboxrelay.legacy.order.OrderLine;
 import io.outboxrelay.legacy.order.OrderService;
 import io.outboxrelay.legacy.order.SeedData;
+import io.outboxrelay.sql.OutboxHeaders;
 
 /**
  * Fault scenario 6: poison events on every topic as each of its consumers reads it ({@code outbox.Order}
@@ -167,16 +167,16 @@ class PoisonEventsIntegrationTests {
             ConsumerRecord<byte[], byte[]> letter = dead.get(i++);
             ProducerRecord<byte[], byte[]> original = sent.get(e.getValue());
             String what = group + " " + e.getKey();
-            assertThat(header(letter, EventHeaders.DLQ_REASON)).as(what).startsWith(e.getKey().reason);
-            assertThat(header(letter, EventHeaders.DLQ_ORIGINAL_TOPIC)).as(what).isEqualTo(topic);
-            assertThat(header(letter, EventHeaders.DLQ_ORIGINAL_OFFSET)).as(what)
+            assertThat(header(letter, OutboxHeaders.DLQ_REASON)).as(what).startsWith(e.getKey().reason);
+            assertThat(header(letter, OutboxHeaders.DLQ_ORIGINAL_TOPIC)).as(what).isEqualTo(topic);
+            assertThat(header(letter, OutboxHeaders.DLQ_ORIGINAL_OFFSET)).as(what)
                     .isEqualTo(String.valueOf(offsets.get(e.getValue()).offset()));
-            assertThat(header(letter, EventHeaders.DLQ_CONSUMER_GROUP)).as(what).isEqualTo(group);
+            assertThat(header(letter, OutboxHeaders.DLQ_CONSUMER_GROUP)).as(what).isEqualTo(group);
             assertThat(letter.key()).as(what).isEqualTo(original.key());
             if (e.getKey() == Poison.HUGE) {
                 // more than the dead-letter topic takes: the value is dropped, its size kept
                 assertThat(letter.value()).as(what).isNull();
-                assertThat(header(letter, EventHeaders.DLQ_VALUE_DROPPED_BYTES)).as(what)
+                assertThat(header(letter, OutboxHeaders.DLQ_VALUE_DROPPED_BYTES)).as(what)
                         .isEqualTo(String.valueOf(original.value().length));
             }
             else {
@@ -189,8 +189,8 @@ class PoisonEventsIntegrationTests {
     private static ProducerRecord<byte[], byte[]> poisoned(Poison poison, String topic, String unknownType,
                                                            BiFunction<UUID, String, ProducerRecord<byte[], byte[]>> event) {
         ProducerRecord<byte[], byte[]> good = event.apply(UUID.randomUUID(), "");
-        String type = text(good, EventHeaders.EVENT_TYPE);
-        String aggregateType = text(good, EventHeaders.AGGREGATE_TYPE);
+        String type = text(good, OutboxHeaders.EVENT_TYPE);
+        String aggregateType = text(good, OutboxHeaders.AGGREGATE_TYPE);
         String key = new String(good.key(), StandardCharsets.UTF_8);
         String value = new String(good.value(), StandardCharsets.UTF_8);
         return switch (poison) {

@@ -21,6 +21,8 @@ import org.apache.kafka.common.record.TimestampType;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Test;
 
+import io.outboxrelay.sql.OutboxHeaders;
+
 /** What a dead letter carries when the original is hostile: too large to copy whole, or quoting text unfit for a log. */
 class DeadLetterPublisherUnitTests {
 
@@ -39,15 +41,15 @@ class DeadLetterPublisherUnitTests {
         assertThat(limited.history()).singleElement().satisfies(dead -> {
             assertThat(dead.key()).isNull();
             assertThat(dead.value()).isNull();
-            assertThat(text(dead, EventHeaders.DLQ_KEY_DROPPED_BYTES)).isEqualTo("5000");
-            assertThat(dead.headers().lastHeader(EventHeaders.DLQ_VALUE_DROPPED_BYTES)).isNull();
-            assertThat(text(dead, EventHeaders.DLQ_HEADERS_DROPPED)).isEqualTo("1");
+            assertThat(text(dead, OutboxHeaders.DLQ_KEY_DROPPED_BYTES)).isEqualTo("5000");
+            assertThat(dead.headers().lastHeader(OutboxHeaders.DLQ_VALUE_DROPPED_BYTES)).isNull();
+            assertThat(text(dead, OutboxHeaders.DLQ_HEADERS_DROPPED)).isEqualTo("1");
             assertThat(Arrays.stream(dead.headers().toArray()).map(Header::key)).containsExactly("eventId", "aggregateType",
-                    EventHeaders.DLQ_REASON, EventHeaders.DLQ_ORIGINAL_TOPIC, EventHeaders.DLQ_ORIGINAL_PARTITION,
-                    EventHeaders.DLQ_ORIGINAL_OFFSET, EventHeaders.DLQ_CONSUMER_GROUP, EventHeaders.DLQ_KEY_DROPPED_BYTES,
-                    EventHeaders.DLQ_HEADERS_DROPPED);
-            assertThat(text(dead, EventHeaders.DLQ_REASON)).isEqualTo("eventId header is not a UUID: 'not-a-uuid'");
-            assertThat(text(dead, EventHeaders.DLQ_ORIGINAL_OFFSET)).isEqualTo("41");
+                    OutboxHeaders.DLQ_REASON, OutboxHeaders.DLQ_ORIGINAL_TOPIC, OutboxHeaders.DLQ_ORIGINAL_PARTITION,
+                    OutboxHeaders.DLQ_ORIGINAL_OFFSET, OutboxHeaders.DLQ_CONSUMER_GROUP, OutboxHeaders.DLQ_KEY_DROPPED_BYTES,
+                    OutboxHeaders.DLQ_HEADERS_DROPPED);
+            assertThat(text(dead, OutboxHeaders.DLQ_REASON)).isEqualTo("eventId header is not a UUID: 'not-a-uuid'");
+            assertThat(text(dead, OutboxHeaders.DLQ_ORIGINAL_OFFSET)).isEqualTo("41");
         });
     }
 
@@ -61,9 +63,9 @@ class DeadLetterPublisherUnitTests {
         assertThat(limited.history()).singleElement().satisfies(dead -> {
             assertThat(dead.key()).isNull();
             assertThat(dead.value()).isNull();
-            assertThat(text(dead, EventHeaders.DLQ_VALUE_DROPPED_BYTES)).isEqualTo("3000");
-            assertThat(text(dead, EventHeaders.DLQ_KEY_DROPPED_BYTES)).isEqualTo("3000");
-            assertThat(dead.headers().lastHeader(EventHeaders.DLQ_HEADERS_DROPPED)).isNull();
+            assertThat(text(dead, OutboxHeaders.DLQ_VALUE_DROPPED_BYTES)).isEqualTo("3000");
+            assertThat(text(dead, OutboxHeaders.DLQ_KEY_DROPPED_BYTES)).isEqualTo("3000");
+            assertThat(dead.headers().lastHeader(OutboxHeaders.DLQ_HEADERS_DROPPED)).isNull();
         });
     }
 
@@ -75,7 +77,7 @@ class DeadLetterPublisherUnitTests {
         new DeadLetterPublisher(producer, "g.dead-letter", "g").publish(record(null, null, new RecordHeaders()),
                 "rejected by handler: " + quoted);
 
-        String reason = text(producer.history().get(0), EventHeaders.DLQ_REASON);
+        String reason = text(producer.history().get(0), OutboxHeaders.DLQ_REASON);
         assertThat(reason).startsWith("rejected by handler: line one\\nWARN forged line\\u202exxx")
                 .endsWith("xxx... (8053 more characters)")
                 .hasSize(DeadLetterPublisher.MAX_REASON_CHARS + "... (8053 more characters)".length())

@@ -33,6 +33,7 @@ import org.junit.jupiter.api.Test;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.outboxrelay.consumers.testsupport.ConsumerFixture;
+import io.outboxrelay.sql.OutboxHeaders;
 
 /** The runtime's failure handling against real PostgreSQL and Kafka, with a test handler. */
 class EventConsumerIntegrationTests {
@@ -109,7 +110,7 @@ class EventConsumerIntegrationTests {
         assertThat(seen()).containsExactly(1, 3);
         List<ConsumerRecord<byte[], byte[]>> dead = fixture.readAll(group + ".dead-letter");
         assertThat(dead).singleElement().satisfies(r -> {
-            assertThat(header(r, EventHeaders.DLQ_REASON)).startsWith("database rejected the event (SQLState 22012)");
+            assertThat(header(r, OutboxHeaders.DLQ_REASON)).startsWith("database rejected the event (SQLState 22012)");
             assertThat(r.value()).isEqualTo(records.get(1).value());
         });
         assertThat(fixture.count("SELECT count(*) FROM " + SCHEMA + ".processed_event")).isEqualTo(2);
@@ -128,7 +129,7 @@ class EventConsumerIntegrationTests {
 
         assertThat(seen()).containsExactlyElementsOf(IntStream.rangeClosed(1, 500).filter(n -> n != 250).boxed().toList());
         assertThat(fixture.readAll(group + ".dead-letter")).singleElement().satisfies(r -> {
-            assertThat(header(r, EventHeaders.DLQ_REASON)).startsWith("database rejected the event (SQLState 22012)");
+            assertThat(header(r, OutboxHeaders.DLQ_REASON)).startsWith("database rejected the event (SQLState 22012)");
             assertThat(r.value()).isEqualTo(records.get(249).value());
         });
         assertThat(fixture.count("SELECT count(*) FROM " + SCHEMA + ".processed_event")).isEqualTo(499);
@@ -150,7 +151,7 @@ class EventConsumerIntegrationTests {
 
         assertThat(seen()).hasSize(499).doesNotContain(333).isSorted();
         assertThat(fixture.readAll(group + ".dead-letter")).singleElement().satisfies(r -> {
-            assertThat(header(r, EventHeaders.DLQ_REASON)).isEqualTo("rejected by handler: seq 333 is not a thing this handler accepts");
+            assertThat(header(r, OutboxHeaders.DLQ_REASON)).isEqualTo("rejected by handler: seq 333 is not a thing this handler accepts");
             assertThat(r.value()).isEqualTo(records.get(332).value());
         });
         assertThat(fixture.count("SELECT count(*) FROM " + SCHEMA + ".processed_event")).isEqualTo(499);

@@ -6,7 +6,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
-import io.outboxrelay.relay.routing.EventHeaders;
+import io.outboxrelay.sql.OutboxHeaders;
+
 
 /**
  * A polling outbox publisher of the kind outbox libraries use (namastack-outbox, gruelbox
@@ -108,7 +109,7 @@ final class PollingContender implements Contender {
 
     @Override
     public String eventIdHeader() {
-        return EventHeaders.EVENT_ID;
+        return OutboxHeaders.EVENT_ID;
     }
 
     @Override

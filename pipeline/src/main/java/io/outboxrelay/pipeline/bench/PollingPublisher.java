@@ -25,7 +25,7 @@ import org.apache.kafka.common.header.internals.RecordHeaders;
 
 import io.outboxrelay.relay.config.RelayConfig;
 import io.outboxrelay.relay.kafka.ProducerSettings;
-import io.outboxrelay.relay.routing.EventHeaders;
+import io.outboxrelay.sql.OutboxHeaders;
 
 /**
  * The child JVM of {@link PollingContender}: a polling outbox publisher as outbox libraries build
@@ -178,10 +178,10 @@ final class PollingPublisher {
 
     private ProducerRecord<byte[], byte[]> record(ResultSet rs, UUID eventId) throws SQLException {
         RecordHeaders headers = new RecordHeaders();
-        headers.add(EventHeaders.EVENT_ID, utf8(eventId.toString()));
-        headers.add(EventHeaders.EVENT_TYPE, utf8(rs.getString(4)));
-        headers.add(EventHeaders.AGGREGATE_TYPE, utf8(rs.getString(2)));
-        headers.add(EventHeaders.OCCURRED_AT, utf8(rs.getObject(6, OffsetDateTime.class).toString()));
+        headers.add(OutboxHeaders.EVENT_ID, utf8(eventId.toString()));
+        headers.add(OutboxHeaders.EVENT_TYPE, utf8(rs.getString(4)));
+        headers.add(OutboxHeaders.AGGREGATE_TYPE, utf8(rs.getString(2)));
+        headers.add(OutboxHeaders.OCCURRED_AT, utf8(rs.getObject(6, OffsetDateTime.class).toString()));
         // the relay's default header.columns
         addIfSet(headers, "traceId", rs.getString(7));
         addIfSet(headers, "correlationId", rs.getString(8));

@@ -9,7 +9,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
-import io.outboxrelay.relay.routing.EventHeaders;
+import io.outboxrelay.sql.OutboxHeaders;
 import io.outboxrelay.sql.OutboxSchema;
 
 /**
@@ -107,7 +107,7 @@ final class StreamingDecodeContender implements Contender {
 
     @Override
     public String eventIdHeader() {
-        return EventHeaders.EVENT_ID;
+        return OutboxHeaders.EVENT_ID;
     }
 
     @Override

@@ -25,7 +25,7 @@ import io.outboxrelay.legacy.load.SampleEventLoad;
 import io.outboxrelay.pipeline.EmbeddedRelayConfig;
 import io.outboxrelay.relay.Relay;
 import io.outboxrelay.relay.config.RelayConfig;
-import io.outboxrelay.relay.routing.EventHeaders;
+import io.outboxrelay.sql.OutboxHeaders;
 import io.outboxrelay.sql.OutboxSchema;
 import io.outboxrelay.testkit.Infrastructure;
 import io.outboxrelay.testkit.KafkaInstance;
@@ -138,7 +138,7 @@ public final class DemoCommand implements Callable<Integer> {
             consumer.subscribe(Pattern.compile("outbox\\.(Order|Customer)"));
             while (consuming.get()) {
                 for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
-                    Header id = r.headers().lastHeader(EventHeaders.EVENT_ID);
+                    Header id = r.headers().lastHeader(OutboxHeaders.EVENT_ID);
                     synchronized (received) {
                         received.merge(UUID.fromString(utf8(id.value())), 1, Integer::sum);
                     }

@@ -45,10 +45,10 @@ import io.outboxrelay.consumers.payment.SimulatedGateway;
 import io.outboxrelay.consumers.runtime.ConsumerSettings;
 import io.outboxrelay.consumers.runtime.DataSources;
 import io.outboxrelay.consumers.runtime.EventConsumer;
-import io.outboxrelay.consumers.runtime.EventHeaders;
 import io.outboxrelay.consumers.runtime.GroupOffsets;
 import io.outboxrelay.legacy.LegacyDatabase;
 import io.outboxrelay.legacy.order.OrderEvents;
+import io.outboxrelay.sql.OutboxHeaders;
 import io.outboxrelay.testkit.KafkaInstance;
 import io.outboxrelay.testkit.PostgresInstance;
 
@@ -271,10 +271,10 @@ public final class PaymentBench {
                         .put("currency", "EUR")
                         .put("placedAt", OrderEvents.timestamp(placedAt));
                 RecordHeaders headers = new RecordHeaders();
-                headers.add(EventHeaders.EVENT_ID, utf8(UUID.randomUUID().toString()));
-                headers.add(EventHeaders.EVENT_TYPE, utf8(OrderEvents.ORDER_PLACED));
-                headers.add(EventHeaders.AGGREGATE_TYPE, utf8(OrderEvents.AGGREGATE_TYPE));
-                headers.add(EventHeaders.OCCURRED_AT, utf8(OrderEvents.timestamp(placedAt)));
+                headers.add(OutboxHeaders.EVENT_ID, utf8(UUID.randomUUID().toString()));
+                headers.add(OutboxHeaders.EVENT_TYPE, utf8(OrderEvents.ORDER_PLACED));
+                headers.add(OutboxHeaders.AGGREGATE_TYPE, utf8(OrderEvents.AGGREGATE_TYPE));
+                headers.add(OutboxHeaders.OCCURRED_AT, utf8(OrderEvents.timestamp(placedAt)));
                 acks.add(producer.send(new ProducerRecord<>(topic, null, null, utf8(orderId.toString()),
                         JSON.writeValueAsBytes(payload), headers)));
             }

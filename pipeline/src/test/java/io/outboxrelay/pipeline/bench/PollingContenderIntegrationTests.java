@@ -20,7 +20,8 @@ import org.junit.jupiter.api.io.TempDir;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
-import io.outboxrelay.relay.routing.EventHeaders;
+import io.outboxrelay.sql.OutboxHeaders;
+
 
 class PollingContenderIntegrationTests {
 
@@ -68,9 +69,9 @@ class PollingContenderIntegrationTests {
             long seq = value.get("seq").asLong();
             assertThat(key).isEqualTo("agg-" + seq % EventWriter.AGGREGATES);
             assertThat(value).isEqualTo(JSON.readTree(EventWriter.payload(key, seq, PAYLOAD_BYTES)));
-            assertThat(header(r, EventHeaders.AGGREGATE_TYPE)).isEqualTo("Order");
-            assertThat(header(r, EventHeaders.EVENT_TYPE)).isEqualTo("BenchEventHappened");
-            assertThat(header(r, EventHeaders.OCCURRED_AT)).isNotBlank();
+            assertThat(header(r, OutboxHeaders.AGGREGATE_TYPE)).isEqualTo("Order");
+            assertThat(header(r, OutboxHeaders.EVENT_TYPE)).isEqualTo("BenchEventHappened");
+            assertThat(header(r, OutboxHeaders.OCCURRED_AT)).isNotBlank();
             String eventId = header(r, contender.eventIdHeader());
             assertThat(eventIds.add(eventId)).as("event %s sent once", eventId).isTrue();
             String row = writtenWhilePaused.get(eventId);
