@@ -15,11 +15,16 @@ public final class LegacyDatabase {
      * connection only adds latency.
      */
     public static HikariDataSource pool(String jdbcUrl, String user, String password, int size) {
+        return pool("legacy-db", jdbcUrl, user, password, size);
+    }
+
+    /** As {@link #pool(String, String, String, int)}, named for its database in logs and metrics. */
+    public static HikariDataSource pool(String poolName, String jdbcUrl, String user, String password, int size) {
         if (size < 1) {
             throw new IllegalArgumentException("pool size must be at least 1, was " + size);
         }
         HikariConfig config = new HikariConfig();
-        config.setPoolName("legacy-db");
+        config.setPoolName(poolName);
         config.setJdbcUrl(jdbcUrl);
         config.setUsername(user);
         config.setPassword(password);

@@ -184,7 +184,7 @@ public final class PaymentBench {
                               String group, int payments, Duration latency, PaymentCharger.Settings chargerSettings,
                               PrintStream progress) throws Exception {
         String url = postgres.jdbcUrl(database);
-        try (HikariDataSource db = LegacyDatabase.pool(url, postgres.superuser(), postgres.superuserPassword(), 2);
+        try (HikariDataSource db = LegacyDatabase.pool(database, url, postgres.superuser(), postgres.superuserPassword(), 2);
              HikariDataSource consumerPool = DataSources.pooled(url, postgres.superuser(), postgres.superuserPassword(),
                      group);
              HikariDataSource chargerPool = DataSources.pooled(url, postgres.superuser(), postgres.superuserPassword(),

@@ -60,7 +60,7 @@ final class Services implements AutoCloseable {
         if (create) {
             postgres.createDatabase(name);
         }
-        return track(LegacyDatabase.pool(postgres.jdbcUrl(name), postgres.superuser(), postgres.superuserPassword(), poolSize));
+        return track(LegacyDatabase.pool(name, postgres.jdbcUrl(name), postgres.superuser(), postgres.superuserPassword(), poolSize));
     }
 
     /** A consumer's own small pool on {@code database} (auto-commit off, as the consumer runtime expects). */
