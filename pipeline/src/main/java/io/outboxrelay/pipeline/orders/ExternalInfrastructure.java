@@ -9,6 +9,11 @@ final class ExternalInfrastructure {
     private ExternalInfrastructure() {
     }
 
+    /** PostgreSQL at {@code address}, as {@code user} with the password from PGPASSWORD (never from the command line). */
+    static PostgresInstance postgres(HostPort address, String user) {
+        return postgres(address.host(), address.port(), user, System.getenv().getOrDefault("PGPASSWORD", ""));
+    }
+
     static PostgresInstance postgres(String host, int port, String user, String password) {
         return new PostgresInstance() {
             @Override

@@ -7,9 +7,9 @@ import picocli.CommandLine.Option;
 /** Options naming a running PostgreSQL and Kafka; the password comes from PGPASSWORD, never from the command line. */
 final class ExternalServers {
 
-    @Option(names = "--postgres", required = true, paramLabel = "HOST:PORT",
+    @Option(names = "--postgres", required = true, paramLabel = "HOST:PORT", converter = HostPort.PostgresConverter.class,
             description = "PostgreSQL (wal_level=logical) holding the databases legacy, payments and readmodel.")
-    String postgres;
+    HostPort postgres;
 
     @Option(names = "--postgres-user", defaultValue = "postgres",
             description = "Role that owns the databases (default ${DEFAULT-VALUE}); its password is read from PGPASSWORD.")
@@ -19,9 +19,7 @@ final class ExternalServers {
     String kafka;
 
     PostgresInstance postgres() {
-        String[] hostPort = postgres.split(":");
-        return ExternalInfrastructure.postgres(hostPort[0], hostPort.length > 1 ? Integer.parseInt(hostPort[1]) : 5432,
-                postgresUser, System.getenv().getOrDefault("PGPASSWORD", ""));
+        return ExternalInfrastructure.postgres(postgres, postgresUser);
     }
 
     KafkaInstance kafka() {

@@ -56,10 +56,10 @@ public final class RunCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print the summary as JSON on stdout (progress goes to stderr).")
     boolean json;
 
-    @Option(names = "--postgres", paramLabel = "HOST:PORT",
+    @Option(names = "--postgres", paramLabel = "HOST:PORT", converter = HostPort.PostgresConverter.class,
             description = "Use this PostgreSQL (wal_level=logical) instead of starting one; it must not hold databases"
                     + " legacy, payments or readmodel yet.")
-    String externalPostgres;
+    HostPort externalPostgres;
 
     @Option(names = "--postgres-user", defaultValue = "postgres",
             description = "Role for --postgres: creates databases and replication slots (default ${DEFAULT-VALUE}).")
@@ -125,10 +125,7 @@ public final class RunCommand implements Callable<Integer> {
         if (externalPostgres == null) {
             return Infrastructure.startPostgres();
         }
-        String[] hostPort = externalPostgres.split(":");
-        String password = System.getenv().getOrDefault("PGPASSWORD", "");
-        return ExternalInfrastructure.postgres(hostPort[0], hostPort.length > 1 ? Integer.parseInt(hostPort[1]) : 5432,
-                postgresUser, password);
+        return ExternalInfrastructure.postgres(externalPostgres, postgresUser);
     }
 
     /** Follows the pipeline until every invariant holds twice in a row, or the timeout. */
