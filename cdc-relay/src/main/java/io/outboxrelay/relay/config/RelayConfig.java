@@ -15,6 +15,7 @@ import java.util.TreeMap;
 import java.util.regex.Pattern;
 
 import io.outboxrelay.sql.OutboxSchema;
+import io.outboxrelay.sql.TopicNames;
 
 /**
  * The relay's whole configuration: built from a properties file plus environment overrides,
@@ -36,9 +37,6 @@ public final class RelayConfig {
      */
     private static final Pattern LEGAL_NAME = Pattern.compile("[a-z_][a-z0-9_]{0,62}");
     private static final String LEGAL_NAME_TEXT = "lower-case letters, digits and _ (at most 63), starting with a letter or _";
-    private static final Pattern LEGAL_TOPIC = Pattern.compile("[a-zA-Z0-9._-]{1,249}");
-    private static final String LEGAL_TOPIC_TEXT = "a Kafka topic name (letters, digits, '.', '_', '-'; at most 249)";
-    private static final String AGGREGATE_TYPE = "${aggregateType}";
     /** A host name, an IPv4 address or a bracketed IPv6 address: nothing that could extend the JDBC URL it goes into. */
     private static final Pattern LEGAL_HOST = Pattern.compile("[A-Za-z0-9._-]{1,253}|\\[[0-9A-Fa-f:.]{2,45}\\]");
     /** Debezium puts database.name into its JDBC URL unescaped: '/', '?', '&', '#' would add URL parameters. */
@@ -46,7 +44,7 @@ public final class RelayConfig {
 
     public static final Setting RELAY_NAME = Setting.optional("relay.name", "outbox-relay",
             "Name of this relay: Debezium's connector name and topic prefix, and the Kafka client id.")
-            .validatedBy(v -> isLegalTopic(v) && v.length() <= 200, "letters, digits, '.', '_' and '-' (at most 200)");
+            .validatedBy(v -> TopicNames.isLegal(v) && v.length() <= 200, "letters, digits, '.', '_' and '-' (at most 200)");
     public static final Setting DATABASE_HOST = Setting.optional("database.host", "localhost",
             "PostgreSQL host holding the outbox table.")
             .validatedBy(v -> LEGAL_HOST.matcher(v).matches(), "a host name, an IPv4 address or an IPv6 address in []");
@@ -84,10 +82,11 @@ public final class RelayConfig {
     public static final Setting TOPIC_PATTERN = Setting.optional("topic.pattern", "outbox.${aggregateType}",
             "Topic for an event; ${aggregateType} is replaced by the row's aggregate_type (a row whose type makes an"
                     + " illegal topic name goes to the dead-letter topic).")
-            .validatedBy(v -> isLegalTopic(v.replace(AGGREGATE_TYPE, "x")), LEGAL_TOPIC_TEXT + ", optionally with " + AGGREGATE_TYPE);
+            .validatedBy(v -> TopicNames.isLegal(TopicNames.forAggregateType(v, "x")), TopicNames.RULE + ", optionally with "
+                    + TopicNames.AGGREGATE_TYPE);
     public static final Setting DEAD_LETTER_TOPIC = Setting.optional("dead.letter.topic", "outbox.dead-letter",
             "Topic for outbox rows that cannot be routed; the reason is in the 'dlqReason' header.")
-            .validatedBy(RelayConfig::isLegalTopic, LEGAL_TOPIC_TEXT);
+            .validatedBy(TopicNames::isLegal, TopicNames.RULE);
     public static final Setting HEADER_COLUMNS = Setting.optional("header.columns",
             "trace_id:traceId,correlation_id:correlationId",
             "Extra outbox columns sent as Kafka headers when not null: column:header[,column:header].")
@@ -111,7 +110,7 @@ public final class RelayConfig {
             .validatedBy(RelayConfig::isRegex, "a Java regular expression");
     public static final Setting OFFSET_TOPIC = Setting.optional("offset.topic", "outbox-relay.offsets",
             "Compacted Kafka topic holding the relay's saved position (created if missing).")
-            .validatedBy(RelayConfig::isLegalTopic, LEGAL_TOPIC_TEXT);
+            .validatedBy(TopicNames::isLegal, TopicNames.RULE);
     public static final Setting OFFSET_TOPIC_REPLICATION = Setting.optional("offset.topic.replication.factor", "-1",
             "Replication factor of the offset topic when the relay creates it; -1 takes the broker default.")
             .intAtLeast(-1);
@@ -268,10 +267,6 @@ public final class RelayConfig {
             throw new ConfigException("invalid configuration: " + String.join("; ", problems));
         }
         return new RelayConfig(values);
-    }
-
-    private static boolean isLegalTopic(String value) {
-        return LEGAL_TOPIC.matcher(value).matches() && !value.equals(".") && !value.equals("..");
     }
 
     private static boolean isRegex(String value) {

@@ -3,7 +3,6 @@ package io.outboxrelay.relay.routing;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.regex.Pattern;
 
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.internals.RecordHeaders;
@@ -15,6 +14,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 
 import io.outboxrelay.sql.OutboxHeaders;
 import io.outboxrelay.sql.OutboxSchema;
+import io.outboxrelay.sql.TopicNames;
 
 /**
  * Turns one Debezium change record of the outbox table into the Kafka record to send: topic from
@@ -33,9 +33,6 @@ import io.outboxrelay.sql.OutboxSchema;
  */
 public final class OutboxRouter {
 
-    static final String AGGREGATE_TYPE_PLACEHOLDER = "${aggregateType}";
-    private static final int MAX_TOPIC_LENGTH = 249;
-    private static final Pattern LEGAL_TOPIC = Pattern.compile("[a-zA-Z0-9._-]{1," + MAX_TOPIC_LENGTH + "}");
 
     /** Most aggregate types whose topic is remembered: a few in practice; a stream of distinct ones is not cached. */
     private static final int MAX_REMEMBERED_TOPICS = 10_000;
@@ -147,13 +144,13 @@ public final class OutboxRouter {
 
     /** Why {@code topic}, made from {@code aggregateType}, must not be sent to, or null when it may. */
     private String topicProblem(String aggregateType, String topic) {
-        if (!isLegalTopic(topic)) {
-            return topic.length() > MAX_TOPIC_LENGTH
+        if (!TopicNames.isLegal(topic)) {
+            return topic.length() > TopicNames.MAX_LENGTH
                     ? "aggregate_type of " + aggregateType.length() + " characters gives a topic name of " + topic.length()
                             + " characters ('" + topic.substring(0, 40) + "...'), which is not a legal Kafka topic name (at most "
-                            + MAX_TOPIC_LENGTH + ")"
+                            + TopicNames.MAX_LENGTH + ")"
                     : "aggregate_type '" + aggregateType + "' gives topic '" + topic
-                            + "', which is not a legal Kafka topic name (letters, digits, '.', '_', '-'; at most " + MAX_TOPIC_LENGTH + ")";
+                            + "', which is not a legal Kafka topic name (" + TopicNames.CHARACTERS + ")";
         }
         String reserved = topic.equals(deadLetterTopic) ? "the relay's dead-letter topic"
                 : topic.equals(offsetTopic) ? "the relay's offset topic"
@@ -188,11 +185,7 @@ public final class OutboxRouter {
     }
 
     String topicFor(String aggregateType) {
-        return topicPattern.replace(AGGREGATE_TYPE_PLACEHOLDER, aggregateType);
-    }
-
-    static boolean isLegalTopic(String topic) {
-        return LEGAL_TOPIC.matcher(topic).matches() && !topic.equals(".") && !topic.equals("..");
+        return TopicNames.forAggregateType(topicPattern, aggregateType);
     }
 
     private ProducerRecord<byte[], byte[]> deadLetter(Map<String, Object> columns, String source, String reason) {

@@ -13,6 +13,8 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 
+import io.outboxrelay.sql.TopicNames;
+
 /**
  * One consumer's settings, validated when built; the message of an invalid one names it.
  *
@@ -24,7 +26,6 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 public final class ConsumerSettings {
 
     private static final Pattern SQL_NAME = Pattern.compile("[a-z_][a-z0-9_]{0,62}");
-    private static final Pattern TOPIC_NAME = Pattern.compile("[a-zA-Z0-9._-]{1,249}");
     /** Records per poll, so per database transaction, unless the kafka property max.poll.records says otherwise. */
     public static final int DEFAULT_MAX_POLL_RECORDS = 2000;
     private static final Map<String, String> FIXED_CONSUMER = Map.of(
@@ -229,9 +230,9 @@ public final class ConsumerSettings {
             require(schema != null && SQL_NAME.matcher(schema).matches(),
                     "schema '" + schema + "' must be lower-case letters, digits and _ (at most 63), starting with a letter or _");
             require(!topics.isEmpty(), "topics: subscribe to at least one topic");
-            topics.forEach(t -> require(t != null && TOPIC_NAME.matcher(t).matches(), "topics: '" + t + "' is not a legal Kafka topic name"));
+            topics.forEach(t -> require(TopicNames.isLegal(t), "topics: '" + t + "' is not a legal Kafka topic name"));
             String dlq = deadLetterTopic != null ? deadLetterTopic : groupId + ".dead-letter";
-            require(TOPIC_NAME.matcher(dlq).matches(), "deadLetterTopic '" + dlq + "' is not a legal Kafka topic name"
+            require(TopicNames.isLegal(dlq), "deadLetterTopic '" + dlq + "' is not a legal Kafka topic name"
                     + (deadLetterTopic == null ? " (derived from groupId; set deadLetterTopic)" : ""));
             require(!topics.contains(dlq), "deadLetterTopic '" + dlq + "' is also subscribed: dead letters would be read back");
             require(!kafkaProperties.containsKey(ConsumerConfig.GROUP_ID_CONFIG), "kafka property 'group.id' cannot be set: use groupId");

@@ -61,6 +61,15 @@ class ConsumerSettingsUnitTests {
     }
 
     @Test
+    void rejectsTopicNamesKafkaRefusesTheRelaysRuleIncluded() {
+        for (String topic : List.of("..", ".", "a b", "x".repeat(250))) {
+            assertThatThrownBy(() -> valid().topics(List.of(topic)).build()).as(topic)
+                    .hasMessage("topics: '" + topic + "' is not a legal Kafka topic name");
+        }
+        assertThatThrownBy(() -> valid().deadLetterTopic("..").build()).hasMessageStartingWith("deadLetterTopic '..' is not a legal");
+    }
+
+    @Test
     void backoffDoublesUpToTheCap() {
         ConsumerSettings settings = valid().retries(10, Duration.ofMillis(100), Duration.ofMillis(1000)).build();
 
