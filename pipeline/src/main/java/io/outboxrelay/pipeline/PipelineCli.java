@@ -7,6 +7,7 @@ import io.outboxrelay.pipeline.orders.ConsumersCommand;
 import io.outboxrelay.pipeline.orders.OrdersCommand;
 import io.outboxrelay.pipeline.orders.RunCommand;
 import io.outboxrelay.pipeline.orders.SetupCommand;
+import io.outboxrelay.relay.cli.RelayErrorHandler;
 import io.outboxrelay.relay.cli.ReplayCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -22,7 +23,8 @@ public final class PipelineCli implements Runnable {
     CommandLine.Model.CommandSpec spec;
 
     public static void main(String[] args) {
-        System.exit(new CommandLine(new PipelineCli()).execute(args));
+        // replay is the relay's command: its errors are one line and an exit code here too
+        System.exit(RelayErrorHandler.install(new CommandLine(new PipelineCli())).execute(args));
     }
 
     @Override

@@ -5,24 +5,17 @@ import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
-import io.outboxrelay.relay.attach.RefusedException;
-import io.outboxrelay.relay.config.ConfigException;
 import io.outboxrelay.relay.config.RelayConfig;
 import picocli.CommandLine;
 import picocli.CommandLine.Option;
 
 /**
- * What attach and detach share: the configuration, the administrator they connect as, exit codes
- * (0 done, 2 bad configuration or usage, 3 cannot connect or refused) and one-line errors.
+ * What attach and detach share: the configuration and the administrator they connect as. Exit codes
+ * (0 done, 2 bad configuration or usage, 3 cannot connect or refused) come from the errors' types.
  */
 abstract class AdminCommand implements Callable<Integer> {
 
     static final String ADMIN_PASSWORD_VARIABLE = "RELAY_ADMIN_PASSWORD";
-
-    private static final Logger LOG = LoggerFactory.getLogger(AdminCommand.class);
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -51,27 +44,12 @@ abstract class AdminCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
-        try {
-            RelayConfig relayConfig = RelayConfig.load(config, environment);
-            String user = adminUser != null ? adminUser : relayConfig.get(RelayConfig.DATABASE_USER);
-            String password = environment.getOrDefault(ADMIN_PASSWORD_VARIABLE, relayConfig.get(RelayConfig.DATABASE_PASSWORD));
-            execute(relayConfig, user, password, out);
-            out.flush();
-            return RelayCli.EXIT_OK;
-        }
-        catch (ConfigException e) {
-            return fail(out, RelayCli.EXIT_CONFIG, e.getMessage());
-        }
-        catch (RefusedException e) {
-            LOG.debug("Refused", e);
-            return fail(out, RelayCli.EXIT_STARTUP, e.getMessage());
-        }
-    }
-
-    private int fail(PrintWriter out, int code, String message) {
+        RelayConfig relayConfig = RelayConfig.load(config, environment);
+        LogFormat.use(relayConfig.get(RelayConfig.LOG_FORMAT));
+        String user = adminUser != null ? adminUser : relayConfig.get(RelayConfig.DATABASE_USER);
+        String password = environment.getOrDefault(ADMIN_PASSWORD_VARIABLE, relayConfig.get(RelayConfig.DATABASE_PASSWORD));
+        execute(relayConfig, user, password, out);
         out.flush();
-        spec.commandLine().getErr().println("error: " + message);
-        spec.commandLine().getErr().flush();
-        return code;
+        return RelayCli.EXIT_OK;
     }
 }

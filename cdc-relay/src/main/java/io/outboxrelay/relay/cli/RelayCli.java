@@ -9,17 +9,19 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.outboxrelay.relay.Relay;
-import io.outboxrelay.relay.RelayFailedException;
-import io.outboxrelay.relay.config.ConfigException;
 import io.outboxrelay.relay.config.RelayConfig;
 import io.outboxrelay.relay.config.Setting;
+import io.outboxrelay.relay.error.RelayException;
 import io.outboxrelay.relay.ops.RelayOperations;
 import io.outboxrelay.relay.preflight.StartupException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** The relay's command line. Exit codes: 0 stopped cleanly, 1 failed while running, 2 bad configuration, 3 cannot start. */
+/**
+ * The relay's command line. Exit codes: 0 stopped cleanly, 1 failed while running, 2 bad configuration, 3 cannot start;
+ * each error type carries its own ({@link RelayException}) and {@link RelayErrorHandler} maps it for every command.
+ */
 @Command(name = "relay", mixinStandardHelpOptions = true, version = "outbox-relay 0.1.0",
         description = "Relays outbox rows from PostgreSQL to Kafka through embedded Debezium.",
         subcommands = {RelayCli.Run.class, RelayCli.Settings.class, AttachCommand.class, StatusCommand.class,
@@ -27,9 +29,9 @@ import picocli.CommandLine.Option;
 public final class RelayCli {
 
     public static final int EXIT_OK = 0;
-    public static final int EXIT_FAILED = 1;
-    public static final int EXIT_CONFIG = 2;
-    public static final int EXIT_STARTUP = 3;
+    public static final int EXIT_FAILED = RelayException.EXIT_FAILED;
+    public static final int EXIT_CONFIG = RelayException.EXIT_CONFIG;
+    public static final int EXIT_STARTUP = RelayException.EXIT_STARTUP;
 
     public static void main(String[] args) {
         // before the first log line; log.format in the configuration file can still switch later
@@ -38,13 +40,13 @@ public final class RelayCli {
     }
 
     public static CommandLine commandLine() {
-        return new CommandLine(new RelayCli());
+        return RelayErrorHandler.install(new CommandLine(new RelayCli()));
     }
 
     /** A command line whose attach and detach read {@code environment} instead of the process's (for tests). */
     public static CommandLine commandLine(java.util.Map<String, String> environment) {
         CommandLine.IFactory defaults = CommandLine.defaultFactory();
-        return new CommandLine(new RelayCli(), new CommandLine.IFactory() {
+        return RelayErrorHandler.install(new CommandLine(new RelayCli(), new CommandLine.IFactory() {
             @Override
             public <K> K create(Class<K> type) throws Exception {
                 if (AdminCommand.class.isAssignableFrom(type)) {
@@ -52,7 +54,7 @@ public final class RelayCli {
                 }
                 return defaults.create(type);
             }
-        });
+        }));
     }
 
     @Command(name = "run", mixinStandardHelpOptions = true,
@@ -66,32 +68,16 @@ public final class RelayCli {
 
         private static final Logger LOG = LoggerFactory.getLogger(Run.class);
 
-        @CommandLine.Spec
-        CommandLine.Model.CommandSpec spec;
-
         @Option(names = {"-c", "--config"}, required = true, paramLabel = "FILE",
                 description = "Properties file; RELAY_* environment variables override it (see 'relay settings').")
         Path config;
 
         @Override
         public Integer call() throws InterruptedException {
-            RelayConfig relayConfig;
-            try {
-                relayConfig = RelayConfig.load(config, System.getenv());
-            }
-            catch (ConfigException e) {
-                return fail(EXIT_CONFIG, e.getMessage());
-            }
+            RelayConfig relayConfig = RelayConfig.load(config, System.getenv());
             LogFormat.use(relayConfig.get(RelayConfig.LOG_FORMAT));
             LOG.info("Configuration:\n{}", relayConfig.describe());
-            RelayOperations ops;
-            try {
-                ops = RelayOperations.start(relayConfig);
-            }
-            catch (StartupException e) {
-                return fail(EXIT_STARTUP, e.getMessage());
-            }
-            try (ops) {
+            try (RelayOperations ops = RelayOperations.start(relayConfig)) {
                 return run(relayConfig, ops);
             }
         }
@@ -129,8 +115,7 @@ public final class RelayCli {
                     LOG.info("Stopped before the relay started ({})", e.getMessage());
                     return EXIT_OK;
                 }
-                LOG.debug("Start-up failure", e);
-                return fail(EXIT_STARTUP, e.getMessage());
+                throw e;
             }
             synchronized (started) {
                 started.set(relay);
@@ -142,28 +127,11 @@ public final class RelayCli {
             if (!standby) {
                 Signals.onTermination(stop);
             }
-            try {
-                relay.awaitTermination();
-                stopped.await();
-                LOG.info("Relay stopped cleanly after relaying {} events ({} dead letters)",
-                        relay.stats().relayed(), relay.stats().deadLettered());
-                return EXIT_OK;
-            }
-            catch (RelayFailedException e) {
-                LOG.debug("Relay failure", e);
-                return fail(EXIT_FAILED, e.getMessage());
-            }
-        }
-
-        private int fail(int code, String message) {
-            if (LogFormat.isJson()) {
-                LOG.error(message); // every line on stderr stays one JSON object
-            }
-            else {
-                spec.commandLine().getErr().println("error: " + message);
-                spec.commandLine().getErr().flush();
-            }
-            return code;
+            relay.awaitTermination(); // a RelayFailedException from here is exit code 1
+            stopped.await();
+            LOG.info("Relay stopped cleanly after relaying {} events ({} dead letters)",
+                    relay.stats().relayed(), relay.stats().deadLettered());
+            return EXIT_OK;
         }
     }
 

@@ -20,6 +20,7 @@ import org.apache.kafka.common.TopicPartition;
 import io.outboxrelay.relay.config.ConfigException;
 import io.outboxrelay.relay.config.RelayConfig;
 import io.outboxrelay.relay.kafka.ProducerSettings;
+import io.outboxrelay.relay.preflight.StartupException;
 import io.outboxrelay.relay.replay.GroupReset;
 import picocli.CommandLine;
 import picocli.CommandLine.ArgGroup;
@@ -31,7 +32,9 @@ import picocli.CommandLine.Option;
         description = {"Reset a consumer group's offsets on the given topics, so its consumers replay events.",
                 "Stop the group's consumers first. Kafka settings come from the relay's configuration file"
                         + " (kafka.bootstrap.servers and any TLS/SASL kafka.producer.* settings) or from"
-                        + " --bootstrap-servers with an optional --command-config client properties file."},
+                        + " --bootstrap-servers with an optional --command-config client properties file.",
+                "Exit codes: 0 done, 1 Kafka refused the reset (running consumers, a missing topic), 2 bad configuration"
+                        + " or usage, 3 cannot use Kafka."},
         footer = {"", "Examples:",
                 "  relay replay --config relay.properties --group read-model-v2 --topic outbox.Order --to-earliest",
                 "  relay replay --bootstrap-servers kafka:9092 --group payments --topic outbox.Order --to-time 2026-11-27T10:00:00Z",
@@ -84,13 +87,7 @@ public final class ReplayCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws InterruptedException {
-        Map<String, Object> client;
-        try {
-            client = clientSettings();
-        }
-        catch (ConfigException e) {
-            return fail(RelayCli.EXIT_CONFIG, e.getMessage());
-        }
+        Map<String, Object> client = clientSettings();
         String where = String.valueOf(client.get(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG));
         try (Admin admin = Admin.create(client)) {
             Map<TopicPartition, Long> offsets = GroupReset.reset(admin, group, topics, target.toTarget());
@@ -100,19 +97,18 @@ public final class ReplayCommand implements Callable<Integer> {
             spec.commandLine().getOut().flush();
             return RelayCli.EXIT_OK;
         }
-        catch (IllegalStateException e) {
-            return fail(RelayCli.EXIT_FAILED, e.getMessage());
-        }
-        catch (KafkaException e) {
+        catch (KafkaException e) { // a client that cannot be built (TLS files, SASL settings) or a broken connection
             Throwable cause = e.getCause() != null ? e.getCause() : e;
-            return fail(RelayCli.EXIT_STARTUP, "cannot use Kafka at " + where + ": " + cause.getMessage());
+            throw new StartupException("cannot use Kafka at " + where + ": " + cause.getMessage(), e);
         }
     }
 
     private Map<String, Object> clientSettings() {
         Map<String, Object> client = new HashMap<>();
         if (cluster.config != null) {
-            client.putAll(ProducerSettings.admin(RelayConfig.load(cluster.config, System.getenv()), "replay"));
+            RelayConfig relayConfig = RelayConfig.load(cluster.config, System.getenv());
+            LogFormat.use(relayConfig.get(RelayConfig.LOG_FORMAT));
+            client.putAll(ProducerSettings.admin(relayConfig, "replay"));
         }
         else {
             if (commandConfig != null) {
@@ -130,11 +126,5 @@ public final class ReplayCommand implements Callable<Integer> {
         client.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 15_000);
         client.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 15_000); // must not be below request.timeout.ms
         return client;
-    }
-
-    private int fail(int code, String message) {
-        spec.commandLine().getErr().println("error: " + message);
-        spec.commandLine().getErr().flush();
-        return code;
     }
 }

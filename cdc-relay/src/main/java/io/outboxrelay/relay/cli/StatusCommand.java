@@ -11,7 +11,6 @@ import java.util.concurrent.Callable;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
-import io.outboxrelay.relay.config.ConfigException;
 import io.outboxrelay.relay.config.RelayConfig;
 import io.outboxrelay.relay.ops.StatusException;
 import io.outboxrelay.relay.ops.StatusReport;
@@ -49,21 +48,9 @@ final class StatusCommand implements Callable<Integer> {
     @Override
     public Integer call() throws JsonProcessingException {
         PrintWriter out = spec.commandLine().getOut();
-        RelayConfig relayConfig;
-        try {
-            relayConfig = RelayConfig.load(config, System.getenv());
-        }
-        catch (ConfigException e) {
-            return fail(RelayCli.EXIT_CONFIG, e.getMessage());
-        }
+        RelayConfig relayConfig = RelayConfig.load(config, System.getenv());
         LogFormat.use(relayConfig.get(RelayConfig.LOG_FORMAT));
-        StatusReport report;
-        try {
-            report = StatusReport.gather(relayConfig, daemon);
-        }
-        catch (StatusException e) {
-            return fail(RelayCli.EXIT_STARTUP, e.getMessage());
-        }
+        StatusReport report = StatusReport.gather(relayConfig, daemon);
         if (json) {
             out.println(JSON.writeValueAsString(report.fields()));
         }
@@ -71,10 +58,10 @@ final class StatusCommand implements Callable<Integer> {
             printHuman(out, report.fields());
         }
         out.flush();
-        if (!report.slotExists()) {
-            return fail(RelayCli.EXIT_STARTUP, "replication slot '" + relayConfig.get(RelayConfig.SLOT_NAME)
+        if (!report.slotExists()) { // the report is printed all the same: it says what else there is
+            throw new StatusException("replication slot '" + relayConfig.get(RelayConfig.SLOT_NAME)
                     + "' does not exist in " + report.fields().get("database")
-                    + ": start the relay once ('relay run') or attach it ('relay attach') to create it; check slot.name");
+                    + ": start the relay once ('relay run') or attach it ('relay attach') to create it; check slot.name", null);
         }
         return RelayCli.EXIT_OK;
     }
@@ -131,11 +118,5 @@ final class StatusCommand implements Callable<Integer> {
                 : b >= 1L << 10 ? String.format("%.1f KiB", b / 1024.0)
                 : b + " B";
         return human + (b >= 1024 ? " (" + b + " bytes)" : "");
-    }
-
-    private int fail(int code, String message) {
-        spec.commandLine().getErr().println("error: " + message);
-        spec.commandLine().getErr().flush();
-        return code;
     }
 }

@@ -46,8 +46,8 @@ public final class GroupReset {
 
     /**
      * @return the new committed offset of every partition of {@code topics}
-     * @throws IllegalStateException with what to do, when the group still has running members or a
-     *                               topic does not exist
+     * @throws ResetFailedException with what to do, when the group still has running members, a topic
+     *                              does not exist or Kafka fails the reset
      */
     public static Map<TopicPartition, Long> reset(Admin admin, String group, List<String> topics, Target target)
             throws InterruptedException {
@@ -85,13 +85,13 @@ public final class GroupReset {
         catch (ExecutionException e) {
             Throwable cause = e.getCause();
             if (cause instanceof UnknownMemberIdException || cause instanceof GroupNotEmptyException) {
-                throw new IllegalStateException("consumer group '" + group
+                throw new ResetFailedException("consumer group '" + group
                         + "' has running consumers: stop them, then reset its offsets", cause);
             }
             if (cause instanceof UnknownTopicOrPartitionException) {
-                throw new IllegalStateException("a topic in " + topics + " does not exist", cause);
+                throw new ResetFailedException("a topic in " + topics + " does not exist", cause);
             }
-            throw new IllegalStateException("cannot reset consumer group '" + group + "': " + cause.getMessage(), cause);
+            throw new ResetFailedException("cannot reset consumer group '" + group + "': " + cause.getMessage(), cause);
         }
     }
 }

@@ -20,9 +20,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 /**
- * 'relay run' as a child JVM with the packaged log4j2.xml: in json mode every line on stderr is one
- * ECS JSON object, including the start-up error. No PostgreSQL or Kafka needed: the database port
- * is closed.
+ * 'relay run' and 'relay status' as a child JVM with the packaged log4j2.xml: in json mode every line
+ * on stderr is one ECS JSON object, including the error. No PostgreSQL or Kafka needed: the database
+ * port is closed.
  */
 class JsonLogFormatUnitTests {
 
@@ -36,7 +36,7 @@ class JsonLogFormatUnitTests {
     void logFormatJsonInTheFileMakesEveryStderrLineAnEcsJsonObject() throws Exception {
         Properties props = config();
         props.setProperty("log.format", "json");
-        Run run = run(props, Map.of());
+        Run run = run(props, Map.of(), "run");
 
         assertThat(run.exitCode()).isEqualTo(RelayCli.EXIT_STARTUP);
         assertThat(run.stdout()).isEmpty();
@@ -57,12 +57,27 @@ class JsonLogFormatUnitTests {
     void relayLogFormatInTheEnvironmentAppliesBeforeTheConfigurationIsRead() throws Exception {
         Properties props = config();
         props.remove("database.name");
-        Run run = run(props, Map.of("RELAY_LOG_FORMAT", "json"));
+        Run run = run(props, Map.of("RELAY_LOG_FORMAT", "json"), "run");
 
         assertThat(run.exitCode()).isEqualTo(RelayCli.EXIT_CONFIG);
         assertThat(run.stderr()).hasSize(1);
         assertThat(run.stderr().get(0).get("log.level").asText()).isEqualTo("ERROR");
         assertThat(run.stderr().get(0).get("message").asText()).contains("database.name is required");
+    }
+
+    @Test
+    void logFormatJsonInTheFileAlsoMakesStatusErrorsOneEcsJsonObject() throws Exception {
+        Properties props = config();
+        props.setProperty("log.format", "json");
+        Run run = run(props, Map.of(), "status");
+
+        assertThat(run.exitCode()).isEqualTo(RelayCli.EXIT_STARTUP);
+        assertThat(run.stdout()).isEmpty();
+        assertThat(run.stderr()).anySatisfy(line -> {
+            assertThat(line.get("log.level").asText()).isEqualTo("ERROR");
+            assertThat(line.get("message").asText()).startsWith("cannot read the replication slot from PostgreSQL at 127.0.0.1:")
+                    .doesNotContain("s3cret-pw");
+        });
     }
 
     private Properties config() throws IOException {
@@ -78,7 +93,7 @@ class JsonLogFormatUnitTests {
         return p;
     }
 
-    private Run run(Properties props, Map<String, String> env) throws Exception {
+    private Run run(Properties props, Map<String, String> env, String command) throws Exception {
         Path config = dir.resolve("relay.properties");
         try (Writer w = Files.newBufferedWriter(config)) {
             props.store(w, null);
@@ -86,7 +101,7 @@ class JsonLogFormatUnitTests {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         // the file the jar uses, not the tests' log4j2-test.xml that is also on this class path
         ProcessBuilder builder = new ProcessBuilder(java, "-Dlog4j2.configurationFile=log4j2.xml",
-                "-cp", System.getProperty("java.class.path"), RelayCli.class.getName(), "run", "--config", config.toString())
+                "-cp", System.getProperty("java.class.path"), RelayCli.class.getName(), command, "--config", config.toString())
                 .redirectOutput(dir.resolve("stdout").toFile())
                 .redirectError(dir.resolve("stderr").toFile());
         builder.environment().keySet().removeIf(k -> k.startsWith("RELAY_"));
