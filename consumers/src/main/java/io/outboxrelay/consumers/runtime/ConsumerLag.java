@@ -1,5 +1,6 @@
 package io.outboxrelay.consumers.runtime;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -8,10 +9,12 @@ import java.util.Map;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
 import java.util.function.LongSupplier;
 
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
 
 import io.micrometer.core.instrument.Gauge;
@@ -22,9 +25,12 @@ import io.micrometer.core.instrument.MeterRegistry;
  * Per assigned partition, how far behind a consumer is, as two gauges tagged group, topic and
  * partition (removed when the partition is revoked or the consumer stops):
  * <ul>
- *   <li>{@value ConsumerMetrics#LAG_EVENTS}: end offset minus position, from {@link Consumer#currentLag} (the end
- *       offset of the last fetch; no request to Kafka), taken on the poll thread after each poll's
- *       batch is done, so it is the records not yet applied. NaN until a fetch answered.</li>
+ *   <li>{@value ConsumerMetrics#LAG_EVENTS}: end offset minus the position after the last batch applied, i.e. the
+ *       records not yet applied. The poll thread takes position and end offset from its own consumer after each
+ *       batch ({@link Consumer#currentLag}, no request to Kafka); the end offsets are also asked of Kafka every
+ *       {@link #REFRESH_MS} ms by a thread of their own ({@link #refreshEndOffsets}), so the lag grows while the poll
+ *       thread is stuck in a long transaction or a blocked lock (it would otherwise show its last value, 0).
+ *       NaN until the position or an end offset is known.</li>
  *   <li>{@value ConsumerMetrics#LAG_SECONDS}: 0 while {@code events} is 0; otherwise now minus the later of the
  *       Kafka timestamp of the last record applied on the partition (when the relay produced it) and
  *       the last moment the partition was caught up (before either: the moment it was assigned).
@@ -32,16 +38,21 @@ import io.micrometer.core.instrument.MeterRegistry;
  *       partition idle for an hour from showing an hour of lag when its next record arrives. The
  *       timestamp comes from the producer's clock, so clock skew between hosts shows up here.</li>
  * </ul>
- * Written by the poll thread only ({@link #applied}, {@link #update}, {@link #clear}); read from any.
+ * Written by the poll thread ({@link #applied}, {@link #update}, {@link #clear}) and the end-offset thread
+ * ({@link #refreshEndOffsets}: end offsets only, never lowered); read from any.
  */
 final class ConsumerLag {
 
     private static final long UNKNOWN = -1;
+    /** How often {@link #refreshEndOffsets} asks Kafka for the assigned partitions' end offsets. */
+    static final long REFRESH_MS = 2000;
 
     /** One assigned partition; fields written by the poll thread, read by scrapes. */
     private static final class Partition {
         final long assignedAt;
-        volatile long events = UNKNOWN;
+        volatile long events = UNKNOWN; // at the poll thread's last update
+        volatile long position = UNKNOWN; // next offset to apply, at the poll thread's last update
+        volatile long endOffset = UNKNOWN; // the latest end offset seen, by either thread
         volatile long lastAppliedTimestamp = UNKNOWN;
         volatile long caughtUpAt = UNKNOWN;
         final List<Meter> meters = new ArrayList<>(2);
@@ -108,11 +119,52 @@ final class ConsumerLag {
             }
             OptionalLong lag = consumer.currentLag(tp);
             p.events = lag.isPresent() ? lag.getAsLong() : UNKNOWN;
-            if (p.events == 0) {
+            p.position = position(consumer, tp);
+            if (p.position != UNKNOWN && p.events != UNKNOWN) {
+                p.endOffset = Math.max(p.endOffset, p.position + p.events);
+            }
+            if (events(p) == 0) {
                 p.caughtUpAt = now;
             }
         }
         applied.clear();
+    }
+
+    /** The position if the consumer knows it without asking Kafka, else unknown. */
+    private static long position(Consumer<?, ?> consumer, TopicPartition tp) {
+        try {
+            return consumer.position(tp, Duration.ZERO);
+        }
+        catch (KafkaException e) { // not known yet (a timeout at once) or the partition just went
+            return UNKNOWN;
+        }
+    }
+
+    /**
+     * Asks Kafka for the end offsets of the assigned partitions and keeps the latest; from a thread of its own, every
+     * {@link #REFRESH_MS} ms, while the poll thread may be busy. A failure leaves the last known values.
+     */
+    void refreshEndOffsets(Function<Set<TopicPartition>, Map<TopicPartition, Long>> endOffsets) {
+        Set<TopicPartition> assigned = Set.copyOf(partitions.keySet());
+        if (assigned.isEmpty()) {
+            return;
+        }
+        endOffsets.apply(assigned).forEach((tp, end) -> {
+            Partition p = partitions.get(tp);
+            if (p != null && end != null) {
+                p.endOffset = Math.max(p.endOffset, end);
+            }
+        });
+    }
+
+    /** Records not yet applied: the latest end offset known minus the position, or the poll thread's own figure. */
+    private static long events(Partition p) {
+        long position = p.position;
+        long end = p.endOffset;
+        if (position != UNKNOWN && end != UNKNOWN) {
+            return Math.max(0, end - position);
+        }
+        return p.events;
     }
 
     /** The consumer stopped: its partitions and their gauges go. */
@@ -126,13 +178,13 @@ final class ConsumerLag {
     List<PartitionLag> snapshot() {
         long now = clock.getAsLong();
         List<PartitionLag> out = new ArrayList<>(partitions.size());
-        partitions.forEach((tp, p) -> out.add(new PartitionLag(tp.topic(), tp.partition(), p.events, seconds(p, now))));
+        partitions.forEach((tp, p) -> out.add(new PartitionLag(tp.topic(), tp.partition(), events(p), seconds(p, now))));
         out.sort(Comparator.comparing(PartitionLag::topic).thenComparingInt(PartitionLag::partition));
         return out;
     }
 
     private static double seconds(Partition p, long now) {
-        return seconds(p.events, p.lastAppliedTimestamp, p.caughtUpAt, p.assignedAt, now);
+        return seconds(events(p), p.lastAppliedTimestamp, p.caughtUpAt, p.assignedAt, now);
     }
 
     /** The definition of {@value ConsumerMetrics#LAG_SECONDS} (class comment); times in epoch milliseconds, -1 for none. */
@@ -147,8 +199,8 @@ final class ConsumerLag {
     private Partition register(TopicPartition tp, long now) {
         Partition p = new Partition(now);
         String partition = Integer.toString(tp.partition());
-        p.meters.add(Gauge.builder(ConsumerMetrics.LAG_EVENTS, p, x -> x.events == UNKNOWN ? Double.NaN : x.events)
-                .description("records not yet applied: end offset minus position after the last batch")
+        p.meters.add(Gauge.builder(ConsumerMetrics.LAG_EVENTS, p, x -> events(x) == UNKNOWN ? Double.NaN : events(x))
+                .description("records not yet applied: the latest end offset known minus the position after the last batch")
                 .tags(ConsumerMetrics.GROUP_TAG, group, ConsumerMetrics.TOPIC_TAG, tp.topic(), ConsumerMetrics.PARTITION_TAG, partition)
                 .strongReference(true).register(registry));
         p.meters.add(Gauge.builder(ConsumerMetrics.LAG_SECONDS, p, x -> seconds(x, clock.getAsLong()))

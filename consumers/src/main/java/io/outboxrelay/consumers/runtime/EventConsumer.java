@@ -58,16 +58,25 @@ public final class EventConsumer implements AutoCloseable {
     /** Next offset to commit per partition: only records already done with. Loop thread only. */
     private final Map<TopicPartition, OffsetAndMetadata> done = new HashMap<>();
     private final ConsumerLag lag;
+    /** Null with the test clients (MockConsumer): nothing to ask end offsets of. */
+    private final boolean watchEndOffsets;
+    private volatile EndOffsetWatch endOffsets;
     private volatile Thread thread;
 
     public EventConsumer(ConsumerSettings settings, DataSource dataSource, EventHandler handler, MeterRegistry registry) {
-        this(settings, dataSource, handler, registry, new KafkaConsumer<>(settings.consumerProperties()), null);
+        this(settings, dataSource, handler, registry, new KafkaConsumer<>(settings.consumerProperties()), null, true);
     }
 
     /** With the given Kafka clients (MockConsumer, MockProducer in tests); a null producer is created from the settings. */
     EventConsumer(ConsumerSettings settings, DataSource dataSource, EventHandler handler, MeterRegistry registry,
                   Consumer<byte[], byte[]> consumer, Producer<byte[], byte[]> producer) {
+        this(settings, dataSource, handler, registry, consumer, producer, false);
+    }
+
+    private EventConsumer(ConsumerSettings settings, DataSource dataSource, EventHandler handler, MeterRegistry registry,
+                          Consumer<byte[], byte[]> consumer, Producer<byte[], byte[]> producer, boolean watchEndOffsets) {
         this.settings = settings;
+        this.watchEndOffsets = watchEndOffsets;
         this.consumer = consumer;
         this.lag = new ConsumerLag(registry, settings.groupId());
         Producer<byte[], byte[]> p = producer;
@@ -104,6 +113,9 @@ public final class EventConsumer implements AutoCloseable {
             closeClients();
             stopped.completeExceptionally(e);
             throw e;
+        }
+        if (watchEndOffsets) {
+            endOffsets = new EndOffsetWatch(settings.consumerProperties(), settings.groupId(), lag);
         }
         Thread t = new Thread(this::consumeLoop, "consumer-" + settings.groupId());
         thread = t;
@@ -256,6 +268,10 @@ public final class EventConsumer implements AutoCloseable {
     }
 
     private void closeClients() {
+        EndOffsetWatch watch = endOffsets;
+        if (watch != null) {
+            watch.close();
+        }
         try {
             consumer.close(Duration.ofSeconds(10));
         } catch (KafkaException e) {

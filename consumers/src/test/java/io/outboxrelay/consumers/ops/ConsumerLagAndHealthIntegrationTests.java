@@ -147,6 +147,45 @@ class ConsumerLagAndHealthIntegrationTests {
     }
 
     @Test
+    void lagGrowsWhileTheConsumerIsStuckInItsTransaction() throws Exception {
+        CountDownLatch stuck = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        start(new Things(event -> {
+            if (seq(event) == 1_000) { // the first record after the consumer caught up: its transaction hangs
+                stuck.countDown();
+                release.await(60, TimeUnit.SECONDS);
+            }
+        }));
+        fixture.produce(things(1, 10));
+        await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> {
+            String metrics = body("/metrics");
+            for (String partition : List.of("0", "1")) {
+                assertThat(value(metrics, "consumer_lag_events", "partition=\"" + partition + "\"")).isZero();
+            }
+        });
+
+        fixture.produce(List.of(inPartition(record(topic, "thing-s", UUID.randomUUID(), "Thing", "Thing", "{\"seq\":1000}"), 0)));
+        assertThat(stuck.await(15, TimeUnit.SECONDS)).isTrue();
+        fixture.produce(things(1_001, 1_040).stream().map(r -> inPartition(r, 0)).toList());
+        // the poll thread is stuck: only the end offsets asked of Kafka on the side can show it
+        await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> {
+            String metrics = body("/metrics");
+            assertThat(value(metrics, "consumer_lag_events", "partition=\"0\"")).isEqualTo(41);
+            assertThat(value(metrics, "consumer_lag_seconds", "partition=\"0\"")).isGreaterThan(2);
+        });
+        double before = value(body("/metrics"), "consumer_lag_seconds", "partition=\"0\"");
+        Thread.sleep(1_100);
+        assertThat(value(body("/metrics"), "consumer_lag_seconds", "partition=\"0\"")).as("grows while stuck").isGreaterThan(before);
+
+        release.countDown();
+        await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> {
+            String metrics = body("/metrics");
+            assertThat(value(metrics, "consumer_lag_events", "partition=\"0\"")).isZero();
+            assertThat(value(metrics, "consumer_lag_seconds", "partition=\"0\"")).isZero();
+        });
+    }
+
+    @Test
     void failedConsumerIsNeitherLiveNorReady() throws Exception {
         EventConsumer consumer = start(new Things(event -> {
             if (seq(event) == 2) {
