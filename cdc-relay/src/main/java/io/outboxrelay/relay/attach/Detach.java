@@ -100,7 +100,10 @@ public final class Detach {
             + " ON (d.kind IN ('I', 'U', 'D') AND d.lsn = p.lsn)"
             // COMMIT: 'C', flags (1 byte), commit LSN (8 bytes), end LSN, timestamp
             + " OR (d.kind = 'C' AND ('x' || encode(substring(d.data FROM 3 FOR 8), 'hex'))::bit(64)::bigint = p.lsn))"
-            + " SELECT count(*) FROM decoded WHERE kind = 'I' AND n > coalesce((SELECT n FROM relayed), 0)";
+            // INSERT: 'I', the relation's OID (4 bytes), ...: only the outbox table's rows are events (the publication
+            // also holds the heartbeat table, whose rows the relay writes itself and never relays)
+            + " SELECT count(*) FROM decoded WHERE kind = 'I' AND n > coalesce((SELECT n FROM relayed), 0)"
+            + " AND ('x' || encode(substring(data FROM 2 FOR 4), 'hex'))::bit(32)::int = to_regclass(?)::oid::int";
 
     /**
      * Refuses (unless forced) when the slot holds outbox inserts not yet relayed; returns how many
@@ -110,10 +113,10 @@ public final class Detach {
             throws SQLException {
         long count;
         try {
-            count = count(session, slot, publication, List.of());
+            count = count(session, config, slot, publication, List.of());
             if (count > 0 && !force) { // forced, an upper bound will do: no need to reach Kafka
                 SavedPosition saved = SavedPosition.read(config, "detach");
-                count = count(session, slot, publication, saved == null ? List.of() : saved.lsns());
+                count = count(session, config, slot, publication, saved == null ? List.of() : saved.lsns());
             }
         }
         catch (SQLException | RuntimeException e) {
@@ -133,10 +136,12 @@ public final class Detach {
         return count;
     }
 
-    private static long count(AdminSession session, String slot, String publication, List<Long> saved) throws SQLException {
+    private static long count(AdminSession session, RelayConfig config, String slot, String publication, List<Long> saved)
+            throws SQLException {
         String array = "{" + String.join(",", saved.stream().map(String::valueOf).toList()) + "}";
         String confirmed = ReplicationSlot.read(session.connection(), slot).map(ReplicationSlot::confirmedFlushLsn).orElse(null);
-        return Long.parseLong(session.scalar(UNRELAYED, slot, publication, confirmed, array));
+        String outbox = TableName.parse(config.get(RelayConfig.OUTBOX_TABLE)).toString();
+        return Long.parseLong(session.scalar(UNRELAYED, slot, publication, confirmed, array, outbox));
     }
 
     private static void dropRole(AdminSession session, RelayConfig config, String role, Changes changes) throws SQLException {
