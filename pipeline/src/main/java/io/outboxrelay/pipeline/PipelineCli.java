@@ -23,8 +23,9 @@ public final class PipelineCli implements Runnable {
     CommandLine.Model.CommandSpec spec;
 
     public static void main(String[] args) {
-        // replay is the relay's command: its errors are one line and an exit code here too
-        System.exit(RelayErrorHandler.install(new CommandLine(new PipelineCli())).execute(args));
+        // replay is the relay's command: its errors are one line and an exit code here too; so are PostgreSQL and
+        // Kafka refusing or unreachable for the pipeline's own commands
+        System.exit(PipelineErrors.install(RelayErrorHandler.install(new CommandLine(new PipelineCli()))).execute(args));
     }
 
     @Override

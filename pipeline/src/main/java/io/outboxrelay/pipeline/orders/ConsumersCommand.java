@@ -40,7 +40,7 @@ public final class ConsumersCommand implements Callable<Integer> {
             System.err.println("error: --http-port must be -1, 0 or a port number up to 65535, not " + httpPort);
             return 2;
         }
-        Pipeline pipeline = Pipeline.consumers(servers.postgres(), servers.kafka(), failureRate);
+        Pipeline pipeline = Pipeline.consumers(servers.postgres(), servers.reachableKafka(), failureRate);
         if (httpPort >= 0) {
             try {
                 ConsumerEndpoint endpoint = pipeline.serve(httpHost, httpPort);

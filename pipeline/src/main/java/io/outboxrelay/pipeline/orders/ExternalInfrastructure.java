@@ -1,5 +1,16 @@
 package io.outboxrelay.pipeline.orders;
 
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.common.KafkaException;
+
+import io.outboxrelay.pipeline.PipelineErrors;
 import io.outboxrelay.testkit.KafkaInstance;
 import io.outboxrelay.testkit.PostgresInstance;
 
@@ -41,6 +52,33 @@ final class ExternalInfrastructure {
                 // not ours to stop
             }
         };
+    }
+
+    /**
+     * Kafka at {@code bootstrapServers}, once a broker answered: a consumer pointed at a wrong address would otherwise
+     * wait for it forever without a word.
+     *
+     * @throws PipelineErrors.UnreachableException when no broker answers within {@code timeout}
+     */
+    static KafkaInstance reachableKafka(String bootstrapServers, Duration timeout) {
+        Map<String, Object> props = Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
+                AdminClientConfig.CLIENT_ID_CONFIG, "outbox-pipeline-check",
+                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) timeout.toMillis(),
+                AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) Math.min(timeout.toMillis(), 10_000));
+        try (Admin admin = Admin.create(props)) {
+            admin.describeCluster().nodes().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        }
+        catch (ExecutionException | TimeoutException | KafkaException e) {
+            Throwable cause = e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e;
+            throw new PipelineErrors.UnreachableException("no Kafka broker at " + bootstrapServers + " answered within "
+                    + timeout.toSeconds() + " s (" + cause.getClass().getSimpleName()
+                    + (cause.getMessage() == null ? "" : ": " + cause.getMessage()) + "): check --kafka", cause);
+        }
+        catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new PipelineErrors.UnreachableException("interrupted while asking Kafka at " + bootstrapServers, e);
+        }
+        return kafka(bootstrapServers);
     }
 
     static KafkaInstance kafka(String bootstrapServers) {

@@ -1,5 +1,7 @@
 package io.outboxrelay.pipeline.orders;
 
+import java.time.Duration;
+
 import io.outboxrelay.testkit.KafkaInstance;
 import io.outboxrelay.testkit.PostgresInstance;
 import picocli.CommandLine.Option;
@@ -24,5 +26,10 @@ final class ExternalServers {
 
     KafkaInstance kafka() {
         return ExternalInfrastructure.kafka(kafka);
+    }
+
+    /** The Kafka of {@code --kafka}, once a broker answered (within 30 s). */
+    KafkaInstance reachableKafka() {
+        return ExternalInfrastructure.reachableKafka(kafka, Duration.ofSeconds(30));
     }
 }

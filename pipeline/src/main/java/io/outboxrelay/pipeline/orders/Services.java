@@ -79,7 +79,7 @@ final class Services implements AutoCloseable {
                 relay.awaitTermination();
             }
             catch (RelayFailedException e) {
-                failure.complete("relay " + database + "-relay failed: " + e.getMessage());
+                fail("relay " + database + "-relay failed: " + e.getMessage());
             }
             catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
@@ -95,7 +95,7 @@ final class Services implements AutoCloseable {
         started.stopped().whenComplete((done, error) -> {
             if (error != null) {
                 Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
-                failure.complete("consumer " + started.group() + " failed: " + cause.getMessage());
+                fail("consumer " + started.group() + " failed: " + cause.getMessage());
             }
         });
         return started;
@@ -111,7 +111,7 @@ final class Services implements AutoCloseable {
         started.stopped().whenComplete((done, error) -> {
             if (error != null) {
                 Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
-                failure.complete("payment charger failed: " + cause.getMessage());
+                fail("payment charger failed: " + cause.getMessage());
             }
         });
         return started;
@@ -137,7 +137,12 @@ final class Services implements AutoCloseable {
         return endpoint;
     }
 
-    /** Completes with one line naming the relay or consumer that failed first, and why. */
+    /** The first failure wins; PostgreSQL's multi-line messages (a "Position: 13" line) folded into the one line. */
+    private void fail(String line) {
+        failure.complete(line.strip().replaceAll("\\s*\\R\\s*", " "));
+    }
+
+    /** Completes with one line naming the relay, consumer or payment charger that failed first, and why. */
     CompletableFuture<String> failure() {
         return failure;
     }
