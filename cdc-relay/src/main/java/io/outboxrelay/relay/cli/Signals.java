@@ -5,16 +5,18 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import sun.misc.Signal;
 
 /**
- * Turns SIGTERM and SIGINT into a graceful stop that ends with exit code 0. A JVM shutdown hook
+ * Turns SIGTERM and SIGINT into a graceful stop that ends with exit code 0 (the relay's {@code run}, the pipeline's
+ * {@code consumers}). A JVM shutdown hook
  * alone would also stop the relay, but the JVM would then exit with 143, which supervisors read
  * as a crash.
  */
-final class Signals {
+public final class Signals {
 
     private Signals() {
     }
 
-    static void onTermination(Runnable stop) {
+    /** Runs {@code stop} once, on SIGTERM, SIGINT or JVM shutdown, whichever comes first. */
+    public static void onTermination(Runnable stop) {
         AtomicBoolean once = new AtomicBoolean();
         Runnable stopOnce = () -> {
             if (once.compareAndSet(false, true)) {

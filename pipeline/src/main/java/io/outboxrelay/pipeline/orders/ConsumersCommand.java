@@ -4,6 +4,7 @@ import java.io.UncheckedIOException;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 
+import io.outboxrelay.relay.cli.Signals;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import io.outboxrelay.consumers.ops.ConsumerEndpoint;
@@ -54,10 +55,11 @@ public final class ConsumersCommand implements Callable<Integer> {
             }
         }
         CompletableFuture<Void> stopped = new CompletableFuture<>();
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+        // SIGTERM/Ctrl-C: a graceful stop and exit 0 (a shutdown hook alone would end in 143, read as a crash)
+        Signals.onTermination(() -> {
             pipeline.close(); // consumers commit what they processed and leave their groups
             stopped.complete(null);
-        }, "consumers-stop"));
+        });
         System.out.println("Consumers read-model, payments and compensation running; stop with SIGTERM or Ctrl-C");
         // a consumer that failed must not leave the process looking healthy: stop the others and exit 1, naming it
         if (CompletableFuture.anyOf(pipeline.failure(), stopped).get() instanceof String failure) {
@@ -65,6 +67,7 @@ public final class ConsumersCommand implements Callable<Integer> {
             pipeline.close();
             return 1;
         }
+        System.out.println("Consumers stopped cleanly");
         return 0;
     }
 }

@@ -84,6 +84,31 @@ class RunCommandIntegrationTests {
                 rs.next();
                 assertThat(rs.getLong(1)).isEqualTo(200);
             }
+
+            // the consumers as a daemon on the same databases: SIGTERM is a clean stop, exit 0 (not 143)
+            ProcessBuilder daemon = new ProcessBuilder(javaBin, "-cp", System.getProperty("java.class.path"),
+                    PipelineCli.class.getName(), "consumers", "--http-port", "0",
+                    "--postgres", postgres.host() + ":" + postgres.port(), "--postgres-user", postgres.superuser(),
+                    "--kafka", kafka.bootstrapServers())
+                    .redirectErrorStream(true);
+            daemon.environment().put("PGPASSWORD", postgres.superuserPassword());
+            Process consumers = daemon.start();
+            java.io.BufferedReader out = new java.io.BufferedReader(new java.io.InputStreamReader(consumers.getInputStream(),
+                    StandardCharsets.UTF_8));
+            StringBuilder seen = new StringBuilder();
+            for (String line = out.readLine(); line != null && !line.startsWith("Consumers read-model, payments and compensation running");
+                 line = out.readLine()) {
+                seen.append(line).append('\n');
+            }
+            assertThat(consumers.isAlive()).as("consumers started: " + seen).isTrue();
+            consumers.toHandle().destroy(); // SIGTERM (Process.destroy would also close the output being read)
+            StringBuilder rest = new StringBuilder();
+            for (String line = out.readLine(); line != null; line = out.readLine()) {
+                rest.append(line).append('\n');
+            }
+            assertThat(consumers.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+            assertThat(consumers.exitValue()).as(rest.toString()).isZero();
+            assertThat(rest.toString()).contains("Consumers stopped cleanly");
         }
     }
 }
