@@ -37,6 +37,10 @@ public final class ConsumersCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (servers.kafka == null) {
+            System.err.println("error: consumers needs --kafka BOOTSTRAP (the Kafka the relays write to)");
+            return 2;
+        }
         if (httpPort < -1 || httpPort > 65535) {
             System.err.println("error: --http-port must be -1, 0 or a port number up to 65535, not " + httpPort);
             return 2;

@@ -17,7 +17,8 @@ final class ExternalServers {
             description = "Role that owns the databases (default ${DEFAULT-VALUE}); its password is read from PGPASSWORD.")
     String postgresUser;
 
-    @Option(names = "--kafka", required = true, paramLabel = "BOOTSTRAP", description = "Kafka bootstrap servers.")
+    @Option(names = "--kafka", paramLabel = "BOOTSTRAP",
+            description = "Kafka bootstrap servers: required by consumers; setup and orders only use PostgreSQL.")
     String kafka;
 
     PostgresInstance postgres() {

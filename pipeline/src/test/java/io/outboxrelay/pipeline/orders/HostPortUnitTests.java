@@ -3,16 +3,9 @@ package io.outboxrelay.pipeline.orders;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
-
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
-
-import io.outboxrelay.pipeline.PipelineCli;
-import picocli.CommandLine;
 
 class HostPortUnitTests {
 
@@ -28,17 +21,5 @@ class HostPortUnitTests {
     void refusesWhatIsNotHostOrHostPortNamingTheExpectedForm(String text) {
         assertThatThrownBy(() -> HostPort.parse(text, HostPort.POSTGRES_PORT)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageStartingWith("'" + text + "' is not HOST or HOST:PORT (e.g. db:5432): ");
-    }
-
-    @Test
-    void aBadPostgresAddressIsAUsageErrorNamingTheOptionNotAStackTrace() {
-        StringWriter err = new StringWriter();
-        CommandLine cli = new CommandLine(new PipelineCli()).setErr(new PrintWriter(err));
-        int exit = cli.execute("consumers", "--postgres", "db:abc", "--kafka", "kafka:9092");
-
-        assertThat(exit).isEqualTo(2);
-        assertThat(err.toString()).contains("Invalid value for option '--postgres'")
-                .contains("'db:abc' is not HOST or HOST:PORT (e.g. db:5432): the port must be a number from 1 to 65535")
-                .doesNotContain("at io.outboxrelay");
     }
 }
