@@ -132,8 +132,9 @@ class PaymentChargerIntegrationTests {
     void survivesItsConnectionsBeingTerminatedAndChargesEveryPaymentExactlyOnce() throws Exception {
         int payments = 400;
         startConsumer();
-        // 10 ms per request: the charging lasts a few seconds, long enough to be interrupted many times
-        SimulatedGateway gateway = new SimulatedGateway(0.0, Duration.ofMillis(10), 7);
+        // 160 ms per request, 16 in flight: the charging lasts about 4 s, long enough to be interrupted six times 400 ms
+        // apart (with 10 ms it was over in 1.5 s on a fast run and CI saw two outages)
+        SimulatedGateway gateway = new SimulatedGateway(0.0, Duration.ofMillis(160), 7);
         startCharger(gateway, role, PASSWORD);
         fixture.produce(placed(1, payments));
 
