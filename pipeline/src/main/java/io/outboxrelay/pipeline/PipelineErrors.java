@@ -2,6 +2,7 @@ package io.outboxrelay.pipeline;
 
 import java.sql.SQLException;
 
+import io.outboxrelay.relay.error.RelayException;
 import picocli.CommandLine;
 import picocli.CommandLine.IExecutionExceptionHandler;
 
@@ -35,7 +36,7 @@ public final class PipelineErrors {
                 return before.handleExecutionException(ex, cl, parseResult);
             }
             cl.getOut().flush();
-            cl.getErr().println("error: " + line.strip().replaceAll("\\s*\\R\\s*", " "));
+            cl.getErr().println("error: " + RelayException.oneLine(line));
             cl.getErr().flush();
             return EXIT_UNREACHABLE;
         });

@@ -32,6 +32,11 @@ public abstract class RelayException extends RuntimeException {
     @Override
     public final String getMessage() {
         String message = super.getMessage();
-        return message == null ? null : message.strip().replaceAll("\\s*\\R\\s*", " ");
+        return message == null ? null : oneLine(message);
+    }
+
+    /** {@code text} as one line: each line break, with the blanks around it, becomes a space (a PostgreSQL DETAIL, HINT or Position line). */
+    public static String oneLine(String text) {
+        return text.strip().replaceAll("\\s*\\R\\s*", " ");
     }
 }

@@ -28,6 +28,7 @@ import io.outboxrelay.legacy.LegacyDatabase;
 import io.outboxrelay.pipeline.EmbeddedRelayConfig;
 import io.outboxrelay.relay.Relay;
 import io.outboxrelay.relay.RelayFailedException;
+import io.outboxrelay.relay.error.RelayException;
 import io.outboxrelay.testkit.KafkaInstance;
 import io.outboxrelay.testkit.PostgresInstance;
 
@@ -139,7 +140,7 @@ final class Services implements AutoCloseable {
 
     /** The first failure wins; PostgreSQL's multi-line messages (a "Position: 13" line) folded into the one line. */
     private void fail(String line) {
-        failure.complete(line.strip().replaceAll("\\s*\\R\\s*", " "));
+        failure.complete(RelayException.oneLine(line));
     }
 
     /** Completes with one line naming the relay, consumer or payment charger that failed first, and why. */
