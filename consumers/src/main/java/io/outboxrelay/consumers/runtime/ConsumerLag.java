@@ -50,7 +50,6 @@ final class ConsumerLag {
     /** One assigned partition; fields written by the poll thread, read by scrapes. */
     private static final class Partition {
         final long assignedAt;
-        volatile long events = UNKNOWN; // at the poll thread's last update
         volatile long position = UNKNOWN; // next offset to apply, at the poll thread's last update
         volatile long endOffset = UNKNOWN; // the latest end offset seen, by either thread
         volatile long lastAppliedTimestamp = UNKNOWN;
@@ -117,11 +116,10 @@ final class ConsumerLag {
             if (timestamp != null) {
                 p.lastAppliedTimestamp = timestamp;
             }
-            OptionalLong lag = consumer.currentLag(tp);
-            p.events = lag.isPresent() ? lag.getAsLong() : UNKNOWN;
+            OptionalLong lag = consumer.currentLag(tp); // known only where the position is
             p.position = position(consumer, tp);
-            if (p.position != UNKNOWN && p.events != UNKNOWN) {
-                p.endOffset = Math.max(p.endOffset, p.position + p.events);
+            if (p.position != UNKNOWN && lag.isPresent()) {
+                p.endOffset = Math.max(p.endOffset, p.position + lag.getAsLong());
             }
             if (events(p) == 0) {
                 p.caughtUpAt = now;
@@ -157,14 +155,11 @@ final class ConsumerLag {
         });
     }
 
-    /** Records not yet applied: the latest end offset known minus the position, or the poll thread's own figure. */
+    /** Records not yet applied: the latest end offset known minus the position; unknown until both are. */
     private static long events(Partition p) {
         long position = p.position;
         long end = p.endOffset;
-        if (position != UNKNOWN && end != UNKNOWN) {
-            return Math.max(0, end - position);
-        }
-        return p.events;
+        return position == UNKNOWN || end == UNKNOWN ? UNKNOWN : Math.max(0, end - position);
     }
 
     /** The consumer stopped: its partitions and their gauges go. */
