@@ -47,7 +47,11 @@ public final class OutboxWriter {
         this.target = target;
     }
 
+    /** Writes {@code events} in list order on the caller's transaction; nothing when the list is empty. */
     public void write(Connection connection, List<NewEvent> events) throws SQLException {
+        if (events.isEmpty()) {
+            return;
+        }
         if (target == Target.MESSAGES) {
             emit(connection, events);
             return;

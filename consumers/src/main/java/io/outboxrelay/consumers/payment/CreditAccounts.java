@@ -5,7 +5,12 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.util.Optional;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 
 /** The SQL of {@code payment.credit}, on the caller's transaction; it never commits. */
@@ -34,60 +39,80 @@ public final class CreditAccounts {
         }
     }
 
-    public static Optional<Credit> find(Connection c, UUID customerId) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(
-                "SELECT credit_limit, reserved FROM " + TABLE + " WHERE customer_id = ?")) {
-            ps.setObject(1, customerId);
+    /**
+     * Locks and reads the accounts of {@code customers} in ascending order (so two batches never wait for each other in
+     * a circle); a customer without an account is not in the result.
+     */
+    static List<Credit> lockAll(Connection c, Collection<UUID> customers) throws SQLException {
+        List<Credit> out = new ArrayList<>();
+        if (customers.isEmpty()) {
+            return out;
+        }
+        try (PreparedStatement ps = c.prepareStatement("SELECT customer_id, credit_limit, reserved FROM " + TABLE
+                + " WHERE customer_id = ANY (?) ORDER BY customer_id FOR UPDATE")) {
+            ps.setArray(1, c.createArrayOf("uuid", customers.toArray()));
             try (ResultSet rs = ps.executeQuery()) {
-                return rs.next() ? Optional.of(new Credit(customerId, rs.getBigDecimal(1), rs.getBigDecimal(2))) : Optional.empty();
+                while (rs.next()) {
+                    out.add(new Credit(rs.getObject(1, UUID.class), rs.getBigDecimal(2), rs.getBigDecimal(3)));
+                }
             }
+        }
+        return out;
+    }
+
+    /** Sets what accounts locked by {@link #lockAll} have reserved, with one statement; the table's checks still apply. */
+    static void setReserved(Connection c, Map<UUID, BigDecimal> reserved) throws SQLException {
+        if (reserved.isEmpty()) {
+            return;
+        }
+        try (PreparedStatement ps = c.prepareStatement("UPDATE " + TABLE + " c SET reserved = v.reserved"
+                + " FROM unnest(?::uuid[], ?::numeric[]) AS v(customer_id, reserved) WHERE c.customer_id = v.customer_id")) {
+            ps.setArray(1, c.createArrayOf("uuid", reserved.keySet().toArray()));
+            ps.setArray(2, c.createArrayOf("numeric", reserved.values().toArray()));
+            ps.executeUpdate();
         }
     }
 
     /**
-     * Reserves {@code amount} if it fits under the limit. One statement, so two orders of the same
-     * customer in concurrent transactions cannot both pass the check on a stale value: the second
-     * waits for the first's row lock and re-evaluates the condition on the committed row.
+     * Locks those of the accounts that no other transaction holds. The payment consumer holds the accounts it
+     * reserved on until its batch commits (up to a poll of records); the charger, which only releases, tries again
+     * later instead of waiting that long (or deadlocking with the batch).
      *
-     * @return the account after the reservation, or empty if it does not fit or there is no account
+     * @return the customers whose account is now locked
      */
-    static Optional<Credit> reserve(Connection c, UUID customerId, BigDecimal amount) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("UPDATE " + TABLE + " SET reserved = reserved + ?"
-                + " WHERE customer_id = ? AND reserved + ? <= credit_limit RETURNING credit_limit, reserved")) {
-            ps.setBigDecimal(1, amount);
-            ps.setObject(2, customerId);
-            ps.setBigDecimal(3, amount);
+    static Set<UUID> tryLockAll(Connection c, Collection<UUID> customers) throws SQLException {
+        Set<UUID> locked = new HashSet<>();
+        if (customers.isEmpty()) {
+            return locked;
+        }
+        try (PreparedStatement ps = c.prepareStatement("SELECT customer_id FROM " + TABLE
+                + " WHERE customer_id = ANY (?) ORDER BY customer_id FOR UPDATE SKIP LOCKED")) {
+            ps.setArray(1, c.createArrayOf("uuid", customers.toArray()));
             try (ResultSet rs = ps.executeQuery()) {
-                return rs.next() ? Optional.of(new Credit(customerId, rs.getBigDecimal(1), rs.getBigDecimal(2))) : Optional.empty();
+                while (rs.next()) {
+                    locked.add(rs.getObject(1, UUID.class));
+                }
             }
         }
+        return locked;
     }
 
     /**
-     * Locks the account unless another transaction holds it. The payment consumer holds the accounts it
-     * reserved on until its batch commits (up to a poll of records); the charger, which only releases,
-     * tries again later instead of waiting that long (or deadlocking with the batch).
-     *
-     * @return false when the account is locked by another transaction (nothing was locked)
+     * Gives back reservations, one sum per customer, with one statement: charges declined, customers who paid
+     * (settled) or charges refunded.
      */
-    static boolean tryLock(Connection c, UUID customerId) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(
-                "SELECT 1 FROM " + TABLE + " WHERE customer_id = ? FOR UPDATE SKIP LOCKED")) {
-            ps.setObject(1, customerId);
-            try (ResultSet rs = ps.executeQuery()) {
-                return rs.next();
-            }
+    static void releaseAll(Connection c, Map<UUID, BigDecimal> amounts) throws SQLException {
+        if (amounts.isEmpty()) {
+            return;
         }
-    }
-
-    /** Gives back a reservation: the charge was declined, the customer paid (settled) or the charge was refunded. */
-    static void release(Connection c, UUID customerId, BigDecimal amount) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(
-                "UPDATE " + TABLE + " SET reserved = reserved - ? WHERE customer_id = ?")) {
-            ps.setBigDecimal(1, amount);
-            ps.setObject(2, customerId);
-            if (ps.executeUpdate() != 1) {
-                throw new IllegalStateException("credit account of customer " + customerId + " vanished while releasing " + amount);
+        try (PreparedStatement ps = c.prepareStatement("UPDATE " + TABLE + " c SET reserved = c.reserved - v.amount"
+                + " FROM unnest(?::uuid[], ?::numeric[]) AS v(customer_id, amount) WHERE c.customer_id = v.customer_id")) {
+            ps.setArray(1, c.createArrayOf("uuid", amounts.keySet().toArray()));
+            ps.setArray(2, c.createArrayOf("numeric", amounts.values().toArray()));
+            int updated = ps.executeUpdate();
+            if (updated != amounts.size()) {
+                throw new IllegalStateException("credit accounts vanished while releasing " + amounts + ": " + updated
+                        + " of " + amounts.size() + " found");
             }
         }
     }

@@ -1,5 +1,6 @@
 package io.outboxrelay.consumers.payment;
 
+import java.math.BigDecimal;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Clock;
@@ -12,12 +13,15 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Collectors;
 
 import javax.sql.DataSource;
 
@@ -45,7 +49,7 @@ import io.outboxrelay.legacy.OutboxWriter.NewEvent;
  *     credit released unless settled, and {@code PaymentRefunded}, in one transaction);</li>
  * <li>settles completed payments resolved {@link Settings#settleAfter()} ago or more: the simulated customer
  *     paid, so the reservation is released, with {@code PaymentSettled}, in one transaction (the consumer
- *     also settles, in the orders' time: see {@code PaymentProcessor#settleAsOf}).</li>
+ *     also settles, in the orders' time: see {@link PaymentProcessor}).</li>
  * </ol>
  * Its transactions never wait for a lock the consumer may hold (rows it cannot lock are left for the next
  * round), so they cannot deadlock with the consumer's batches nor wait for them.
@@ -105,7 +109,7 @@ public final class PaymentCharger implements AutoCloseable {
 
         /** Small batches, a 2 s settlement (the demo's customers pay quickly). */
         public static Settings defaults() {
-            return new Settings(50, Duration.ofMillis(50), Duration.ofSeconds(30), Duration.ofMillis(200),
+            return new Settings(200, Duration.ofMillis(50), Duration.ofSeconds(30), Duration.ofMillis(200),
                     Duration.ofSeconds(5), Duration.ofSeconds(2), DEFAULT_GATEWAY_CONCURRENCY);
         }
 
@@ -358,6 +362,12 @@ public final class PaymentCharger implements AutoCloseable {
     private void record(Connection c, Map<Due, ChargeResult> answers) throws SQLException {
         Instant now = now();
         Payments.Locked rows = Payments.lockPending(c, answers.keySet().stream().map(Due::orderId).toList());
+        Set<UUID> accounts = CreditAccounts.tryLockAll(c, answers.entrySet().stream()
+                .filter(e -> !e.getValue().approved() && rows.locked().contains(e.getKey().orderId()))
+                .map(e -> e.getKey().customerId()).collect(Collectors.toSet()));
+        Map<UUID, String> completed = new LinkedHashMap<>();
+        Map<UUID, String> failed = new LinkedHashMap<>();
+        Map<UUID, BigDecimal> released = new LinkedHashMap<>();
         List<NewEvent> events = new ArrayList<>();
         for (Map.Entry<Due, ChargeResult> e : answers.entrySet()) {
             Due p = e.getKey();
@@ -369,19 +379,20 @@ public final class PaymentCharger implements AutoCloseable {
                 continue;
             }
             if (result.approved()) {
-                Payments.resolve(c, p.orderId(), Status.COMPLETED, null, now);
+                completed.put(p.orderId(), null);
                 events.add(PaymentEvents.completed(p.order(), p.idempotencyKey(), now));
-            } else if (CreditAccounts.tryLock(c, p.customerId())) {
-                Payments.resolve(c, p.orderId(), Status.FAILED, result.reason(), now);
-                CreditAccounts.release(c, p.customerId(), p.amount());
+            } else if (accounts.contains(p.customerId())) {
+                failed.put(p.orderId(), result.reason());
+                released.merge(p.customerId(), p.amount(), BigDecimal::add);
                 events.add(PaymentEvents.failed(p.order(), p.idempotencyKey(), result.reason(), now));
             } else {
                 unrecorded.put(p, result);
             }
         }
-        if (!events.isEmpty()) {
-            outbox.write(c, events);
-        }
+        Payments.resolveAll(c, Status.COMPLETED, completed, now);
+        Payments.resolveAll(c, Status.FAILED, failed, now);
+        CreditAccounts.releaseAll(c, released);
+        outbox.write(c, events);
     }
 
     private int refund() throws SQLException {
@@ -400,11 +411,11 @@ public final class PaymentCharger implements AutoCloseable {
                 Optional<Boolean> settledBefore = Payments.refunded(c, p.orderId(), now);
                 if (settledBefore.isPresent()) {
                     if (!settledBefore.get()) {
-                        if (!CreditAccounts.tryLock(c, p.customerId())) {
+                        if (CreditAccounts.tryLockAll(c, Set.of(p.customerId())).isEmpty()) {
                             c.rollback(); // the consumer holds the account: next round (the gateway repeats the answer)
                             return null;
                         }
-                        CreditAccounts.release(c, p.customerId(), p.amount());
+                        CreditAccounts.releaseAll(c, Map.of(p.customerId(), p.amount()));
                     }
                     outbox.write(c, List.of(PaymentEvents.refunded(p.order(), p.idempotencyKey(), refundKey,
                             settledBefore.get(), now)));
@@ -420,10 +431,9 @@ public final class PaymentCharger implements AutoCloseable {
         return inTransaction(c -> {
             Instant now = now();
             List<Due> settled = Payments.settle(c, now.minus(settings.settleAfter()), settings.batchSize(), now);
-            for (Due p : settled) {
-                CreditAccounts.release(c, p.customerId(), p.amount());
-                outbox.write(c, List.of(PaymentEvents.settled(p.order(), p.idempotencyKey(), now)));
-            }
+            CreditAccounts.releaseAll(c, settled.stream().collect(Collectors.toMap(Due::customerId, Due::amount,
+                    BigDecimal::add, LinkedHashMap::new)));
+            outbox.write(c, settled.stream().map(p -> PaymentEvents.settled(p.order(), p.idempotencyKey(), now)).toList());
             return settled.size();
         });
     }

@@ -9,8 +9,11 @@ import java.sql.Timestamp;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 
@@ -19,9 +22,35 @@ final class Payments {
 
     enum Status { PENDING, COMPLETED, FAILED, REJECTED }
 
-    /** A payment as inserted: PENDING (reserved, not charged yet) or REJECTED. */
+    /** A payment as inserted: PENDING (reserved, not charged yet; maybe asked to refund already) or REJECTED. */
     record Payment(UUID orderId, UUID customerId, BigDecimal amount, String currency, Instant placedAt, Status status,
-                   String idempotencyKey, int attemptCount, String reason, Instant createdAt) {
+                   String idempotencyKey, String reason, Instant createdAt, Instant refundRequestedAt) {
+
+        Payment(UUID orderId, UUID customerId, BigDecimal amount, String currency, Instant placedAt, Status status,
+                String idempotencyKey, String reason, Instant createdAt) {
+            this(orderId, customerId, amount, currency, placedAt, status, idempotencyKey, reason, createdAt, null);
+        }
+
+        Payment withRefundRequestedAt(Instant at) {
+            return new Payment(orderId, customerId, amount, currency, placedAt, status, idempotencyKey, reason, createdAt, at);
+        }
+    }
+
+    /** What a batch needs of an order's stored payment. */
+    record Existing(Status status, boolean refundRequested) {
+
+        /** Whether an {@code OrderCancelled} asks for a refund: charged or about to be, and not asked yet. */
+        boolean refundable() {
+            return (status == Status.PENDING || status == Status.COMPLETED) && !refundRequested;
+        }
+    }
+
+    /** A completed payment that has not settled, with the order's time that decides when it does. */
+    record Settleable(Due due, Instant placedAt) {
+
+        UUID customerId() {
+            return due.customerId();
+        }
     }
 
     /** What the charger needs of a payment to call the gateway and write its events. */
@@ -44,53 +73,117 @@ final class Payments {
     }
 
     /**
-     * Serialises transactions about the same order until commit. Needed because there may be no row
-     * to lock yet: the same order delivered twice under two event ids, in overlapping transactions
-     * (a rebalance), would otherwise both find no payment and both go on to reserve and charge.
+     * Serialises transactions about the same orders until commit, in one statement. Needed because there may be no
+     * row to lock yet: the same order delivered twice under two event ids, in overlapping transactions (a
+     * rebalance), would otherwise both find no payment and both go on to reserve and charge. The locks are taken
+     * in ascending order so two batches never wait for each other in a circle.
      */
-    static void lockOrder(Connection c, UUID orderId) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT pg_advisory_xact_lock(?, ?)")) {
-            ps.setInt(1, LOCK_CLASS);
-            ps.setInt(2, orderId.hashCode()); // a collision only makes two orders wait for each other
+    static void lockOrders(Connection c, Collection<UUID> orderIds) throws SQLException {
+        Integer[] keys = orderIds.stream().map(UUID::hashCode).distinct().sorted().toArray(Integer[]::new);
+        try (PreparedStatement ps = c.prepareStatement("SELECT count(pg_advisory_xact_lock(?, k)) FROM unnest(?::int[]) AS k")) {
+            ps.setInt(1, LOCK_CLASS); // a hash collision only makes two orders wait for each other
+            ps.setArray(2, c.createArrayOf("int4", keys));
             ps.executeQuery().close();
         }
     }
 
-    static Optional<Status> status(Connection c, UUID orderId) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT status FROM " + TABLE + " WHERE order_id = ?")) {
-            ps.setObject(1, orderId);
+    /** The stored payments of {@code orderIds}, by order id. */
+    static Map<UUID, Existing> existing(Connection c, Collection<UUID> orderIds) throws SQLException {
+        Map<UUID, Existing> out = new HashMap<>();
+        try (PreparedStatement ps = c.prepareStatement("SELECT order_id, status, refund_requested_at IS NOT NULL FROM "
+                + TABLE + " WHERE order_id = ANY (?)")) {
+            ps.setArray(1, c.createArrayOf("uuid", orderIds.toArray()));
             try (ResultSet rs = ps.executeQuery()) {
-                return rs.next() ? Optional.of(Status.valueOf(rs.getString(1))) : Optional.empty();
+                while (rs.next()) {
+                    out.put(rs.getObject(1, UUID.class), new Existing(Status.valueOf(rs.getString(2)), rs.getBoolean(3)));
+                }
             }
         }
+        return out;
     }
 
-    static void insert(Connection c, Payment p) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + TABLE
-                + " (order_id, customer_id, amount, currency, placed_at, status, idempotency_key, attempt_count, reason,"
-                + " created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
-            ps.setObject(1, p.orderId());
-            ps.setObject(2, p.customerId());
-            ps.setBigDecimal(3, p.amount());
-            ps.setString(4, p.currency());
-            ps.setTimestamp(5, Timestamp.from(p.placedAt()));
-            ps.setString(6, p.status().name());
-            ps.setString(7, p.idempotencyKey());
-            ps.setInt(8, p.attemptCount());
-            ps.setString(9, p.reason());
-            ps.setTimestamp(10, Timestamp.from(p.createdAt()));
+    /**
+     * Locks and returns the completed payments of {@code customers} of orders placed up to {@code placedBefore} that
+     * have neither settled nor been asked to refund, by placed_at. The caller holds the customers' credit rows, so the
+     * charger's own settling (which skips locked rows) leaves these alone until the caller commits.
+     */
+    static List<Settleable> lockSettleable(Connection c, Collection<UUID> customers, Instant placedBefore) throws SQLException {
+        List<Settleable> out = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement("SELECT " + DUE_COLUMNS + ", placed_at FROM " + TABLE
+                + " WHERE customer_id = ANY (?) AND status = 'COMPLETED' AND settled_at IS NULL AND refund_requested_at IS NULL"
+                + " AND placed_at <= ? ORDER BY placed_at, order_id FOR UPDATE")) {
+            ps.setArray(1, c.createArrayOf("uuid", customers.toArray()));
+            ps.setTimestamp(2, Timestamp.from(placedBefore));
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(new Settleable(due(rs), rs.getTimestamp(8).toInstant()));
+                }
+            }
+        }
+        return out;
+    }
+
+    /** Marks payments locked by {@link #lockSettleable} as settled. */
+    static void markSettled(Connection c, List<UUID> orderIds, Instant now) throws SQLException {
+        if (orderIds.isEmpty()) {
+            return;
+        }
+        try (PreparedStatement ps = c.prepareStatement("UPDATE " + TABLE + " SET settled_at = ? WHERE order_id = ANY (?)")) {
+            ps.setTimestamp(1, Timestamp.from(now));
+            ps.setArray(2, c.createArrayOf("uuid", orderIds.toArray()));
             ps.executeUpdate();
         }
     }
 
-    /** Marks a pending or completed payment to be refunded; false when there is nothing to refund or it was asked already. */
-    static boolean requestRefund(Connection c, UUID orderId, Instant now) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("UPDATE " + TABLE + " SET refund_requested_at = ?"
-                + " WHERE order_id = ? AND status IN ('PENDING', 'COMPLETED') AND refund_requested_at IS NULL")) {
-            ps.setTimestamp(1, Timestamp.from(now));
-            ps.setObject(2, orderId);
-            return ps.executeUpdate() == 1;
+    /** Inserts {@code payments} with one statement. */
+    static void insertAll(Connection c, Collection<Payment> payments) throws SQLException {
+        if (payments.isEmpty()) {
+            return;
         }
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + TABLE
+                + " (order_id, customer_id, amount, currency, placed_at, status, idempotency_key, attempt_count, reason,"
+                + " created_at, refund_requested_at) SELECT o, cu, a, cur, pl, s, k, 0, r, cr, rr FROM unnest(?::uuid[],"
+                + " ?::uuid[], ?::numeric[], ?::text[], ?::timestamptz[], ?::text[], ?::text[], ?::text[], ?::timestamptz[],"
+                + " ?::timestamptz[]) AS v(o, cu, a, cur, pl, s, k, r, cr, rr)")) {
+            ps.setArray(1, c.createArrayOf("uuid", payments.stream().map(Payment::orderId).toArray()));
+            ps.setArray(2, c.createArrayOf("uuid", payments.stream().map(Payment::customerId).toArray()));
+            ps.setArray(3, c.createArrayOf("numeric", payments.stream().map(Payment::amount).toArray()));
+            ps.setArray(4, c.createArrayOf("text", payments.stream().map(Payment::currency).toArray()));
+            ps.setArray(5, c.createArrayOf("timestamptz", payments.stream().map(p -> timestamp(p.placedAt())).toArray()));
+            ps.setArray(6, c.createArrayOf("text", payments.stream().map(p -> p.status().name()).toArray()));
+            ps.setArray(7, c.createArrayOf("text", payments.stream().map(Payment::idempotencyKey).toArray()));
+            ps.setArray(8, c.createArrayOf("text", payments.stream().map(Payment::reason).toArray()));
+            ps.setArray(9, c.createArrayOf("timestamptz", payments.stream().map(p -> timestamp(p.createdAt())).toArray()));
+            ps.setArray(10, c.createArrayOf("timestamptz", payments.stream().map(p -> timestamp(p.refundRequestedAt())).toArray()));
+            ps.executeUpdate();
+        }
+    }
+
+    private static Timestamp timestamp(Instant at) {
+        return at == null ? null : Timestamp.from(at);
+    }
+
+    /**
+     * Marks those of {@code orderIds} whose payment is pending or completed and not asked to refund yet as to be refunded.
+     *
+     * @return the ones marked
+     */
+    static List<UUID> requestRefunds(Connection c, Collection<UUID> orderIds, Instant now) throws SQLException {
+        List<UUID> out = new ArrayList<>();
+        if (orderIds.isEmpty()) {
+            return out;
+        }
+        try (PreparedStatement ps = c.prepareStatement("UPDATE " + TABLE + " SET refund_requested_at = ? WHERE order_id = ANY (?)"
+                + " AND status IN ('PENDING', 'COMPLETED') AND refund_requested_at IS NULL RETURNING order_id")) {
+            ps.setTimestamp(1, Timestamp.from(now));
+            ps.setArray(2, c.createArrayOf("uuid", orderIds.toArray()));
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(rs.getObject(1, UUID.class));
+                }
+            }
+        }
+        return out;
     }
 
     /**
@@ -171,18 +264,21 @@ final class Payments {
     }
 
     /**
-     * Records the gateway's answer if the payment is still pending.
-     *
-     * @return false when another charger recorded it first (nothing changed)
+     * Records the gateway's answers, {@code status} with each payment's reason (null for a completed one), for the
+     * payments locked by {@link #lockPending} (so all are still pending), with one statement.
      */
-    static boolean resolve(Connection c, UUID orderId, Status status, String reason, Instant now) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("UPDATE " + TABLE + " SET status = ?, reason = ?, resolved_at = ?,"
-                + " next_attempt_at = NULL WHERE order_id = ? AND status = 'PENDING'")) {
+    static void resolveAll(Connection c, Status status, Map<UUID, String> reasons, Instant now) throws SQLException {
+        if (reasons.isEmpty()) {
+            return;
+        }
+        try (PreparedStatement ps = c.prepareStatement("UPDATE " + TABLE + " p SET status = ?, reason = v.reason,"
+                + " resolved_at = ?, next_attempt_at = NULL FROM unnest(?::uuid[], ?::text[]) AS v(order_id, reason)"
+                + " WHERE p.order_id = v.order_id AND p.status = 'PENDING'")) {
             ps.setString(1, status.name());
-            ps.setString(2, reason);
-            ps.setTimestamp(3, Timestamp.from(now));
-            ps.setObject(4, orderId);
-            return ps.executeUpdate() == 1;
+            ps.setTimestamp(2, Timestamp.from(now));
+            ps.setArray(3, c.createArrayOf("uuid", reasons.keySet().toArray()));
+            ps.setArray(4, c.createArrayOf("text", reasons.values().toArray()));
+            ps.executeUpdate();
         }
     }
 
@@ -200,18 +296,6 @@ final class Payments {
             ps.setTimestamp(1, Timestamp.from(now));
             ps.setTimestamp(2, Timestamp.from(dueBefore));
             ps.setInt(3, limit);
-            return dues(ps);
-        }
-    }
-
-    /** Marks the customer's completed payments of orders placed up to {@code placedBefore} as settled. */
-    static List<Due> settleCustomer(Connection c, UUID customerId, Instant placedBefore, Instant now) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("UPDATE " + TABLE + " SET settled_at = ? WHERE customer_id = ?"
-                + " AND status = 'COMPLETED' AND settled_at IS NULL AND refund_requested_at IS NULL AND placed_at <= ?"
-                + " RETURNING " + DUE_COLUMNS)) {
-            ps.setTimestamp(1, Timestamp.from(now));
-            ps.setObject(2, customerId);
-            ps.setTimestamp(3, Timestamp.from(placedBefore));
             return dues(ps);
         }
     }
@@ -243,12 +327,16 @@ final class Payments {
         }
     }
 
+    private static Due due(ResultSet rs) throws SQLException {
+        return new Due(rs.getObject(1, UUID.class), rs.getObject(2, UUID.class), rs.getBigDecimal(3), rs.getString(4),
+                rs.getString(5), rs.getTimestamp(6).toInstant(), rs.getBoolean(7));
+    }
+
     private static List<Due> dues(PreparedStatement ps) throws SQLException {
         List<Due> out = new ArrayList<>();
         try (ResultSet rs = ps.executeQuery()) {
             while (rs.next()) {
-                out.add(new Due(rs.getObject(1, UUID.class), rs.getObject(2, UUID.class), rs.getBigDecimal(3),
-                        rs.getString(4), rs.getString(5), rs.getTimestamp(6).toInstant(), rs.getBoolean(7)));
+                out.add(due(rs));
             }
         }
         out.sort(Comparator.comparing(Due::createdAt)); // RETURNING keeps no order
