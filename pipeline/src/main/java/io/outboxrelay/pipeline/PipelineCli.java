@@ -1,8 +1,6 @@
 package io.outboxrelay.pipeline;
 
-import io.outboxrelay.pipeline.bench.BenchCommand;
 import io.outboxrelay.pipeline.demo.DemoCommand;
-import io.outboxrelay.pipeline.orders.OrdersBenchCommand;
 import io.outboxrelay.pipeline.orders.ConsumersCommand;
 import io.outboxrelay.pipeline.orders.OrdersCommand;
 import io.outboxrelay.pipeline.orders.RunCommand;
@@ -12,11 +10,11 @@ import io.outboxrelay.relay.cli.ReplayCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-/** The project's main job: the pipeline on embedded PostgreSQL and Kafka, and its benchmark. */
+/** The project's main job: the order pipeline on embedded PostgreSQL and Kafka (the benchmarks are module {@code bench}). */
 @Command(name = "outbox-pipeline", mixinStandardHelpOptions = true, version = "outbox-relay 0.1.0",
         description = "Runs the outbox pipeline on a real PostgreSQL and a real Kafka started for you.",
-        subcommands = {RunCommand.class, ReplayCommand.class, DemoCommand.class, BenchCommand.class, OrdersBenchCommand.class,
-                SetupCommand.class, ConsumersCommand.class, OrdersCommand.class})
+        subcommands = {RunCommand.class, ReplayCommand.class, DemoCommand.class, SetupCommand.class, ConsumersCommand.class,
+                OrdersCommand.class})
 public final class PipelineCli implements Runnable {
 
     @CommandLine.Spec

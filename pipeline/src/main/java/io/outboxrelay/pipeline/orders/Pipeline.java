@@ -29,9 +29,10 @@ import io.outboxrelay.testkit.PostgresInstance;
 /**
  * The order pipeline wired on one PostgreSQL and one Kafka: databases and schemas, a relay per
  * outbox, and the three consumers (read model, payments, compensation), each under its own group;
- * the payments consumer comes with its {@link PaymentCharger}, started and stopped with it.
+ * the payments consumer comes with its {@link PaymentCharger}, started and stopped with it. Public for
+ * {@code bench-orders} (module {@code bench}), which measures this same pipeline.
  */
-final class Pipeline implements AutoCloseable {
+public final class Pipeline implements AutoCloseable {
 
     static final String READ_MODEL = "read-model";
     static final String PAYMENTS = "payments";
@@ -75,8 +76,8 @@ final class Pipeline implements AutoCloseable {
     }
 
     /** Creates the databases, attaches the relays and starts the three consumers. */
-    static Pipeline start(PostgresInstance postgres, KafkaInstance kafka, int clients, int customers, double failureRate)
-            throws Exception {
+    public static Pipeline start(PostgresInstance postgres, KafkaInstance kafka, int clients, int customers,
+                                 double failureRate) throws Exception {
         return start(postgres, kafka, clients, customers, failureRate, PaymentCharger.Settings.defaults());
     }
 
@@ -183,7 +184,7 @@ final class Pipeline implements AutoCloseable {
     }
 
     /** Places the load's orders in the background. */
-    static java.util.concurrent.CompletableFuture<io.outboxrelay.legacy.load.OrderLoad.Result> place(
+    public static java.util.concurrent.CompletableFuture<io.outboxrelay.legacy.load.OrderLoad.Result> place(
             io.outboxrelay.legacy.load.OrderLoad load) {
         return java.util.concurrent.CompletableFuture.supplyAsync(() -> {
             try {
@@ -217,6 +218,16 @@ final class Pipeline implements AutoCloseable {
     /** Completes with one line when one of the pipeline's relays or consumers fails by itself. */
     java.util.concurrent.CompletableFuture<String> failure() {
         return services.failure();
+    }
+
+    /** The order system's database (where orders are placed). */
+    public DataSource legacyDb() {
+        return legacy;
+    }
+
+    /** The read model's database. */
+    public DataSource readModelDb() {
+        return readModel;
     }
 
     @Override

@@ -129,8 +129,8 @@ public final class RunCommand implements Callable<Integer> {
     }
 
     /** Follows the pipeline until every invariant holds twice in a row, or the timeout. */
-    static Map<String, Long> settle(CompletableFuture<?> placing, OrderLoad load, Pipeline pipeline, int orders,
-                                    Duration timeout, PrintStream progress) throws Exception {
+    public static Map<String, Long> settle(CompletableFuture<?> placing, OrderLoad load, Pipeline pipeline, int orders,
+                                           Duration timeout, PrintStream progress) throws Exception {
         long deadline = System.nanoTime() + timeout.toNanos();
         int stableRounds = 0;
         Map<String, Long> m;
