@@ -9,8 +9,8 @@ import java.util.concurrent.atomic.AtomicLong;
 
 import javax.sql.DataSource;
 
-import io.outboxrelay.legacy.OutboxWriter;
-import io.outboxrelay.legacy.OutboxWriter.NewEvent;
+import io.outboxrelay.sql.OutboxWriter;
+import io.outboxrelay.sql.OutboxWriter.NewEvent;
 
 /**
  * Writes bench events through the application's {@link OutboxWriter}, from one connection. Rows

@@ -17,7 +17,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.Test;
 
-import io.outboxrelay.legacy.OutboxWriter;
+import io.outboxrelay.sql.OutboxWriter;
 import io.outboxrelay.legacy.load.SampleEventLoad;
 import io.outboxrelay.sql.OutboxHeaders;
 

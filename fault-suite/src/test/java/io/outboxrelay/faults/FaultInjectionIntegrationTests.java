@@ -29,7 +29,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
 
-import io.outboxrelay.legacy.OutboxWriter;
+import io.outboxrelay.sql.OutboxWriter;
 import io.outboxrelay.legacy.load.SampleEventLoad;
 import io.outboxrelay.relay.cli.RelayCli;
 import io.outboxrelay.sql.OutboxHeaders;

@@ -38,6 +38,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.zaxxer.hikari.HikariDataSource;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.outboxrelay.sql.EventContract;
 import io.outboxrelay.consumers.payment.CreditAccounts;
 import io.outboxrelay.consumers.payment.PaymentCharger;
 import io.outboxrelay.consumers.payment.PaymentProcessor;
@@ -266,15 +267,15 @@ public final class PaymentBench {
                 payload.putArray("lines").addObject()
                         .put("productId", new UUID(0, 1 + random.nextInt(50)).toString())
                         .put("quantity", quantity)
-                        .put("unitPrice", OrderEvents.amount(unitPrice));
-                payload.put("total", OrderEvents.amount(unitPrice.multiply(BigDecimal.valueOf(quantity))))
+                        .put("unitPrice", EventContract.amount(unitPrice));
+                payload.put("total", EventContract.amount(unitPrice.multiply(BigDecimal.valueOf(quantity))))
                         .put("currency", "EUR")
-                        .put("placedAt", OrderEvents.timestamp(placedAt));
+                        .put("placedAt", EventContract.timestamp(placedAt));
                 RecordHeaders headers = new RecordHeaders();
                 headers.add(OutboxHeaders.EVENT_ID, utf8(UUID.randomUUID().toString()));
-                headers.add(OutboxHeaders.EVENT_TYPE, utf8(OrderEvents.ORDER_PLACED));
-                headers.add(OutboxHeaders.AGGREGATE_TYPE, utf8(OrderEvents.AGGREGATE_TYPE));
-                headers.add(OutboxHeaders.OCCURRED_AT, utf8(OrderEvents.timestamp(placedAt)));
+                headers.add(OutboxHeaders.EVENT_TYPE, utf8(EventContract.Order.PLACED));
+                headers.add(OutboxHeaders.AGGREGATE_TYPE, utf8(EventContract.Order.AGGREGATE_TYPE));
+                headers.add(OutboxHeaders.OCCURRED_AT, utf8(EventContract.timestamp(placedAt)));
                 acks.add(producer.send(new ProducerRecord<>(topic, null, null, utf8(orderId.toString()),
                         JSON.writeValueAsBytes(payload), headers)));
             }

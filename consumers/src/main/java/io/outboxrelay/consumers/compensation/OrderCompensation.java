@@ -11,6 +11,7 @@ import javax.sql.DataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.outboxrelay.sql.EventContract;
 import io.outboxrelay.consumers.runtime.ConsumerSchema;
 import io.outboxrelay.consumers.runtime.Event;
 import io.outboxrelay.consumers.runtime.EventHandler;
@@ -44,11 +45,6 @@ import io.outboxrelay.legacy.order.UnknownOrderException;
 public final class OrderCompensation implements EventHandler {
 
     public static final String SCHEMA = "compensation";
-    public static final String PAYMENT_COMPLETED = "PaymentCompleted";
-    public static final String PAYMENT_FAILED = "PaymentFailed";
-    public static final String CREDIT_REJECTED = "CreditRejected";
-    public static final String PAYMENT_SETTLED = "PaymentSettled";
-    public static final String PAYMENT_REFUNDED = "PaymentRefunded";
     static final String MIGRATIONS = "classpath:db/compensation";
 
     private static final Logger LOG = LoggerFactory.getLogger(OrderCompensation.class);
@@ -66,12 +62,12 @@ public final class OrderCompensation implements EventHandler {
 
     @Override
     public Set<String> handledEventTypes() {
-        return Set.of(PAYMENT_FAILED, CREDIT_REJECTED);
+        return Set.of(EventContract.Payment.FAILED, EventContract.Payment.CREDIT_REJECTED);
     }
 
     @Override
     public Set<String> ignoredEventTypes() {
-        return Set.of(PAYMENT_COMPLETED, PAYMENT_SETTLED, PAYMENT_REFUNDED);
+        return Set.of(EventContract.Payment.COMPLETED, EventContract.Payment.SETTLED, EventContract.Payment.REFUNDED);
     }
 
     /** Does not use {@code connection}: see the class comment for why the cancellation commits on its own. */
@@ -80,8 +76,8 @@ public final class OrderCompensation implements EventHandler {
         UUID orderId = Payloads.uuid(event.payload(), "orderId");
         String detail = Payloads.text(event.payload(), "reason");
         String reason = switch (event.eventType()) {
-            case PAYMENT_FAILED -> "payment failed: " + detail;
-            case CREDIT_REJECTED -> "credit rejected: " + detail;
+            case EventContract.Payment.FAILED -> "payment failed: " + detail;
+            case EventContract.Payment.CREDIT_REJECTED -> "credit rejected: " + detail;
             default -> throw new IllegalStateException("the runtime passed an event type not declared handled: "
                     + event.eventType());
         };

@@ -11,9 +11,6 @@ import io.outboxrelay.consumers.runtime.RejectedEventException;
 /** The parts of an {@code OrderPlaced} payload the payment processor needs: who pays how much. */
 record OrderToPay(UUID orderId, UUID customerId, BigDecimal amount, String currency) {
 
-    static final String ORDER_PLACED = "OrderPlaced";
-    static final String ORDER_CANCELLED = "OrderCancelled";
-
     /** @throws RejectedEventException when the payload breaks the contract */
     static OrderToPay from(JsonNode payload) {
         BigDecimal total = Payloads.amount(payload, "total");

@@ -18,6 +18,7 @@ import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.outboxrelay.sql.EventContract;
 import io.outboxrelay.consumers.payment.Payments.Existing;
 import io.outboxrelay.consumers.payment.Payments.Payment;
 import io.outboxrelay.consumers.payment.Payments.Settleable;
@@ -26,7 +27,7 @@ import io.outboxrelay.consumers.runtime.Event;
 import io.outboxrelay.consumers.runtime.EventHandler;
 import io.outboxrelay.consumers.runtime.Payloads;
 import io.outboxrelay.consumers.runtime.RejectedEventException;
-import io.outboxrelay.legacy.OutboxWriter;
+import io.outboxrelay.sql.OutboxWriter;
 
 /**
  * A poll's order events turned into payments with a fixed number of statements, whatever the batch's size (the rules
@@ -137,9 +138,9 @@ final class PaymentBatch {
     private static Object parse(Event event, EventHandler.Rejections rejections) {
         try {
             return switch (event.eventType()) {
-                case OrderToPay.ORDER_PLACED -> new Placed(OrderToPay.from(event.payload()),
+                case EventContract.Order.PLACED -> new Placed(OrderToPay.from(event.payload()),
                         Payloads.instant(event.payload(), "placedAt"));
-                case OrderToPay.ORDER_CANCELLED -> new Cancelled(Payloads.uuid(event.payload(), "orderId"));
+                case EventContract.Order.CANCELLED -> new Cancelled(Payloads.uuid(event.payload(), "orderId"));
                 default -> throw new IllegalStateException("the runtime passed an event type not declared handled: "
                         + event.eventType());
             };

@@ -32,8 +32,8 @@ import io.outboxrelay.consumers.payment.PaymentGateway.ChargeResult;
 import io.outboxrelay.consumers.payment.Payments.Due;
 import io.outboxrelay.consumers.payment.Payments.Status;
 import io.outboxrelay.consumers.runtime.SqlErrors;
-import io.outboxrelay.legacy.OutboxWriter;
-import io.outboxrelay.legacy.OutboxWriter.NewEvent;
+import io.outboxrelay.sql.OutboxWriter;
+import io.outboxrelay.sql.OutboxWriter.NewEvent;
 
 /**
  * The half of the payment step that talks to the gateway, on its own thread and connections, beside the

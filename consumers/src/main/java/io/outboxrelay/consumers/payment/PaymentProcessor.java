@@ -20,11 +20,12 @@ import javax.sql.DataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.outboxrelay.sql.EventContract;
 import io.outboxrelay.consumers.runtime.ConsumerSchema;
 import io.outboxrelay.consumers.runtime.Event;
 import io.outboxrelay.consumers.runtime.EventHandler;
 import io.outboxrelay.consumers.runtime.RejectedEventException;
-import io.outboxrelay.legacy.OutboxWriter;
+import io.outboxrelay.sql.OutboxWriter;
 import io.outboxrelay.sql.OutboxSchema;
 
 /**
@@ -155,7 +156,7 @@ public final class PaymentProcessor implements EventHandler {
 
     @Override
     public Set<String> handledEventTypes() {
-        return Set.of(OrderToPay.ORDER_PLACED, OrderToPay.ORDER_CANCELLED);
+        return Set.of(EventContract.Order.PLACED, EventContract.Order.CANCELLED);
     }
 
     /** One event: a batch of one (the rules are the same whatever a batch holds). */

@@ -11,8 +11,6 @@ import io.outboxrelay.consumers.runtime.RejectedEventException;
 /** The parts of an {@code OrderCancelled} payload the read model keeps; the reason may be absent. */
 record OrderCancelled(UUID orderId, int version, String reason, Instant cancelledAt) {
 
-    static final String TYPE = "OrderCancelled";
-
     /** @throws RejectedEventException when the payload breaks the contract */
     static OrderCancelled from(JsonNode payload) {
         return new OrderCancelled(Payloads.uuid(payload, "orderId"), Payloads.version(payload),

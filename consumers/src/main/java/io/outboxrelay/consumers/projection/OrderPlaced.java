@@ -13,8 +13,6 @@ import io.outboxrelay.consumers.runtime.RejectedEventException;
 record OrderPlaced(UUID orderId, UUID customerId, int version, int lineCount, BigDecimal total, String currency,
                    Instant placedAt) {
 
-    static final String TYPE = "OrderPlaced";
-
     /** @throws RejectedEventException when the payload breaks the contract */
     static OrderPlaced from(JsonNode payload) {
         BigDecimal total = Payloads.amount(payload, "total");

@@ -12,6 +12,7 @@ import javax.sql.DataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.outboxrelay.sql.EventContract;
 import io.outboxrelay.consumers.runtime.ConsumerSchema;
 import io.outboxrelay.consumers.runtime.Event;
 import io.outboxrelay.consumers.runtime.EventHandler;
@@ -45,8 +46,7 @@ public final class OrderReadModel implements EventHandler {
     public static final String PLACED = "PLACED";
     public static final String CANCELLED = "CANCELLED";
     static final String MIGRATIONS = "classpath:db/read_model";
-    private static final Set<String> IGNORED = Set.of("PaymentCompleted", "PaymentFailed", "CreditRejected", "PaymentSettled",
-            "PaymentRefunded");
+    private static final Set<String> IGNORED = Set.copyOf(EventContract.Payment.EVENT_TYPES);
     private static final Pattern SQL_NAME = Pattern.compile("[a-z_][a-z0-9_]{0,62}");
     private static final Logger LOG = LoggerFactory.getLogger(OrderReadModel.class);
 
@@ -69,7 +69,7 @@ public final class OrderReadModel implements EventHandler {
 
     @Override
     public Set<String> handledEventTypes() {
-        return Set.of(OrderPlaced.TYPE, OrderCancelled.TYPE);
+        return Set.of(EventContract.Order.PLACED, EventContract.Order.CANCELLED);
     }
 
     @Override
@@ -80,8 +80,8 @@ public final class OrderReadModel implements EventHandler {
     @Override
     public void handle(Event event, Connection connection) throws SQLException {
         switch (event.eventType()) {
-            case OrderPlaced.TYPE -> place(OrderPlaced.from(event.payload()), connection, event);
-            case OrderCancelled.TYPE -> cancel(OrderCancelled.from(event.payload()), connection, event);
+            case EventContract.Order.PLACED -> place(OrderPlaced.from(event.payload()), connection, event);
+            case EventContract.Order.CANCELLED -> cancel(OrderCancelled.from(event.payload()), connection, event);
             default -> throw new IllegalStateException("the runtime passed an event type not declared handled: "
                     + event.eventType());
         }

@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.UUID;
 
+import io.outboxrelay.sql.EventContract;
 import io.outboxrelay.consumers.runtime.Event;
 import io.outboxrelay.consumers.runtime.EventHandler;
 import io.outboxrelay.consumers.runtime.RejectedEventException;
@@ -115,8 +116,8 @@ final class ReadModelBatch {
     private static Object parse(Event event, EventHandler.Rejections rejections) {
         try {
             return switch (event.eventType()) {
-                case OrderPlaced.TYPE -> OrderPlaced.from(event.payload());
-                case OrderCancelled.TYPE -> OrderCancelled.from(event.payload());
+                case EventContract.Order.PLACED -> OrderPlaced.from(event.payload());
+                case EventContract.Order.CANCELLED -> OrderCancelled.from(event.payload());
                 default -> throw new IllegalStateException("the runtime passed an event type not declared handled: "
                         + event.eventType());
             };

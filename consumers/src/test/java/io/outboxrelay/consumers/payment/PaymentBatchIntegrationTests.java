@@ -27,6 +27,7 @@ import org.junit.jupiter.api.Test;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import io.outboxrelay.sql.EventContract;
 import io.outboxrelay.consumers.runtime.Event;
 import io.outboxrelay.consumers.runtime.RejectedEventException;
 import io.outboxrelay.consumers.testsupport.ConsumerFixture;
@@ -221,7 +222,7 @@ class PaymentBatchIntegrationTests {
         p.put("total", total);
         p.put("currency", "EUR");
         p.put("placedAt", placedAt.toString());
-        return event(OrderToPay.ORDER_PLACED, order, p);
+        return event(EventContract.Order.PLACED, order, p);
     }
 
     private static Event cancelled(UUID order) {
@@ -230,7 +231,7 @@ class PaymentBatchIntegrationTests {
         p.put("version", 2);
         p.put("reason", "customer changed their mind");
         p.put("cancelledAt", T0.plusSeconds(30).toString());
-        return event(OrderToPay.ORDER_CANCELLED, order, p);
+        return event(EventContract.Order.CANCELLED, order, p);
     }
 
     private static Event event(String type, UUID order, ObjectNode payload) {

@@ -20,6 +20,7 @@ import org.junit.jupiter.api.Test;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import io.outboxrelay.sql.EventContract;
 import io.outboxrelay.consumers.runtime.Event;
 import io.outboxrelay.consumers.runtime.RejectedEventException;
 import io.outboxrelay.consumers.testsupport.ConsumerFixture;
@@ -159,7 +160,7 @@ class ReadModelBatchIntegrationTests {
         p.put("total", total);
         p.put("currency", "EUR");
         p.put("placedAt", placedAt.toString());
-        return event(OrderPlaced.TYPE, order, p);
+        return event(EventContract.Order.PLACED, order, p);
     }
 
     private static Event cancelled(UUID order, int version, String reason, Instant at) {
@@ -168,7 +169,7 @@ class ReadModelBatchIntegrationTests {
         p.put("version", version);
         p.put("reason", reason);
         p.put("cancelledAt", at.toString());
-        return event(OrderCancelled.TYPE, order, p);
+        return event(EventContract.Order.CANCELLED, order, p);
     }
 
     private static Event event(String type, UUID order, ObjectNode payload) {

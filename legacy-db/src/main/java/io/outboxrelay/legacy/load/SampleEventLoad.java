@@ -23,8 +23,8 @@ import java.util.function.Consumer;
 
 import javax.sql.DataSource;
 
-import io.outboxrelay.legacy.OutboxWriter;
-import io.outboxrelay.legacy.OutboxWriter.NewEvent;
+import io.outboxrelay.sql.OutboxWriter;
+import io.outboxrelay.sql.OutboxWriter.NewEvent;
 
 /**
  * Writes sample outbox events the way an application does, until the order domain exists: several

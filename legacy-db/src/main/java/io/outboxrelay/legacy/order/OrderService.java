@@ -17,7 +17,7 @@ import java.util.UUID;
 
 import javax.sql.DataSource;
 
-import io.outboxrelay.legacy.OutboxWriter;
+import io.outboxrelay.sql.OutboxWriter;
 
 /**
  * The legacy order system: every change to an order and its outbox event are written in one local

@@ -10,7 +10,8 @@ import java.util.UUID;
 
 import org.junit.jupiter.api.Test;
 
-import io.outboxrelay.legacy.OutboxWriter.NewEvent;
+import io.outboxrelay.sql.EventContract;
+import io.outboxrelay.sql.OutboxWriter.NewEvent;
 
 class OrderEventsUnitTests {
 
@@ -56,17 +57,17 @@ class OrderEventsUnitTests {
 
     @Test
     void amountsAlwaysHaveTwoDecimalsAndAreNeverRounded() {
-        assertThat(OrderEvents.amount(new BigDecimal("25"))).isEqualTo("25.00");
-        assertThat(OrderEvents.amount(new BigDecimal("12.5"))).isEqualTo("12.50");
-        assertThat(OrderEvents.amount(new BigDecimal("1E+3"))).isEqualTo("1000.00");
-        assertThat(OrderEvents.amount(new BigDecimal("3.100"))).isEqualTo("3.10");
-        assertThatThrownBy(() -> OrderEvents.amount(new BigDecimal("0.005"))).isInstanceOf(ArithmeticException.class);
+        assertThat(EventContract.amount(new BigDecimal("25"))).isEqualTo("25.00");
+        assertThat(EventContract.amount(new BigDecimal("12.5"))).isEqualTo("12.50");
+        assertThat(EventContract.amount(new BigDecimal("1E+3"))).isEqualTo("1000.00");
+        assertThat(EventContract.amount(new BigDecimal("3.100"))).isEqualTo("3.10");
+        assertThatThrownBy(() -> EventContract.amount(new BigDecimal("0.005"))).isInstanceOf(ArithmeticException.class);
     }
 
     @Test
     void timestampsAreUtcWithMillisecondsEvenWhenZero() {
-        assertThat(OrderEvents.timestamp(Instant.parse("2026-11-27T10:15:30Z"))).isEqualTo("2026-11-27T10:15:30.000Z");
-        assertThat(OrderEvents.timestamp(Instant.parse("2026-11-27T10:15:30.123Z"))).isEqualTo("2026-11-27T10:15:30.123Z");
+        assertThat(EventContract.timestamp(Instant.parse("2026-11-27T10:15:30Z"))).isEqualTo("2026-11-27T10:15:30.000Z");
+        assertThat(EventContract.timestamp(Instant.parse("2026-11-27T10:15:30.123Z"))).isEqualTo("2026-11-27T10:15:30.123Z");
     }
 
     @Test

@@ -1,4 +1,4 @@
-package io.outboxrelay.legacy;
+package io.outboxrelay.sql;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
