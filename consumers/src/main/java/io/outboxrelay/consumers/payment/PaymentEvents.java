@@ -10,7 +10,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import io.outboxrelay.sql.EventContract;
 import io.outboxrelay.sql.OutboxWriter.NewEvent;
-import io.outboxrelay.legacy.order.OrderEvents;
 
 /**
  * The outbox events of the {@code Payment} aggregate, as docs/events.md defines them. Like

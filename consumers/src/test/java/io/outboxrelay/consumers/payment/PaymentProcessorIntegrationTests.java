@@ -33,9 +33,6 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.outboxrelay.consumers.runtime.DataSources;
 import io.outboxrelay.consumers.runtime.EventConsumer;
 import io.outboxrelay.consumers.testsupport.ConsumerFixture;
-import io.outboxrelay.legacy.LegacySchema;
-import io.outboxrelay.legacy.order.Customer;
-import io.outboxrelay.legacy.order.SeedData;
 
 /**
  * The payment processor on the consumer runtime and its charger, against real PostgreSQL and Kafka. Unless a
@@ -330,19 +327,25 @@ class PaymentProcessorIntegrationTests {
     void importsCreditLimitsFromLegacyCustomersAndKeepsReservations() throws Exception {
         ConsumerFixture legacy = new ConsumerFixture();
         otherFixtures.add(legacy);
-        LegacySchema.migrate(legacy.autoCommitDataSource());
-        SeedData.Catalog catalog = SeedData.insert(legacy.autoCommitDataSource(), 3, 1, 42);
-        Customer first = catalog.customers().get(0);
-        credit(first.id(), first.creditLimit().toPlainString());
+        // the order system's table as importCredit reads it (the payments service shares its database, not its code)
+        UUID first = uuid(101);
+        Map<UUID, String> limits = Map.of(first, "250.00", uuid(102), "1000.00", uuid(103), "0.00");
+        try (var c = legacy.autoCommitDataSource().getConnection(); var st = c.createStatement()) {
+            st.execute("CREATE SCHEMA legacy");
+            st.execute("CREATE TABLE legacy.customers (id uuid PRIMARY KEY, name text NOT NULL, credit_limit numeric(12,2) NOT NULL)");
+            for (Map.Entry<UUID, String> e : limits.entrySet()) {
+                st.execute("INSERT INTO legacy.customers VALUES ('" + e.getKey() + "', 'c', " + e.getValue() + ")");
+            }
+        }
+        credit(first, "250.00");
         execute("UPDATE payment.credit SET reserved = 10.00");
 
         assertThat(PaymentProcessor.importCredit(legacy.dataSource(), fixture.dataSource())).isEqualTo(3);
         assertThat(PaymentProcessor.importCredit(legacy.dataSource(), fixture.dataSource())).isEqualTo(3);
 
         assertThat(fixture.rows("SELECT customer_id, credit_limit, reserved FROM payment.credit"))
-                .containsExactlyInAnyOrderElementsOf(catalog.customers().stream()
-                        .map(c -> List.<Object>of(c.id(), c.creditLimit().toPlainString(),
-                                c.id().equals(first.id()) ? "10.00" : "0.00"))
+                .containsExactlyInAnyOrderElementsOf(limits.entrySet().stream()
+                        .map(e -> List.<Object>of(e.getKey(), e.getValue(), e.getKey().equals(first) ? "10.00" : "0.00"))
                         .toList());
     }
 

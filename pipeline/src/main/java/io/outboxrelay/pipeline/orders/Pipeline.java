@@ -9,7 +9,7 @@ import java.util.stream.Collectors;
 
 import javax.sql.DataSource;
 
-import io.outboxrelay.consumers.compensation.OrderCompensation;
+import io.outboxrelay.legacy.compensation.OrderCompensation;
 import io.outboxrelay.consumers.ops.ConsumerEndpoint;
 import io.outboxrelay.consumers.payment.PaymentCharger;
 import io.outboxrelay.consumers.payment.PaymentProcessor;

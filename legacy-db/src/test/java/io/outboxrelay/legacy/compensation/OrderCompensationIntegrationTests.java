@@ -1,4 +1,4 @@
-package io.outboxrelay.consumers.compensation;
+package io.outboxrelay.legacy.compensation;
 
 import static io.outboxrelay.consumers.testsupport.TestEvents.header;
 import static io.outboxrelay.consumers.testsupport.TestEvents.json;

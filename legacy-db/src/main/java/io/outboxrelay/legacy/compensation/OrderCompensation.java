@@ -1,4 +1,4 @@
-package io.outboxrelay.consumers.compensation;
+package io.outboxrelay.legacy.compensation;
 
 import java.sql.Connection;
 import java.sql.SQLException;

@@ -1,4 +1,4 @@
-package io.outboxrelay.consumers.faults;
+package io.outboxrelay.legacy.compensation;
 
 import static io.outboxrelay.consumers.testsupport.TestEvents.header;
 import static io.outboxrelay.consumers.testsupport.TestEvents.json;
@@ -22,7 +22,6 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import io.outboxrelay.consumers.compensation.OrderCompensation;
 import io.outboxrelay.consumers.payment.PaymentProcessor;
 import io.outboxrelay.consumers.projection.OrderReadModel;
 import io.outboxrelay.consumers.runtime.ConsumerSettings;

@@ -1,6 +1,0 @@
-/**
- * The saga's compensation: {@link io.outboxrelay.consumers.compensation.OrderCompensation} cancels,
- * in the legacy order system, the orders whose payment failed or was rejected (topic
- * {@code outbox.Payment}, docs/events.md).
- */
-package io.outboxrelay.consumers.compensation;
