@@ -13,6 +13,7 @@ import javax.sql.DataSource;
 
 import org.postgresql.ds.PGSimpleDataSource;
 
+import io.outboxrelay.relay.error.Causes;
 import io.outboxrelay.relay.config.RelayConfig;
 
 /**
@@ -56,17 +57,17 @@ final class AdminSession implements AutoCloseable {
                     + "': set RELAY_ADMIN_PASSWORD (or database.password)", e);
         }
         if (state.startsWith("28")) {
-            return new RefusedException("PostgreSQL at " + where + " refused admin user '" + user + "' (" + firstLine(e)
+            return new RefusedException("PostgreSQL at " + where + " refused admin user '" + user + "' (" + Causes.firstLine(e)
                     + "): check --admin-user and pg_hba.conf", e);
         }
         if (state.equals("3D000")) {
             return new RefusedException("database '" + database + "' does not exist at " + where + ": check database.name", e);
         }
-        if (state.startsWith("08") || hasCause(e, ConnectException.class) || hasCause(e, UnknownHostException.class)) {
-            return new RefusedException("cannot reach PostgreSQL at " + where + " (" + firstLine(e)
+        if (state.startsWith("08") || Causes.hasCause(e, ConnectException.class) || Causes.hasCause(e, UnknownHostException.class)) {
+            return new RefusedException("cannot reach PostgreSQL at " + where + " (" + Causes.firstLine(e)
                     + "): check database.host and database.port, and that PostgreSQL is running", e);
         }
-        return new RefusedException("cannot connect to PostgreSQL at " + where + " as '" + user + "': " + firstLine(e), e);
+        return new RefusedException("cannot connect to PostgreSQL at " + where + " as '" + user + "': " + Causes.firstLine(e), e);
     }
 
     Connection connection() {
@@ -145,20 +146,5 @@ final class AdminSession implements AutoCloseable {
         catch (SQLException e) {
             // nothing left to do with it
         }
-    }
-
-    static String firstLine(Throwable e) {
-        String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-        int newline = message.indexOf('\n');
-        return (newline < 0 ? message : message.substring(0, newline)).strip();
-    }
-
-    private static boolean hasCause(Throwable e, Class<? extends Throwable> type) {
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            if (type.isInstance(t)) {
-                return true;
-            }
-        }
-        return false;
     }
 }

@@ -4,6 +4,7 @@ import java.io.PrintWriter;
 import java.sql.SQLException;
 import java.util.List;
 
+import io.outboxrelay.relay.error.Causes;
 import io.outboxrelay.relay.config.RelayConfig;
 import io.outboxrelay.relay.postgres.ReplicationSlot;
 
@@ -64,7 +65,7 @@ public final class Attach {
             }
         }
         catch (SQLException e) {
-            throw new RefusedException("attach failed: " + AdminSession.firstLine(e)
+            throw new RefusedException("attach failed: " + Causes.firstLine(e)
                     + (isPermission(e) ? ": connect as a superuser or the database owner (--admin-user)" : ""), e);
         }
         out.flush();

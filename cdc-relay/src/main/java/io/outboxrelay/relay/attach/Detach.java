@@ -5,6 +5,7 @@ import java.sql.SQLException;
 import java.util.List;
 import java.util.Optional;
 
+import io.outboxrelay.relay.error.Causes;
 import io.outboxrelay.relay.config.RelayConfig;
 import io.outboxrelay.relay.kafka.SavedPosition;
 import io.outboxrelay.relay.postgres.ReplicationSlot;
@@ -64,7 +65,7 @@ public final class Detach {
             keptOutbox(session, config, changes);
         }
         catch (SQLException e) {
-            throw new RefusedException("detach failed: " + AdminSession.firstLine(e)
+            throw new RefusedException("detach failed: " + Causes.firstLine(e)
                     + (Attach.isPermission(e) ? ": connect as a superuser or the database owner (--admin-user)" : ""), e);
         }
         out.flush();
@@ -127,7 +128,7 @@ public final class Detach {
                     + config.get(RelayConfig.KAFKA_BOOTSTRAP) + ")";
             String check = e instanceof SQLException ? "" : "check kafka.bootstrap.servers, or ";
             throw new RefusedException("cannot tell whether slot " + slot + " holds events not yet relayed" + where + ": "
-                    + AdminSession.firstLine(e) + ": " + check + "pass --force to drop it anyway", e);
+                    + Causes.firstLine(e) + ": " + check + "pass --force to drop it anyway", e);
         }
         if (count > 0 && !force) {
             throw new RefusedException("replication slot " + slot + " still holds " + count

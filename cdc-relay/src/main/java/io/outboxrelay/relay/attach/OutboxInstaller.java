@@ -7,6 +7,7 @@ import java.util.Map;
 
 import org.flywaydb.core.api.FlywayException;
 
+import io.outboxrelay.relay.error.Causes;
 import io.outboxrelay.relay.config.RelayConfig;
 import io.outboxrelay.sql.OutboxSchema;
 
@@ -40,7 +41,7 @@ final class OutboxInstaller {
             }
             catch (FlywayException e) {
                 throw new RefusedException("applying the outbox-sql migrations as '" + session.user() + "' failed ("
-                        + AdminSession.firstLine(rootCause(e)) + "): connect as a superuser or the database owner (--admin-user)", e);
+                        + Causes.firstLine(rootCause(e)) + "): connect as a superuser or the database owner (--admin-user)", e);
             }
             Map<String, Boolean> after = objects();
             before.forEach((object, existed) -> {

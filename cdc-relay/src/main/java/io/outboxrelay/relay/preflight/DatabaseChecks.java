@@ -5,6 +5,7 @@ import java.net.UnknownHostException;
 import java.sql.Connection;
 import java.sql.SQLException;
 
+import io.outboxrelay.relay.error.Causes;
 import io.outboxrelay.relay.config.RelayConfig;
 import io.outboxrelay.sql.OutboxSchema;
 
@@ -45,7 +46,7 @@ final class DatabaseChecks {
             new SlotChecks(db).check(awaitFreeSlot);
         }
         catch (SQLException e) {
-            throw new StartupException("PostgreSQL at " + where + " failed a pre-flight query: " + firstLine(e), e);
+            throw new StartupException("PostgreSQL at " + where + " failed a pre-flight query: " + Causes.firstLine(e), e);
         }
         catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -71,7 +72,7 @@ final class DatabaseChecks {
                     + "': check database.password (or RELAY_DATABASE_PASSWORD)", e);
         }
         if (state.startsWith("28")) {
-            return new StartupException("PostgreSQL at " + where + " refused user '" + user + "' (" + firstLine(e)
+            return new StartupException("PostgreSQL at " + where + " refused user '" + user + "' (" + Causes.firstLine(e)
                     + "): check database.user and pg_hba.conf", e);
         }
         if (state.equals("42501")) {
@@ -82,25 +83,10 @@ final class DatabaseChecks {
         if (state.equals("3D000")) {
             return new StartupException("database '" + database + "' does not exist at " + where + ": check database.name", e);
         }
-        if (state.startsWith("08") || hasCause(e, ConnectException.class) || hasCause(e, UnknownHostException.class)) {
-            return new StartupException("cannot reach PostgreSQL at " + where + " (" + firstLine(e)
+        if (state.startsWith("08") || Causes.hasCause(e, ConnectException.class) || Causes.hasCause(e, UnknownHostException.class)) {
+            return new StartupException("cannot reach PostgreSQL at " + where + " (" + Causes.firstLine(e)
                     + "): check database.host and database.port, and that PostgreSQL is running and accepts TCP connections", e);
         }
-        return new StartupException("cannot connect to PostgreSQL at " + where + ": " + firstLine(e), e);
-    }
-
-    static String firstLine(Throwable e) {
-        String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-        int newline = message.indexOf('\n');
-        return newline < 0 ? message : message.substring(0, newline);
-    }
-
-    private static boolean hasCause(Throwable e, Class<? extends Throwable> type) {
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            if (type.isInstance(t)) {
-                return true;
-            }
-        }
-        return false;
+        return new StartupException("cannot connect to PostgreSQL at " + where + ": " + Causes.firstLine(e), e);
     }
 }

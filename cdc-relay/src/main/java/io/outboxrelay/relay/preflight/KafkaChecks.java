@@ -14,6 +14,7 @@ import org.apache.kafka.common.errors.AuthenticationException;
 import org.apache.kafka.common.errors.SaslAuthenticationException;
 import org.apache.kafka.common.errors.SslAuthenticationException;
 
+import io.outboxrelay.relay.error.Causes;
 import io.outboxrelay.relay.config.RelayConfig;
 import io.outboxrelay.relay.kafka.ProducerSettings;
 
@@ -60,12 +61,12 @@ final class KafkaChecks {
             if (store != null) {
                 // Kafka's message names the file and its type, the cause says what is wrong with it; neither quotes a password
                 Throwable why = store.getCause() == null ? store : store.getCause();
-                throw new StartupException("cannot use Kafka at " + bootstrap + ": " + DatabaseChecks.firstLine(store)
-                        + (why == store ? "" : " (" + DatabaseChecks.firstLine(why) + ")")
+                throw new StartupException("cannot use Kafka at " + bootstrap + ": " + Causes.firstLine(store)
+                        + (why == store ? "" : " (" + Causes.firstLine(why) + ")")
                         + ": check kafka.producer.ssl.truststore.location and kafka.producer.ssl.truststore.password"
                         + " (and kafka.producer.ssl.keystore.* for a client certificate)", e);
             }
-            throw new StartupException("cannot use Kafka at " + bootstrap + ": " + DatabaseChecks.firstLine(e)
+            throw new StartupException("cannot use Kafka at " + bootstrap + ": " + Causes.firstLine(e)
                     + ": check kafka.bootstrap.servers", e);
         }
     }
@@ -83,10 +84,10 @@ final class KafkaChecks {
                     + " (mechanism " + mechanism + "): check kafka.producer.sasl.jaas.config", e);
         }
         if (e instanceof SslAuthenticationException) {
-            return new StartupException("the TLS handshake with Kafka at " + bootstrap + " failed (" + DatabaseChecks.firstLine(e)
+            return new StartupException("the TLS handshake with Kafka at " + bootstrap + " failed (" + Causes.firstLine(e)
                     + "): check the kafka.producer.ssl.* settings", e);
         }
-        return new StartupException("Kafka at " + bootstrap + " did not authenticate the relay (" + DatabaseChecks.firstLine(e)
+        return new StartupException("Kafka at " + bootstrap + " did not authenticate the relay (" + Causes.firstLine(e)
                 + "): check the kafka.producer.security.protocol, sasl.* and ssl.* settings", e);
     }
 

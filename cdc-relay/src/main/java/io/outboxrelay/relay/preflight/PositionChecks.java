@@ -12,6 +12,7 @@ import org.apache.kafka.common.KafkaException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.outboxrelay.relay.error.Causes;
 import io.outboxrelay.relay.config.RelayConfig;
 import io.outboxrelay.relay.kafka.SavedPosition;
 import io.outboxrelay.relay.postgres.ReplicationSlot;
@@ -58,7 +59,7 @@ final class PositionChecks {
             return decide(new Database(connection, config, where), saved);
         }
         catch (SQLException e) {
-            throw new StartupException("PostgreSQL at " + where + " failed a pre-flight query: " + DatabaseChecks.firstLine(e), e);
+            throw new StartupException("PostgreSQL at " + where + " failed a pre-flight query: " + Causes.firstLine(e), e);
         }
     }
 
@@ -68,7 +69,7 @@ final class PositionChecks {
         }
         catch (KafkaException e) {
             throw new StartupException("cannot read the saved position of relay '" + relay + "' from offset topic " + offsetTopic
-                    + " at " + config.get(RelayConfig.KAFKA_BOOTSTRAP) + " (" + DatabaseChecks.firstLine(e)
+                    + " at " + config.get(RelayConfig.KAFKA_BOOTSTRAP) + " (" + Causes.firstLine(e)
                     + "): check kafka.bootstrap.servers and any TLS/SASL settings under kafka.producer.*", e);
         }
     }

@@ -25,6 +25,7 @@ import org.apache.kafka.common.errors.TopicExistsException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.outboxrelay.relay.error.Causes;
 import io.outboxrelay.relay.config.RelayConfig;
 import io.outboxrelay.relay.kafka.TopicProvisioner;
 
@@ -96,11 +97,11 @@ final class TopicChecks {
             if (cause instanceof InvalidReplicationFactorException || cause instanceof InvalidPartitionsException
                     || cause.getClass() == InvalidConfigurationException.class) {
                 throw new StartupException("Kafka at " + bootstrap + " would not create event topics with these settings (topic '"
-                        + probe + "': " + DatabaseChecks.firstLine(cause) + "): check " + settingsOf(probe), cause);
+                        + probe + "': " + Causes.firstLine(cause) + "): check " + settingsOf(probe), cause);
             }
             if (!(cause instanceof AuthorizationException) && !(cause instanceof TopicExistsException)) {
                 LOG.warn("Kafka at {} would not create topic '{}' ({}): event topics it refuses likewise get dead letters instead",
-                        bootstrap, probe, DatabaseChecks.firstLine(cause));
+                        bootstrap, probe, Causes.firstLine(cause));
             }
         }
     }
@@ -119,7 +120,7 @@ final class TopicChecks {
                 }
                 else if (!(e.getCause() instanceof TopicExistsException)) {
                     throw new StartupException("Kafka at " + bootstrap + " would not create topic '" + topic + "' ("
-                            + DatabaseChecks.firstLine(e.getCause()) + "): check " + settingsOf(topic), e.getCause());
+                            + Causes.firstLine(e.getCause()) + "): check " + settingsOf(topic), e.getCause());
                 }
             }
         }

@@ -11,6 +11,7 @@ import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.outboxrelay.relay.error.Causes;
 import io.outboxrelay.relay.config.RelayConfig;
 import io.outboxrelay.relay.postgres.ReplicationSlot;
 
@@ -87,7 +88,7 @@ public final class Standby implements AutoCloseable {
                 catch (SQLException e) {
                     waitingFor = "cannot reach PostgreSQL at " + config.get(RelayConfig.DATABASE_HOST) + ":"
                             + config.get(RelayConfig.DATABASE_PORT) + "/" + config.get(RelayConfig.DATABASE_NAME) + " ("
-                            + firstLine(e) + ")";
+                            + Causes.firstLine(e) + ")";
                     closeQuietly(connection);
                     connection = null;
                 }
@@ -169,11 +170,5 @@ public final class Standby implements AutoCloseable {
                 LOG.debug("Closing the standby connection: {}", e.getMessage());
             }
         }
-    }
-
-    private static String firstLine(SQLException e) {
-        String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-        int newline = message.indexOf('\n');
-        return newline < 0 ? message : message.substring(0, newline);
     }
 }

@@ -1,0 +1,28 @@
+package io.outboxrelay.relay.error;
+
+/** What the relay's one-line errors need of an exception and its causes. */
+public final class Causes {
+
+    private Causes() {
+    }
+
+    /**
+     * The first line of {@code e}'s message, without surrounding blanks (PostgreSQL appends its position, details and
+     * hints on further lines); the exception's simple class name when it has no message.
+     */
+    public static String firstLine(Throwable e) {
+        String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        int newline = message.indexOf('\n');
+        return (newline < 0 ? message : message.substring(0, newline)).strip();
+    }
+
+    /** Whether {@code e} or one of its causes is a {@code type}. */
+    public static boolean hasCause(Throwable e, Class<? extends Throwable> type) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (type.isInstance(t)) {
+                return true;
+            }
+        }
+        return false;
+    }
+}
