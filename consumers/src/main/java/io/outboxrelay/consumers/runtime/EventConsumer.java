@@ -57,6 +57,8 @@ public final class EventConsumer implements AutoCloseable {
     private final CompletableFuture<Void> stopped = new CompletableFuture<>();
     /** Next offset to commit per partition: only records already done with. Loop thread only. */
     private final Map<TopicPartition, OffsetAndMetadata> done = new HashMap<>();
+    /** What this member last committed per partition, to move past transaction markers (see {@link #pastMarkers}). */
+    private final Map<TopicPartition, Long> committed = new HashMap<>();
     private final ConsumerLag lag;
     /** Null with the test clients (MockConsumer): nothing to ask end offsets of. */
     private final boolean watchEndOffsets;
@@ -197,6 +199,10 @@ public final class EventConsumer implements AutoCloseable {
                         done.put(new TopicPartition(record.topic(), record.partition()), new OffsetAndMetadata(record.offset() + 1));
                     }
                     lag.applied(batch);
+                    pastMarkers();
+                }
+                else if (batch.isEmpty()) {
+                    pastMarkers();
                 }
                 // committed before the next poll, so no rebalance can take a partition with work not yet committed
                 commitDone();
@@ -218,12 +224,40 @@ public final class EventConsumer implements AutoCloseable {
         }
     }
 
+    /**
+     * A transactional producer ends each transaction with a marker that takes an offset but is never returned by a poll;
+     * committing only past the last record returned would leave the group one behind the end after every transaction
+     * (what {@code kafka-consumer-groups} shows as lag). After a poll whose records are all done, the consumer's
+     * position is past them and past any marker after them: commit that, for the partitions this member committed or
+     * is about to commit (a partition it has not read yet keeps its offset).
+     */
+    private void pastMarkers() {
+        for (TopicPartition tp : consumer.assignment()) {
+            OffsetAndMetadata pending = done.get(tp);
+            long upTo = pending != null ? pending.offset() : committed.getOrDefault(tp, -1L);
+            if (upTo < 0) {
+                continue;
+            }
+            long position;
+            try {
+                position = consumer.position(tp, Duration.ZERO);
+            }
+            catch (KafkaException e) { // not known without asking Kafka: leave it for a later poll
+                continue;
+            }
+            if (position > upTo) {
+                done.put(tp, new OffsetAndMetadata(position));
+            }
+        }
+    }
+
     private void commitDone() {
         if (done.isEmpty()) {
             return;
         }
         try {
             commitSync();
+            done.forEach((tp, offset) -> committed.put(tp, offset.offset()));
         } catch (CommitFailedException | RebalanceInProgressException e) {
             // The group moved the partitions on (this member was too slow or is leaving). The new owner
             // reads these records again, and the processed-event table makes them no-ops.
