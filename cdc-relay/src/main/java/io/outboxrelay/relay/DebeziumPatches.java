@@ -26,7 +26,7 @@ public final class DebeziumPatches {
     static final String MARKER = "OUTBOX_RELAY_PATCH";
 
     /** Every class debezium-patches replaces (DebeziumPatchesUnitTests compares this with the module's content). */
-    static final List<String> CLASSES = List.of(
+    public static final List<String> CLASSES = List.of(
             "io.debezium.data.SchemaUtil",
             "io.debezium.metrics.stats.MeasurementCollector",
             "io.debezium.time.ZonedTimestamp",
@@ -46,9 +46,10 @@ public final class DebeziumPatches {
      * @param patch what the loaded copy says it changes; null when it is not the patched copy
      * @param loadedFrom where the loaded copy came from (its jar or directory), or why it could not be loaded
      */
-    record Loaded(String className, String patch, String loadedFrom) {
+    public record Loaded(String className, String patch, String loadedFrom) {
 
-        boolean active() {
+        /** Whether the loaded copy is debezium-patches' one. */
+        public boolean active() {
             return patch != null;
         }
 
@@ -65,8 +66,11 @@ public final class DebeziumPatches {
         return loaded;
     }
 
-    /** Each patched class as {@code loader} loads it (it is initialized only when it is the patched copy). */
-    static List<Loaded> inspect(ClassLoader loader) {
+    /**
+     * Each patched class as {@code loader} loads it (it is initialized only when it is the patched copy): for an
+     * application that packages the relay its own way, to check in a test that the patches win there.
+     */
+    public static List<Loaded> inspect(ClassLoader loader) {
         List<Loaded> loaded = new ArrayList<>(CLASSES.size());
         for (String name : CLASSES) {
             loaded.add(inspect(name, loader));
