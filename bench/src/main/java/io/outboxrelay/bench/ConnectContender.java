@@ -27,7 +27,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 /**
  * Debezium's Postgres connector with the outbox EventRouter on Kafka Connect in standalone mode
  * ({@code ConnectStandalone worker.properties connector.properties}, Connect and stock Debezium from the bench's
- * class path without the relay's classes: {@link StockClassPath}): the setup most users run instead of a relay.
+ * class path without the relay's classes and debezium-patches: {@link StockClassPath}): the setup most users run instead of a relay.
  * Configured by {@link ConnectConfig}.
  */
 final class ConnectContender implements Contender {
@@ -108,7 +108,7 @@ final class ConnectContender implements Contender {
         }
         List<String> jvmOptions = new ArrayList<>(context.jvmOptions());
         jvmOptions.add("-Dlog4j2.configurationFile=" + log4j);
-        // stock Debezium: without the relay's classes, whose copies of some Debezium classes would shadow Debezium's
+        // stock Debezium: without debezium-patches (and the relay), whose copies of some Debezium classes would shadow Debezium's
         child = ChildJvm.launch(name(), StockClassPath.ofThisJvm(), jvmOptions, MAIN, List.of(worker.toString(), connector.toString()),
                 Map.of(ConnectConfig.PASSWORD_ENV, context.password()), dir.resolve(name() + ".log"));
         awaitStreaming(URI.create("http://127.0.0.1:" + restPort + "/connectors/" + ConnectConfig.CONNECTOR + "/status"));

@@ -13,9 +13,9 @@ import java.util.jar.JarFile;
 import java.util.jar.Manifest;
 
 /**
- * The bench's class path without the relay's classes, for a child that must run stock Debezium (Kafka Connect):
- * the relay ships its own copies of a few Debezium classes (cdc-relay's {@code io/debezium/...}), which shadow
- * Debezium's wherever cdc-relay comes first, as it does in the bench's jar. Jars that only point at others
+ * The bench's class path without the relay's classes and debezium-patches, for a child that must run stock Debezium
+ * (Kafka Connect): the relay runs on debezium-patches' copies of a few Debezium classes, which shadow Debezium's
+ * wherever that module comes first, as it does in the bench's jar. Jars that only point at others
  * through their manifest's {@code Class-Path} (the bench's jar, surefire's booter) are replaced by what they
  * point at, because the JVM would follow that manifest to the relay's classes again; such a jar's own classes
  * and resources are then missing, so the child must not need them.
@@ -25,7 +25,7 @@ final class StockClassPath {
     private StockClassPath() {
     }
 
-    /** The current JVM's class path without the relay's classes. */
+    /** The current JVM's class path without the relay's classes and debezium-patches. */
     static String ofThisJvm() {
         return of(System.getProperty("java.class.path"));
     }
@@ -54,8 +54,13 @@ final class StockClassPath {
     }
 
     private static boolean isRelay(Path entry) {
-        return entry.getFileName() != null && entry.getFileName().toString().startsWith("cdc-relay")
-                || entry.endsWith(Path.of("cdc-relay", "target", "classes"));
+        for (String module : new String[] { "cdc-relay", "debezium-patches" }) {
+            if (entry.getFileName() != null && entry.getFileName().toString().startsWith(module)
+                    || entry.endsWith(Path.of(module, "target", "classes"))) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static List<Path> manifestClassPath(Path entry) {

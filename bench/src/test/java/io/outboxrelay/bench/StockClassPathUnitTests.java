@@ -21,28 +21,31 @@ class StockClassPathUnitTests {
     Path dir;
 
     @Test
-    void followsTheBenchJarsManifestAndLeavesTheRelayOut() throws IOException {
+    void followsTheBenchJarsManifestAndLeavesTheRelayAndTheDebeziumPatchesOut() throws IOException {
         Path lib = Files.createDirectories(dir.resolve("lib"));
         Path relay = emptyJar(lib.resolve("cdc-relay-0.1.0-SNAPSHOT.jar"), null);
+        Path patches = emptyJar(lib.resolve("debezium-patches-0.1.0-SNAPSHOT.jar"), null);
         Path debezium = emptyJar(lib.resolve("debezium-connector-common-3.6.1.Final.jar"), null);
         Path kafka = emptyJar(lib.resolve("connect-runtime-4.3.0.jar"), null);
-        Path bench = emptyJar(dir.resolve("outbox-bench.jar"),
-                "lib/cdc-relay-0.1.0-SNAPSHOT.jar lib/debezium-connector-common-3.6.1.Final.jar lib/connect-runtime-4.3.0.jar");
+        Path bench = emptyJar(dir.resolve("outbox-bench.jar"), "lib/cdc-relay-0.1.0-SNAPSHOT.jar lib/debezium-patches-0.1.0-SNAPSHOT.jar"
+                + " lib/debezium-connector-common-3.6.1.Final.jar lib/connect-runtime-4.3.0.jar");
 
         String stock = StockClassPath.of(bench.toString());
 
         assertThat(List.of(stock.split(File.pathSeparator))).containsExactly(debezium.toString(), kafka.toString());
-        assertThat(stock).doesNotContain(relay.getFileName().toString()).doesNotContain("outbox-bench.jar");
+        assertThat(stock).doesNotContain(relay.getFileName().toString()).doesNotContain(patches.getFileName().toString())
+                .doesNotContain("outbox-bench.jar");
     }
 
     @Test
-    void keepsPlainEntriesAndDropsTheRelaysClassesDirectory() throws IOException {
+    void keepsPlainEntriesAndDropsTheRelaysAndThePatchesClassesDirectories() throws IOException {
         Path relayClasses = Files.createDirectories(dir.resolve("cdc-relay/target/classes"));
+        Path patchesClasses = Files.createDirectories(dir.resolve("debezium-patches/target/classes"));
         Path benchClasses = Files.createDirectories(dir.resolve("bench/target/classes"));
         Path debezium = emptyJar(dir.resolve("debezium-embedded-3.6.1.Final.jar"), null);
 
-        String stock = StockClassPath.of(String.join(File.pathSeparator, relayClasses.toString(), benchClasses.toString(),
-                debezium.toString()));
+        String stock = StockClassPath.of(String.join(File.pathSeparator, relayClasses.toString(), patchesClasses.toString(),
+                benchClasses.toString(), debezium.toString()));
 
         assertThat(List.of(stock.split(File.pathSeparator))).containsExactly(benchClasses.toString(), debezium.toString());
     }

@@ -101,6 +101,7 @@ public final class Relay implements AutoCloseable {
      * @throws StartupException with a one-line reason when the relay cannot start
      */
     public static Relay start(RelayConfig config, Listener listener) {
+        DebeziumPatches.logWhichAreActive();
         Relay relay = new Relay(config, listener);
         Standby claim = config.getBoolean(RelayConfig.STANDBY) ? relay.standBy() : null;
         relay.move(claim == null ? State.NEW : State.STANDBY, State.STARTING);

@@ -12,8 +12,9 @@ package io.debezium.connector.postgresql;
  *
  * Why: Debezium's streaming source parses the relation name of every change message (a tokenizer, a TableId
  * built), on Debezium's streaming thread, the relay's bottleneck: 5% of that thread's CPU samples (JFR,
- * docs/relay-profile.md) for the same one or two names. This class comes first on the relay's class path, so it
- * shadows Debezium's. DebeziumBackportsUnitTests fails when Debezium's version changes: then compare with that
+ * docs/relay-profile.md) for the same one or two names. debezium-patches comes before Debezium's jars on the
+ * relay's class path, so this class shadows Debezium's (README.md of this module). PatchedCopiesUnitTests fails
+ * when Debezium's version changes: then compare with that
  * version's PostgresSchema, and delete this file or copy it again and re-apply the change.
  */
 
@@ -54,6 +55,12 @@ import io.debezium.spi.topic.TopicNamingStrategy;
  */
 @NotThreadSafe
 public class PostgresSchema extends RelationalDatabaseSchema {
+
+    /**
+     * outbox-relay: what this copy of Debezium 3.6.1.Final's class changes. Its presence tells that this copy,
+     * not Debezium's, won the class path (the relay's DebeziumPatches reads it by reflection at start).
+     */
+    public static final String OUTBOX_RELAY_PATCH = "parse(String) remembers each relation name's TableId (up to 10,000 names) instead of tokenizing it per change message";
 
     protected final static String PUBLIC_SCHEMA_NAME = "public";
     private final static Logger LOGGER = LoggerFactory.getLogger(PostgresSchema.class);

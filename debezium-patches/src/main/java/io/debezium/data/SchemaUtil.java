@@ -13,8 +13,9 @@ package io.debezium.data;
  * Why: for every change event Debezium 3.6.1 renders the event's key for the JMX attribute LastEvent
  * (CommonEventMeter.onEvent -> EventMetadataProvider.toSummaryString -> SchemaUtil.asDetailedString), building a
  * new ObjectMapper each time. Profiled with JFR, that was a third of the CPU time of Debezium's streaming thread,
- * the relay's bottleneck. This class comes first on the relay's class path (its own classes precede its
- * dependencies), so it shadows Debezium's copy. DebeziumBackportsUnitTests fails when Debezium's version changes:
+ * the relay's bottleneck. debezium-patches comes before Debezium's jars on the relay's class path, so
+ * this class shadows Debezium's (README.md of this module). PatchedCopiesUnitTests fails when Debezium's version
+ * changes:
  * then delete this file if that version has the fix, or copy SchemaUtil from it again and re-apply the change.
  */
 
@@ -49,6 +50,12 @@ import com.fasterxml.jackson.core.io.JsonStringEncoder;
  * @author Randall Hauch
  */
 public class SchemaUtil {
+
+    /**
+     * outbox-relay: what this copy of Debezium 3.6.1.Final's class changes. Its presence tells that this copy,
+     * not Debezium's, won the class path (the relay's DebeziumPatches reads it by reflection at start).
+     */
+    public static final String OUTBOX_RELAY_PATCH = "dbz#2492 backport (PR 7886): strings escaped with jackson-core's JsonStringEncoder, not a new ObjectMapper per call (the LastEvent summary of every event)";
 
     private SchemaUtil() {
     }

@@ -15,8 +15,9 @@ package io.debezium.connector.postgresql.connection;
  * Why: pgoutput sends column values as text; the outbox's occurred_at is parsed here once per event, on
  * Debezium's streaming thread, the relay's bottleneck. The formatter chain (optional sections, a parsed
  * TemporalAccessor map, then resolution) was about 15% of that thread's CPU samples (JFR,
- * docs/relay-profile.md). This class comes first on the relay's class path, so it shadows Debezium's.
- * DebeziumBackportsUnitTests compares both parsers and fails when Debezium's version changes: then compare with
+ * docs/relay-profile.md). debezium-patches comes before Debezium's jars on the
+ * relay's class path, so this class shadows Debezium's (README.md of this module). DateTimeFormatCopyUnitTests
+ * compares both parsers; PatchedCopiesUnitTests fails when Debezium's version changes: then compare with
  * that version's DateTimeFormat, and delete this file or copy it again and re-apply the change.
  */
 
@@ -50,6 +51,12 @@ import io.debezium.connector.postgresql.PostgresValueConverter;
  *
  */
 public interface DateTimeFormat {
+
+    /**
+     * outbox-relay: what this copy of Debezium 3.6.1.Final's class changes. Its presence tells that this copy,
+     * not Debezium's, won the class path (the relay's DebeziumPatches reads it by reflection at start).
+     */
+    public static final String OUTBOX_RELAY_PATCH = "PostgreSQL's usual timestamptz text read digit by digit; any other text still goes to Debezium's formatters";
     Instant timestampToInstant(String s);
 
     OffsetDateTime timestampWithTimeZoneToOffsetDateTime(String s);

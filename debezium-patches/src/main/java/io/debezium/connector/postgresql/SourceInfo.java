@@ -9,11 +9,12 @@ package io.debezium.connector.postgresql;
 /*
  * outbox-relay: a copy of Debezium 3.6.1.Final's io.debezium.connector.postgresql.SourceInfo with one change:
  * sequence() writes its two-element JSON array of LSNs (["lastCommitLsn","lsn"], null for either missing)
- * directly instead of through a Jackson ObjectMapper. Same text (DebeziumBackportsUnitTests).
+ * directly instead of through a Jackson ObjectMapper. Same text (PostgresConnectorCopiesUnitTests).
  *
  * Why: the sequence is built for every event's source block, on Debezium's streaming thread, the relay's
- * bottleneck: 7% of that thread's CPU samples (JFR, docs/relay-profile.md). This class comes first on the relay's
- * class path, so it shadows Debezium's. DebeziumBackportsUnitTests fails when Debezium's version changes: then
+ * bottleneck: 7% of that thread's CPU samples (JFR, docs/relay-profile.md). debezium-patches comes before Debezium's
+ * jars on the relay's class path, so this class shadows Debezium's (README.md of this module).
+ * PatchedCopiesUnitTests fails when Debezium's version changes: then
  * compare with that version's SourceInfo, and delete this file or copy it again and re-apply the change.
  */
 
@@ -81,6 +82,12 @@ import io.debezium.relational.TableId;
  */
 @NotThreadSafe
 public final class SourceInfo extends BaseSourceInfo {
+
+    /**
+     * outbox-relay: what this copy of Debezium 3.6.1.Final's class changes. Its presence tells that this copy,
+     * not Debezium's, won the class path (the relay's DebeziumPatches reads it by reflection at start).
+     */
+    public static final String OUTBOX_RELAY_PATCH = "sequence() written directly, not through a Jackson ObjectMapper per event";
 
     public static final String TIMESTAMP_USEC_KEY = "ts_usec";
     public static final String TXID_KEY = "txId";

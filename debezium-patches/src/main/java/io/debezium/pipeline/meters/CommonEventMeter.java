@@ -16,8 +16,8 @@ package io.debezium.pipeline.meters;
  * The text read is the same: PostgreSQL's EventMetadataProvider summarises only the event's key and its value
  * Struct's source block (LSN, xmin), which are not changed after the event is dispatched; the offset context,
  * which does change, is passed along as before but PostgreSQL's provider does not read it.
- * This class comes first on the relay's class path, so it shadows Debezium's. DebeziumBackportsUnitTests fails
- * when Debezium's version changes: then compare with that version's CommonEventMeter, and delete this file or
+ * debezium-patches comes before Debezium's jars on the relay's class path, so this class shadows Debezium's
+ * (README.md of this module). PatchedCopiesUnitTests fails when Debezium's version changes: then compare with that version's CommonEventMeter, and delete this file or
  * copy it again and re-apply the change.
  */
 
@@ -38,6 +38,12 @@ import io.debezium.util.Clock;
  */
 @ThreadSafe
 public class CommonEventMeter implements CommonEventMetricsMXBean {
+
+    /**
+     * outbox-relay: what this copy of Debezium 3.6.1.Final's class changes. Its presence tells that this copy,
+     * not Debezium's, won the class path (the relay's DebeziumPatches reads it by reflection at start).
+     */
+    public static final String OUTBOX_RELAY_PATCH = "LastEvent summary built when read (JMX), not for every event";
 
     protected final AtomicLong totalNumberOfEventsSeen = new AtomicLong();
     protected final AtomicLong totalNumberOfCreateEventsSeen = new AtomicLong();

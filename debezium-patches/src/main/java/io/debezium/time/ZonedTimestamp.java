@@ -10,13 +10,13 @@ package io.debezium.time;
  * formatters for an exact number of fractional digits (1-9) are built once and kept, instead of three
  * DateTimeFormatterBuilder chains per call; and a ZonedDateTime of year 0-9999 with such a width is written
  * digit by digit (formatWithWidth) instead of through that formatter. The output is the same
- * (DebeziumBackportsUnitTests compares it with Debezium's per-call formatter).
+ * (PatchedCopiesUnitTests compares it with Debezium's per-call formatter).
  *
  * Why: every timestamptz column value (the outbox's occurred_at) is formatted through
  * toIsoString(ZonedDateTime, adjuster, width) with the column's precision, 6; profiled with JFR, building the
- * formatter was about a tenth of the CPU time of Debezium's streaming thread, the relay's bottleneck. This class
- * comes first on the relay's class path (its own classes precede its dependencies), so it shadows Debezium's.
- * DebeziumBackportsUnitTests fails when Debezium's version changes: then compare with that version's
+ * formatter was about a tenth of the CPU time of Debezium's streaming thread, the relay's bottleneck. debezium-patches
+ * comes before Debezium's jars on the relay's class path, so this class shadows Debezium's (README.md of this
+ * module). PatchedCopiesUnitTests fails when Debezium's version changes: then compare with that version's
  * ZonedTimestamp, and delete this file or copy it again and re-apply the change.
  */
 
@@ -53,6 +53,12 @@ import org.apache.kafka.connect.data.SchemaBuilder;
  * @see ZonedTime
  */
 public class ZonedTimestamp {
+
+    /**
+     * outbox-relay: what this copy of Debezium 3.6.1.Final's class changes. Its presence tells that this copy,
+     * not Debezium's, won the class path (the relay's DebeziumPatches reads it by reflection at start).
+     */
+    public static final String OUTBOX_RELAY_PATCH = "exact-width formatters built once, years 0-9999 written digit by digit, instead of three formatter chains per timestamptz value";
 
     /**
      * The ISO date-time format includes the date, time (including fractional parts), and offset from UTC, such as

@@ -19,9 +19,9 @@ package io.debezium.metrics.stats;
  * SingleValueLongMeasurement's synchronized update of last/min/max/average: cheaper in place than handed over.
  * With debezium.statistics.metrics.enabled=true the DDSketch update also runs on the streaming thread.
  *
- * This class comes first on the relay's class path (its own classes precede its dependencies), so it shadows
- * Debezium's. DebeziumBackportsUnitTests fails when Debezium's version changes: then compare with that version's
- * MeasurementCollector, and delete this file or copy the change again.
+ * debezium-patches comes before Debezium's jars on the relay's class path, so this class shadows Debezium's
+ * (README.md of this module). PatchedCopiesUnitTests fails when Debezium's version changes: then compare with that
+ * version's MeasurementCollector, and delete this file or copy the change again.
  */
 
 import java.util.Map;
@@ -38,6 +38,12 @@ import io.debezium.metrics.event.MeasurementEvent;
  * Single point for submitting all kind of measurements; applies each on the calling thread.
  */
 public class MeasurementCollector<T extends MeasurementEvent> implements Consumer<T> {
+
+    /**
+     * outbox-relay: what this copy of Debezium 3.6.1.Final's class changes. Its presence tells that this copy,
+     * not Debezium's, won the class path (the relay's DebeziumPatches reads it by reflection at start).
+     */
+    public static final String OUTBOX_RELAY_PATCH = "measurements applied on the calling thread, not queued per event for a publisher thread of their own";
     private static final Logger LOGGER = LoggerFactory.getLogger(MeasurementCollector.class);
 
     private final Map<Class<T>, Measurement<T>> measurements = new ConcurrentHashMap<>();

@@ -18,7 +18,7 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 /**
- * cdc-relay's copy of Debezium's DateTimeFormat reads PostgreSQL's usual timestamptz text without a formatter:
+ * debezium-patches' copy of Debezium's DateTimeFormat reads PostgreSQL's usual timestamptz text without a formatter:
  * these compare it with Debezium 3.6.1.Final's formatters (rebuilt here as Debezium builds them) on the texts
  * PostgreSQL writes and on texts the fast path must leave to the formatters.
  */

@@ -13,7 +13,7 @@ import io.debezium.connector.postgresql.connection.Lsn;
 import io.debezium.relational.TableId;
 
 /**
- * cdc-relay's copies of Debezium's SourceInfo (the sequence written without Jackson) and PostgresSchema (relation
+ * debezium-patches' copies of Debezium's SourceInfo (the sequence written without Jackson) and PostgresSchema (relation
  * names parsed once): what they return must stay what Debezium's returned.
  */
 class PostgresConnectorCopiesUnitTests {

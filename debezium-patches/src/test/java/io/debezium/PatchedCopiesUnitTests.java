@@ -1,7 +1,9 @@
-package io.outboxrelay.relay;
+package io.debezium;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
@@ -13,6 +15,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
 
 import org.apache.kafka.connect.data.Schema;
 import org.apache.kafka.connect.data.SchemaBuilder;
@@ -39,24 +42,33 @@ import io.debezium.time.ZonedTimestamp;
 import io.debezium.util.Clock;
 
 /**
- * The relay ships changed copies of seven Debezium classes, {@code io.debezium.data.SchemaUtil},
+ * debezium-patches holds changed copies of seven Debezium 3.6.1.Final classes: {@code io.debezium.data.SchemaUtil},
  * {@code io.debezium.metrics.stats.MeasurementCollector}, {@code io.debezium.time.ZonedTimestamp},
  * {@code io.debezium.pipeline.meters.CommonEventMeter}, {@code io.debezium.connector.postgresql.SourceInfo},
  * {@code io.debezium.connector.postgresql.PostgresSchema} and
- * {@code io.debezium.connector.postgresql.connection.DateTimeFormat} (see the comments in those files; the last
- * three are compared with Debezium's output in PostgresConnectorCopiesUnitTests and DateTimeFormatCopyUnitTests): these pin down that the copies are the ones in effect, that they do what Debezium's
- * did, and which Debezium version they were copied from.
+ * {@code io.debezium.connector.postgresql.connection.DateTimeFormat} (see the comments in those files and this module's
+ * README.md; the last three are compared with Debezium's output in PostgresConnectorCopiesUnitTests and
+ * DateTimeFormatCopyUnitTests). These pin down that each copy says what it changes, that the copies do what
+ * Debezium's did, and which Debezium version they were copied from. Whether they win a class path is the relay's
+ * check (cdc-relay's DebeziumPatches and its tests).
  */
-class DebeziumBackportsUnitTests {
+class PatchedCopiesUnitTests {
 
     @Test
-    void everyCopyShadowsDebeziumsOwn() {
-        for (Class<?> copy : List.of(SchemaUtil.class, MeasurementCollector.class, ZonedTimestamp.class, DateTimeFormat.class,
-                DateTimeFormat.get().getClass(), CommonEventMeter.class, io.debezium.connector.postgresql.SourceInfo.class,
-                io.debezium.connector.postgresql.PostgresSchema.class)) {
-            assertThat(copy.getProtectionDomain().getCodeSource().getLocation())
-                    .as("%s must come from the relay's classes, ahead of Debezium's jars on the class path", copy.getName())
-                    .isEqualTo(Relay.class.getProtectionDomain().getCodeSource().getLocation());
+    void everyCopySaysWhatItChangesAndComesFromThisModule() throws Exception {
+        Path classes = Path.of(SchemaUtil.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+        List<String> copies;
+        try (Stream<Path> files = Files.walk(classes)) {
+            copies = files.map(file -> classes.relativize(file).toString().replace(java.io.File.separatorChar, '/'))
+                    .filter(name -> name.endsWith(".class") && !name.contains("$")).sorted().toList();
+        }
+        assertThat(copies).hasSize(7);
+        for (String copy : copies) {
+            Class<?> type = Class.forName(copy.substring(0, copy.length() - ".class".length()).replace('/', '.'));
+            assertThat(type.getField("OUTBOX_RELAY_PATCH").get(null)).as(type.getName()).asString().isNotBlank();
+            assertThat(type.getProtectionDomain().getCodeSource().getLocation())
+                    .as("%s must be this module's copy, ahead of Debezium's jars on the test class path", type.getName())
+                    .isEqualTo(SchemaUtil.class.getProtectionDomain().getCodeSource().getLocation());
         }
     }
 
@@ -146,14 +158,14 @@ class DebeziumBackportsUnitTests {
     }
 
     @Test
-    void backportIsForTheDebeziumVersionInUse() {
+    void copiesAreForTheDebeziumVersionInUse() {
         assertThat(io.debezium.connector.postgresql.Module.version())
-                .as("Debezium changed: delete cdc-relay's io/debezium/data/SchemaUtil.java if this version has the fix for"
+                .as("Debezium changed: delete debezium-patches' io/debezium/data/SchemaUtil.java if this version has the fix for"
                         + " debezium/dbz#2492, else copy SchemaUtil from this version again and re-apply the change;"
                         + " compare io/debezium/metrics/stats/MeasurementCollector.java, io/debezium/time/ZonedTimestamp.java,"
                         + " io/debezium/pipeline/meters/CommonEventMeter.java, io/debezium/connector/postgresql/SourceInfo.java,"
                         + " io/debezium/connector/postgresql/PostgresSchema.java and"
-                        + " io/debezium/connector/postgresql/connection/DateTimeFormat.java with this version's likewise")
+                        + " io/debezium/connector/postgresql/connection/DateTimeFormat.java with this version's likewise (debezium-patches/README.md)")
                 .isEqualTo("3.6.1.Final");
     }
 
