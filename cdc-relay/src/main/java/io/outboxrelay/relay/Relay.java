@@ -2,40 +2,24 @@ package io.outboxrelay.relay;
 
 import java.io.IOException;
 import java.time.Duration;
-import java.util.List;
-import java.util.Map;
-import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.connect.source.SourceRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import io.debezium.engine.DebeziumEngine;
-import io.debezium.engine.RecordChangeEvent;
-import io.debezium.engine.format.ChangeEventFormat;
-import io.debezium.engine.spi.OffsetCommitPolicy;
 import io.outboxrelay.relay.config.RelayConfig;
+import io.outboxrelay.relay.error.Causes;
 import io.outboxrelay.relay.kafka.KafkaEventSink;
-import io.outboxrelay.relay.kafka.ProducerSettings;
 import io.outboxrelay.relay.kafka.SendFailedException;
-import io.outboxrelay.relay.kafka.TopicCompaction;
-import io.outboxrelay.relay.kafka.TopicProvisioner;
 import io.outboxrelay.relay.preflight.Preflight;
 import io.outboxrelay.relay.preflight.StartPosition;
 import io.outboxrelay.relay.preflight.StartupException;
-import io.outboxrelay.relay.routing.OutboxRouter;
 import io.outboxrelay.relay.standby.Standby;
 
 /**
@@ -49,6 +33,9 @@ import io.outboxrelay.relay.standby.Standby;
  * {@link #awaitTermination()} blocks until the relay stops and tells whether it failed. A
  * {@link Listener} given to {@link #start(RelayConfig, Listener)} hears of every state change, from
  * the first (to STANDBY or STARTING) on.
+ *
+ * <p>This class keeps the state; the engine, the sink and the watchdog that notices a stall are its
+ * {@code RelayEngine}.
  */
 public final class Relay implements AutoCloseable {
 
@@ -75,15 +62,13 @@ public final class Relay implements AutoCloseable {
     private final CompletableFuture<Void> streaming = new CompletableFuture<>();
     private final CompletableFuture<Void> terminated = new CompletableFuture<>();
     private final AtomicBoolean failed = new AtomicBoolean();
-    private final ExecutorService engineThread = Executors.newSingleThreadExecutor(r -> new Thread(r, "relay-engine"));
-    private TopicProvisioner topics;
-    private KafkaEventSink sink;
-    private DebeziumEngine<RecordChangeEvent<SourceRecord>> engine;
-    private BatchWatchdog watchdog;
+    private final RelayEngine engine;
 
     private Relay(RelayConfig config, Listener listener) {
         this.config = config;
         this.listener = listener;
+        this.engine = new RelayEngine(config, stats, () -> streaming.complete(null), this::onEngineStopped, this::fail,
+                this::failIfRunning);
     }
 
     /**
@@ -107,9 +92,9 @@ public final class Relay implements AutoCloseable {
         relay.move(claim == null ? State.NEW : State.STANDBY, State.STARTING);
         try {
             StartPosition position = Preflight.check(config);
-            relay.startEngine(position);
+            relay.engine.start(position);
             relay.awaitStreaming();
-            relay.watchdog.streaming();
+            relay.engine.streaming();
             relay.move(State.STARTING, State.RUNNING);
             return relay;
         }
@@ -136,74 +121,15 @@ public final class Relay implements AutoCloseable {
         catch (StartupException e) {
             state.set(State.FAILED);
             listener.stateChanged(this, State.FAILED);
-            engineThread.shutdown();
+            engine.shutdownThread();
             throw e;
         }
         catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             enter(State.STOPPED);
-            engineThread.shutdown();
+            engine.shutdownThread();
             throw new StartupException("stopped while standing by", e);
         }
-    }
-
-    private void startEngine(StartPosition position) {
-        OutboxRouter router = new OutboxRouter(config.get(RelayConfig.TOPIC_PATTERN), config.get(RelayConfig.DEAD_LETTER_TOPIC),
-                config.headerColumns(), config.getBoolean(RelayConfig.OUTBOX_MESSAGES), config.get(RelayConfig.OFFSET_TOPIC));
-        Map<String, Object> topicAdmin = ProducerSettings.admin(config, "topics");
-        // a new topic's leaders are asked until they serve it (TopicProvisioner): retry at 20 ms, not Kafka's 100 ms
-        topicAdmin.put(AdminClientConfig.RETRY_BACKOFF_MS_CONFIG, 20);
-        topicAdmin.put(AdminClientConfig.RETRY_BACKOFF_MAX_MS_CONFIG, 200);
-        topics = TopicProvisioner.of(Admin.create(topicAdmin), config);
-        // as many records awaiting acknowledgement as Debezium's queue holds: a full queue's worth in flight
-        Map<String, Object> producerSettings = ProducerSettings.from(config);
-        sink = new KafkaEventSink(() -> new KafkaProducer<>(producerSettings), router, stats, topics,
-                config.getInt(RelayConfig.MAX_BATCH_SIZE) * 4, Duration.ofMillis(config.getInt(RelayConfig.KAFKA_ACK_TIMEOUT_MS)));
-        Properties debezium = DebeziumSettings.from(config, position.debeziumOverrides());
-        watchdog = watchdog(debezium);
-        // a refused send fails the relay within a second even while Debezium's thread waits on saving a position
-        watchdog.alsoWatch(sink::refusedSend, refused -> {
-            if (state.get() == State.RUNNING) {
-                stats.recordError();
-                fail(new SendFailedException(refused + "; the relay stops without saving a position past it", null));
-            }
-        });
-        engine = DebeziumEngine.create(ChangeEventFormat.of(io.debezium.embedded.Connect.class))
-                .using(debezium)
-                .using(new DebeziumEngine.ConnectorCallback() {
-                    @Override
-                    public void pollingStarted() {
-                        streaming.complete(null);
-                    }
-                })
-                .using((success, message, error) -> onEngineStopped(success, message, error))
-                .using(new MarkingCommitPolicy(OffsetCommitPolicy.periodic(debezium)))
-                .notifying(new FailingFast())
-                .build();
-        engineThread.execute(engine);
-    }
-
-    /**
-     * Stalled longer than Kafka may take to refuse a send (max.block.ms + delivery.timeout.ms) and Debezium to give
-     * up saving a position (offset.flush.timeout.ms), and than three heartbeats: fail, so that a supervisor sees it.
-     */
-    private BatchWatchdog watchdog(Properties debezium) {
-        int heartbeatMs = config.getInt(RelayConfig.HEARTBEAT_INTERVAL_MS);
-        Duration limit = ProducerSettings.maxBlock(config).plus(ProducerSettings.deliveryTimeout(config))
-                .plusMillis(Long.parseLong(debezium.getProperty("offset.flush.timeout.ms")));
-        if (limit.toMillis() < 3L * heartbeatMs) {
-            limit = Duration.ofMillis(3L * heartbeatMs);
-        }
-        Duration stallLimit = limit;
-        return new BatchWatchdog(stallLimit, heartbeatMs > 0, Duration.ofSeconds(1), stall -> {
-            if (state.get() == State.RUNNING) {
-                stats.recordError();
-                fail(new SendFailedException("the relay has stalled: " + stall + " (limit " + stallLimit.toSeconds()
-                        + " s: max.block.ms + delivery.timeout.ms + offset.flush.timeout.ms); check Kafka at "
-                        + config.get(RelayConfig.KAFKA_BOOTSTRAP) + " and PostgreSQL; the relay stops without saving a position"
-                        + " past what Kafka acknowledged", null));
-            }
-        });
     }
 
     private void awaitStreaming() {
@@ -230,7 +156,7 @@ public final class Relay implements AutoCloseable {
         catch (ExecutionException e) {
             Throwable cause = e.getCause();
             throw cause instanceof StartupException se ? se
-                    : new StartupException("the relay stopped while starting: " + rootMessage(cause), cause);
+                    : new StartupException("the relay stopped while starting: " + Causes.rootMessage(cause), cause);
         }
         catch (TimeoutException e) {
             throw new StartupException("the relay did not start streaming within " + timeoutMs + " ms; see the log above");
@@ -247,7 +173,7 @@ public final class Relay implements AutoCloseable {
         try {
             // after a failure nothing more is marked processed, so sends still pending are worth nothing: waiting for
             // a broker that is down would only delay the exit (and the supervisor's restart) by the close timeout
-            closeProducer(clean ? PRODUCER_CLOSE_TIMEOUT : Duration.ZERO);
+            engine.closeProducer(clean ? PRODUCER_CLOSE_TIMEOUT : Duration.ZERO);
         }
         finally {
             if (clean) {
@@ -258,7 +184,7 @@ public final class Relay implements AutoCloseable {
             else {
                 fail(error != null ? error : new IllegalStateException("the Debezium engine stopped unexpectedly: " + message));
             }
-            engineThread.shutdown();
+            engine.shutdownThread();
         }
     }
 
@@ -270,7 +196,15 @@ public final class Relay implements AutoCloseable {
      * is still clean. Seen about once in 13 graceful stops under load by the fault suite.
      */
     private static boolean isRejectedByStoppingEngine(Throwable error) {
-        return hasCause(error, RejectedExecutionException.class);
+        return Causes.hasCause(error, RejectedExecutionException.class);
+    }
+
+    /** A failure noticed off the engine's thread (a refused send, a stall) fails a running relay, and is counted. */
+    private void failIfRunning(String reason) {
+        if (state.get() == State.RUNNING) {
+            stats.recordError();
+            fail(new SendFailedException(reason, null));
+        }
     }
 
     /** The relay has failed: FAILED once, and {@link #awaitTermination()} returns at once with the cause. */
@@ -279,73 +213,13 @@ public final class Relay implements AutoCloseable {
             return;
         }
         streaming.completeExceptionally(cause);
-        if (!hasCause(cause, SendFailedException.class)) {
+        if (!Causes.hasCause(cause, SendFailedException.class)) {
             stats.recordError(); // a failed send was counted where it failed
         }
         state.set(State.FAILED);
-        LOG.error("Relay state FAILED: {}", rootMessage(cause));
+        LOG.error("Relay state FAILED: {}", Causes.rootMessage(cause));
         listener.stateChanged(this, State.FAILED);
         terminated.completeExceptionally(cause);
-    }
-
-    /**
-     * Hands each batch to the sink. A send Kafka did not acknowledge fails the relay right there rather than
-     * when the engine has wound down: with the broker away, Debezium waits for an offset flush until its task
-     * stop times out (internal.task.management.timeout.ms, 40 s), reporting RUNNING all the while. Nothing after
-     * the failed send is marked processed, so ending the process now is as safe as a kill. A batch that neither
-     * succeeds nor fails in time fails the relay through the {@link BatchWatchdog}.
-     */
-    private final class FailingFast implements DebeziumEngine.ChangeConsumer<RecordChangeEvent<SourceRecord>> {
-
-        @Override
-        public void handleBatch(List<RecordChangeEvent<SourceRecord>> records,
-                                DebeziumEngine.RecordCommitter<RecordChangeEvent<SourceRecord>> committer)
-                throws InterruptedException {
-            watchdog.batchStarted();
-            try {
-                sink.handleBatch(records, committer);
-            }
-            catch (SendFailedException e) {
-                fail(e);
-                throw e;
-            }
-            finally {
-                watchdog.batchEnded();
-            }
-        }
-
-        @Override
-        public boolean supportsTombstoneEvents() {
-            return sink.supportsTombstoneEvents();
-        }
-    }
-
-    /**
-     * Debezium's periodic offset commit, asked on the engine's polling thread after every batch and every poll
-     * that found nothing: there the sink first marks what Kafka has acknowledged since, so that the last batch
-     * before a quiet spell is marked, and its position saved, without waiting for another batch.
-     */
-    private final class MarkingCommitPolicy implements OffsetCommitPolicy {
-        private final OffsetCommitPolicy periodic;
-
-        MarkingCommitPolicy(OffsetCommitPolicy periodic) {
-            this.periodic = periodic;
-        }
-
-        @Override
-        public boolean performCommit(long numberOfMessagesSinceLastCommit, Duration timeSinceLastCommit) {
-            try {
-                sink.markAcknowledged();
-            }
-            catch (SendFailedException e) {
-                fail(e);
-                throw e;
-            }
-            catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            return periodic.performCommit(numberOfMessagesSinceLastCommit, timeSinceLastCommit);
-        }
     }
 
     /**
@@ -360,9 +234,9 @@ public final class Relay implements AutoCloseable {
         }
         LOG.info("Relay state STOPPING");
         listener.stateChanged(this, State.STOPPING);
-        sink.drainAndClose();
+        engine.drain();
         try {
-            engine.close();
+            engine.closeEngine();
         }
         catch (IOException | IllegalStateException e) {
             // IllegalStateException: the engine is already stopping on its own; the callback reports how.
@@ -382,10 +256,10 @@ public final class Relay implements AutoCloseable {
             // only Debezium's polling thread failed to notice the stop
             LOG.warn("Debezium engine did not finish stopping within {} s; position already saved, giving up on it",
                     STOP_TIMEOUT_SECONDS);
-            closeProducer(PRODUCER_CLOSE_TIMEOUT);
+            engine.closeProducer(PRODUCER_CLOSE_TIMEOUT);
             enter(State.STOPPED);
             terminated.complete(null);
-            engineThread.shutdownNow();
+            engine.shutdownThreadNow();
         }
     }
 
@@ -399,7 +273,7 @@ public final class Relay implements AutoCloseable {
             terminated.get();
         }
         catch (ExecutionException e) {
-            throw new RelayFailedException("relay stopped: " + rootMessage(e.getCause()), e.getCause());
+            throw new RelayFailedException("relay stopped: " + Causes.rootMessage(e.getCause()), e.getCause());
         }
     }
 
@@ -427,32 +301,19 @@ public final class Relay implements AutoCloseable {
     private void abandon() {
         state.set(State.STOPPING);
         listener.stateChanged(this, State.STOPPING);
-        if (engine != null) {
+        if (engine.started()) {
             try {
-                engine.close();
+                engine.closeEngine();
             }
             catch (IOException | RuntimeException e) {
                 LOG.debug("Engine close after failed start: {}", e.getMessage());
             }
             awaitQuietly();
         }
-        closeProducer(Duration.ZERO);
-        engineThread.shutdownNow();
+        engine.closeProducer(Duration.ZERO);
+        engine.shutdownThreadNow();
         state.set(State.FAILED);
         listener.stateChanged(this, State.FAILED);
-    }
-
-    private synchronized void closeProducer(Duration timeout) {
-        if (watchdog != null) {
-            watchdog.close();
-        }
-        if (sink != null) {
-            sink.closeProducer(timeout);
-        }
-        if (topics != null) {
-            topics.close();
-            topics = null;
-        }
     }
 
     private void move(State from, State to) {
@@ -467,26 +328,5 @@ public final class Relay implements AutoCloseable {
         state.set(to);
         LOG.info("Relay state {}", to);
         listener.stateChanged(this, to);
-    }
-
-    private static boolean hasCause(Throwable t, Class<? extends Throwable> type) {
-        for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
-            if (type.isInstance(c)) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    static String rootMessage(Throwable t) {
-        Throwable root = t;
-        while (root.getCause() != null && root.getCause() != root) {
-            root = root.getCause();
-        }
-        String message = t.getMessage() != null ? t.getMessage() : t.getClass().getSimpleName();
-        if (root != t && root.getMessage() != null && !message.contains(root.getMessage())) {
-            message = message + " (" + root.getMessage() + ")";
-        }
-        return message.replace('\n', ' ');
     }
 }

@@ -25,4 +25,20 @@ public final class Causes {
         }
         return false;
     }
+
+    /**
+     * {@code t}'s message (its simple class name when it has none) on one line, followed in parentheses by its root
+     * cause's message when that adds something: a wrapped exception's message often leaves out what went wrong.
+     */
+    public static String rootMessage(Throwable t) {
+        Throwable root = t;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        String message = t.getMessage() != null ? t.getMessage() : t.getClass().getSimpleName();
+        if (root != t && root.getMessage() != null && !message.contains(root.getMessage())) {
+            message = message + " (" + root.getMessage() + ")";
+        }
+        return message.replace('\n', ' ');
+    }
 }

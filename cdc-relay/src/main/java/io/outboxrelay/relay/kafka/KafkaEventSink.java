@@ -53,24 +53,17 @@ public final class KafkaEventSink implements DebeziumEngine.ChangeConsumer<Recor
 
     private static final Logger LOG = LoggerFactory.getLogger(KafkaEventSink.class);
 
-    private final Supplier<Producer<byte[], byte[]>> producers;
+    private final ReplaceableProducer producer;
     private final OutboxRouter router;
     private final RelayStats stats;
-    private final TopicProvisioner topics;
+    private final DeadLetters deadLetters;
     private final int maxInFlight;
     private final long ackTimeoutNanos;
-    /** Guards replacing and closing the producer: one closed for good is never replaced (its thread would linger). */
-    private final Object producerLock = new Object();
-    /** The producer sends go to; replaced under producerLock and batchLock. */
-    private volatile Producer<byte[], byte[]> producer;
-    private boolean producerClosed; // guarded by producerLock
     private final ScheduledExecutorService ackWatch = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "relay-ack-watch");
         t.setDaemon(true);
         return t;
     });
-    /** Counts producers: a callback of a replaced one (aborted by its close) is no refusal. */
-    private volatile int generation;
     /** A producer was replaced and nothing it sent is acknowledged yet: a second failure stops; guarded by batchLock. */
     private boolean replacedWithoutProgress;
     private final ReentrantLock batchLock = new ReentrantLock();
@@ -98,13 +91,12 @@ public final class KafkaEventSink implements DebeziumEngine.ChangeConsumer<Recor
         if (maxInFlight < 1) {
             throw new IllegalArgumentException("maxInFlight must be at least 1, was " + maxInFlight);
         }
-        this.producers = producers;
-        this.producer = producers.get();
+        this.producer = new ReplaceableProducer(producers);
         this.router = router;
         this.stats = stats;
-        this.topics = topics;
         this.maxInFlight = maxInFlight;
         this.ackTimeoutNanos = ackTimeout.toNanos();
+        this.deadLetters = new DeadLetters(router, stats, topics, ackTimeoutNanos);
         long checkMs = Math.max(10, Math.min(1_000, ackTimeout.toMillis() / 4));
         ackWatch.scheduleWithFixedDelay(this::replaceIfStalled, checkMs, checkMs, TimeUnit.MILLISECONDS);
     }
@@ -123,7 +115,7 @@ public final class KafkaEventSink implements DebeziumEngine.ChangeConsumer<Recor
             this.committer = committer;
             mark(0); // a send Kafka refused since fails this batch before anything of it is sent
             for (RecordChangeEvent<SourceRecord> event : records) {
-                inFlight.add(send(event, readyRecord(event.record())));
+                inFlight.add(send(event, deadLetters.route(event.record())));
             }
             mark(inFlight.size() - maxInFlight);
             committer.markBatchFinished();
@@ -133,69 +125,17 @@ public final class KafkaEventSink implements DebeziumEngine.ChangeConsumer<Recor
         }
     }
 
-    /** The routed record, or the row's dead letter when Kafka refuses to create its topic; null: nothing to send. */
-    private ProducerRecord<byte[], byte[]> readyRecord(SourceRecord change) throws InterruptedException {
-        ProducerRecord<byte[], byte[]> record = router.route(change);
-        if (record == null) {
-            return null;
-        }
-        String refusal = topics == null ? null : topics.ensure(record.topic());
-        if (refusal != null && !record.topic().equals(router.deadLetterTopic())) {
-            record = router.deadLetter(change, refusal);
-            refusal = topics.ensure(record.topic());
-        }
-        if (refusal != null) {
-            stats.recordError();
-            throw new SendFailedException(refusal + ": the dead-letter topic is needed; check dead.letter.topic", null);
-        }
-        if (record.topic().equals(router.deadLetterTopic())) {
-            logDeadLetter(record);
-        }
-        return record;
-    }
-
-    /**
-     * One line per dead letter, with the event id and the reason: an operator looks for these. The reason may quote what
-     * the application wrote (an aggregate type with a newline, say): escaped, so that it cannot forge log lines.
-     */
-    private void logDeadLetter(ProducerRecord<byte[], byte[]> letter) {
-        LOG.warn("Outbox row with event_id {} sent to dead-letter topic {}: {}", printable(header(letter, OutboxHeaders.EVENT_ID)),
-                letter.topic(), printable(header(letter, OutboxHeaders.DLQ_REASON)));
-    }
-
-    /** Control, format and line-separating characters as a backslash, 'u' and four hex digits. */
-    static String printable(String text) {
-        if (text == null) {
-            return null;
-        }
-        StringBuilder out = new StringBuilder(text.length());
-        text.codePoints().forEach(c -> {
-            if (Character.isISOControl(c) || c == 0x2028 || c == 0x2029 || Character.getType(c) == Character.FORMAT) {
-                out.append(String.format("\\u%04x", c));
-            }
-            else {
-                out.appendCodePoint(c);
-            }
-        });
-        return out.toString();
-    }
-
-    private static String header(ProducerRecord<byte[], byte[]> record, String name) {
-        Header h = record.headers().lastHeader(name);
-        return h == null ? null : new String(h.value(), StandardCharsets.UTF_8);
-    }
-
     private InFlight send(RecordChangeEvent<SourceRecord> event, ProducerRecord<byte[], byte[]> record) {
-        int sentBy = generation;
-        return new InFlight(event, record, record == null ? null : producer.send(record, refusalNoter(sentBy)), System.nanoTime(),
-                sentBy);
+        int sentBy = producer.generation();
+        return new InFlight(event, record, record == null ? null : producer.current().send(record, refusalNoter(sentBy)),
+                System.nanoTime(), sentBy);
     }
 
     /** Runs on the producer's I/O thread: records, never throws (an exception there is only logged). */
     private Callback refusalNoter(int sentBy) {
         return (metadata, e) -> {
             // a failure of a replaced producer's send is handled by sending again; the row's failures are dead letters
-            if (e != null && sentBy == generation && Failure.of(e) == Failure.STOP) {
+            if (e != null && sentBy == producer.generation() && Failure.of(e) == Failure.STOP) {
                 refused.compareAndSet(null, e);
             }
         };
@@ -316,7 +256,7 @@ public final class KafkaEventSink implements DebeziumEngine.ChangeConsumer<Recor
             long wait = head.sentAt() + ackTimeoutNanos - System.nanoTime();
             RecordMetadata metadata = head.ack().get(Math.max(0, wait), TimeUnit.NANOSECONDS);
             stats.recordRelayed(metadata.topic().equals(router.deadLetterTopic()));
-            if (head.generation() == generation) {
+            if (head.generation() == producer.generation()) {
                 replacedWithoutProgress = false;
             }
             return true;
@@ -329,7 +269,7 @@ public final class KafkaEventSink implements DebeziumEngine.ChangeConsumer<Recor
             Throwable cause = e.getCause();
             switch (Failure.of(cause)) {
                 case ROW -> {
-                    deadLetter(head, cause);
+                    deadLetters.send(head.event().record(), head.sent(), cause, producer.current());
                     return true;
                 }
                 case PRODUCER -> {
@@ -359,14 +299,7 @@ public final class KafkaEventSink implements DebeziumEngine.ChangeConsumer<Recor
         }
         LOG.warn("{}: replacing the producer and sending again, in order, the {} events not acknowledged", reason,
                 inFlight.stream().filter(f -> f.ack() != null && !acknowledged(f.ack())).count());
-        synchronized (producerLock) {
-            if (producerClosed) {
-                throw new SendFailedException(reason + " while the relay stops", null);
-            }
-            generation++;
-            producer.close(Duration.ZERO);
-            producer = producers.get();
-        }
+        producer.replace(reason);
         replacedWithoutProgress = true;
         stats.recordProducerReplaced();
         Deque<InFlight> again = new ArrayDeque<>(inFlight.size());
@@ -387,51 +320,6 @@ public final class KafkaEventSink implements DebeziumEngine.ChangeConsumer<Recor
         }
         catch (ExecutionException | InterruptedException e) {
             return false; // done, so get() did not wait: it failed
-        }
-    }
-
-    /**
-     * The row goes to the dead-letter topic instead: the whole row if Kafka refused its event record for another reason
-     * than size, else without its payload and with long columns cut ({@link OutboxRouter#shrunkDeadLetter}).
-     */
-    private void deadLetter(InFlight head, Throwable cause) throws InterruptedException {
-        SourceRecord change = head.event().record();
-        if (head.sent().topic().equals(router.deadLetterTopic())) { // the dead letter itself was refused
-            String reason = header(head.sent(), OutboxHeaders.DLQ_REASON);
-            sendDeadLetter(change, (reason == null ? "" : reason + "; ") + "Kafka refused the dead letter with the whole row ("
-                    + Failure.describe(cause) + ")", true);
-        }
-        else {
-            sendDeadLetter(change, Failure.isSize(cause) ? "record too large for Kafka: " + cause.getMessage()
-                    : "Kafka refused the record (" + Failure.describe(cause) + ")", Failure.isSize(cause));
-        }
-    }
-
-    private void sendDeadLetter(SourceRecord change, String reason, boolean shrunk) throws InterruptedException {
-        ProducerRecord<byte[], byte[]> letter = shrunk ? router.shrunkDeadLetter(change, reason) : router.deadLetter(change, reason);
-        logDeadLetter(letter);
-        try {
-            String refusal = topics == null ? null : topics.ensure(router.deadLetterTopic());
-            if (refusal != null) {
-                stats.recordError();
-                throw new SendFailedException(refusal + ": the dead-letter topic is needed; check dead.letter.topic", null);
-            }
-            producer.send(letter).get(ackTimeoutNanos, TimeUnit.NANOSECONDS);
-            stats.recordRelayed(true);
-        }
-        catch (ExecutionException e) {
-            if (!shrunk && Failure.of(e.getCause()) == Failure.ROW) {
-                sendDeadLetter(change, reason + "; the whole row was refused too (" + Failure.describe(e.getCause()) + ")", true);
-                return;
-            }
-            stats.recordError();
-            throw new SendFailedException("Kafka did not acknowledge a dead-letter record (" + Failure.describe(e.getCause())
-                    + "); the relay stops without saving a position past it", e.getCause());
-        }
-        catch (TimeoutException e) {
-            stats.recordError();
-            throw new SendFailedException("Kafka did not acknowledge a dead-letter record within "
-                    + TimeUnit.NANOSECONDS.toSeconds(ackTimeoutNanos) + " s; the relay stops without saving a position past it", e);
         }
     }
 
@@ -483,12 +371,7 @@ public final class KafkaEventSink implements DebeziumEngine.ChangeConsumer<Recor
      */
     public void closeProducer(Duration timeout) {
         ackWatch.shutdownNow();
-        synchronized (producerLock) {
-            if (!producerClosed) {
-                producerClosed = true;
-                producer.close(timeout);
-            }
-        }
+        producer.close(timeout);
     }
 
     @Override

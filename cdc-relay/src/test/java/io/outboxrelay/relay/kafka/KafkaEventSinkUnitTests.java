@@ -233,9 +233,9 @@ class KafkaEventSinkUnitTests {
 
     @Test
     void escapesWhatCouldForgeLogLinesInADeadLettersReason() {
-        assertThat(KafkaEventSink.printable("aggregate_type 'a\nERROR forged\u202e\u0001' gives topic"))
+        assertThat(DeadLetters.printable("aggregate_type 'a\nERROR forged\u202e\u0001' gives topic"))
                 .isEqualTo("aggregate_type 'a\\u000aERROR forged\\u202e\\u0001' gives topic");
-        assertThat(KafkaEventSink.printable("Bestellung-ü 订单")).isEqualTo("Bestellung-ü 订单");
+        assertThat(DeadLetters.printable("Bestellung-ü 订单")).isEqualTo("Bestellung-ü 订单");
     }
 
     @Test

@@ -7,20 +7,13 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
 
 import javax.sql.DataSource;
@@ -30,10 +23,8 @@ import org.slf4j.LoggerFactory;
 
 import io.outboxrelay.consumers.payment.PaymentGateway.ChargeResult;
 import io.outboxrelay.consumers.payment.Payments.Due;
-import io.outboxrelay.consumers.payment.Payments.Status;
 import io.outboxrelay.consumers.runtime.SqlErrors;
 import io.outboxrelay.sql.OutboxWriter;
-import io.outboxrelay.sql.OutboxWriter.NewEvent;
 
 /**
  * The half of the payment step that talks to the gateway, on its own thread and connections, beside the
@@ -138,13 +129,11 @@ public final class PaymentCharger implements AutoCloseable {
     private final Settings settings;
     private final Clock clock;
     private final OutboxWriter outbox = new OutboxWriter();
-    /** Answers not recorded yet because the credit account was busy; lost in a crash, then asked again. */
-    private final Map<Due, ChargeResult> unrecorded = new LinkedHashMap<>();
+    private final ChargeRecorder recorder = new ChargeRecorder(outbox);
+    private final GatewayRequests requests;
     private final CompletableFuture<Void> stopped = new CompletableFuture<>();
     private volatile boolean running;
     private Thread thread;
-    /** Asks the gateway about several payments at once; null when {@link Settings#gatewayConcurrency()} is 1. */
-    private ExecutorService gatewayRequests;
 
     /**
      * @param pool  the payments database; connections with auto-commit off ({@code DataSources.pooled}), not
@@ -156,6 +145,7 @@ public final class PaymentCharger implements AutoCloseable {
         this.gateway = Objects.requireNonNull(gateway, "gateway");
         this.settings = Objects.requireNonNull(settings, "settings");
         this.clock = Objects.requireNonNull(clock, "clock");
+        this.requests = new GatewayRequests(gateway, settings.gatewayConcurrency());
     }
 
     public PaymentCharger(DataSource pool, PaymentGateway gateway, Settings settings) {
@@ -171,14 +161,7 @@ public final class PaymentCharger implements AutoCloseable {
             throw new IllegalStateException("payment charger already stopped");
         }
         running = true;
-        if (settings.gatewayConcurrency() > 1) {
-            AtomicInteger n = new AtomicInteger();
-            gatewayRequests = Executors.newFixedThreadPool(settings.gatewayConcurrency(), r -> {
-                Thread t = new Thread(r, "payment-charger-gateway-" + n.incrementAndGet());
-                t.setDaemon(true);
-                return t;
-            });
-        }
+        requests.start();
         thread = new Thread(this::loop, "payment-charger");
         thread.setDaemon(true);
         thread.start();
@@ -203,10 +186,7 @@ public final class PaymentCharger implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        if (gatewayRequests != null) {
-            gatewayRequests.shutdownNow();
-            gatewayRequests = null;
-        }
+        requests.close();
         thread = null;
         LOG.info("Payment charger stopped");
     }
@@ -282,10 +262,9 @@ public final class PaymentCharger implements AutoCloseable {
 
     private int charge(boolean recovering) throws SQLException, InterruptedException {
         List<Due> pending = inTransaction(c -> Payments.claimPending(c, settings.batchSize(), settings.lease(), recovering));
-        Map<Due, ChargeResult> answers = new LinkedHashMap<>(unrecorded);
-        unrecorded.clear();
+        Map<Due, ChargeResult> answers = recorder.takeUnrecorded();
         Map<Due, RuntimeException> unanswered = new LinkedHashMap<>();
-        answers.putAll(ask(pending, unanswered));
+        answers.putAll(requests.ask(pending, unanswered, () -> !running && Thread.currentThread() == thread));
         for (Map.Entry<Due, RuntimeException> u : unanswered.entrySet()) {
             Due p = u.getKey();
             Duration backoff = inTransaction(c -> {
@@ -298,101 +277,11 @@ public final class PaymentCharger implements AutoCloseable {
         }
         if (!answers.isEmpty()) {
             inTransaction(c -> {
-                record(c, answers);
+                recorder.record(c, answers, now());
                 return null;
             });
         }
-        return pending.size() + answers.size() - unrecorded.size();
-    }
-
-    /**
-     * Asks the gateway about each payment, {@link Settings#gatewayConcurrency()} at a time, each with its own
-     * idempotency key: a payment is asked once per round, so concurrency adds no repeated request.
-     *
-     * @param unanswered receives the payments the gateway did not answer, with the error
-     * @return the answers, in the order of {@code pending}; when stopping, payments not asked yet are left out
-     *         (they stay pending)
-     */
-    private Map<Due, ChargeResult> ask(List<Due> pending, Map<Due, RuntimeException> unanswered) throws InterruptedException {
-        Map<Due, ChargeResult> answers = new LinkedHashMap<>();
-        ExecutorService pool = gatewayRequests;
-        if (pool == null || pending.size() < 2) {
-            for (Due p : pending) {
-                if (!running && Thread.currentThread() == thread) {
-                    break; // stopping: the rest stays pending
-                }
-                try {
-                    answers.put(p, chargeAt(p));
-                } catch (RuntimeException e) {
-                    unanswered.put(p, e);
-                }
-            }
-            return answers;
-        }
-        List<Future<ChargeResult>> requests = new ArrayList<>(pending.size());
-        for (Due p : pending) {
-            requests.add(pool.submit(() -> chargeAt(p)));
-        }
-        try {
-            for (int i = 0; i < pending.size(); i++) {
-                try {
-                    answers.put(pending.get(i), requests.get(i).get());
-                } catch (ExecutionException e) {
-                    unanswered.put(pending.get(i), e.getCause() instanceof RuntimeException r ? r
-                            : new IllegalStateException("gateway request failed: " + e.getCause(), e.getCause()));
-                }
-            }
-        } catch (InterruptedException e) {
-            requests.forEach(r -> r.cancel(true)); // stopping: what was not answered stays pending
-            throw e;
-        }
-        return answers;
-    }
-
-    private ChargeResult chargeAt(Due p) {
-        return gateway.charge(p.idempotencyKey(), p.orderId(), p.customerId(), p.amount());
-    }
-
-    /**
-     * Records the gateway's answers with their events in one transaction that never waits for a lock: a
-     * payment row or a declined payment's credit account held by the consumer (whose batch holds the accounts
-     * it reserved on until it commits) is left for the next round, its answer kept in {@link #unrecorded}.
-     * Waiting instead would take as long as a consumer batch, and deadlock with it.
-     */
-    private void record(Connection c, Map<Due, ChargeResult> answers) throws SQLException {
-        Instant now = now();
-        Payments.Locked rows = Payments.lockPending(c, answers.keySet().stream().map(Due::orderId).toList());
-        Set<UUID> accounts = CreditAccounts.tryLockAll(c, answers.entrySet().stream()
-                .filter(e -> !e.getValue().approved() && rows.locked().contains(e.getKey().orderId()))
-                .map(e -> e.getKey().customerId()).collect(Collectors.toSet()));
-        Map<UUID, String> completed = new LinkedHashMap<>();
-        Map<UUID, String> failed = new LinkedHashMap<>();
-        Map<UUID, BigDecimal> released = new LinkedHashMap<>();
-        List<NewEvent> events = new ArrayList<>();
-        for (Map.Entry<Due, ChargeResult> e : answers.entrySet()) {
-            Due p = e.getKey();
-            ChargeResult result = e.getValue();
-            if (!rows.locked().contains(p.orderId())) {
-                if (rows.busy().contains(p.orderId())) {
-                    unrecorded.put(p, result);
-                } // else recorded by another charger
-                continue;
-            }
-            if (result.approved()) {
-                completed.put(p.orderId(), null);
-                events.add(PaymentEvents.completed(p.order(), p.idempotencyKey(), now));
-            } else if (accounts.contains(p.customerId())) {
-                failed.put(p.orderId(), result.reason());
-                released.merge(p.customerId(), p.amount(), BigDecimal::add);
-                events.add(PaymentEvents.failed(p.order(), p.idempotencyKey(), result.reason(), now));
-            } else {
-                unrecorded.put(p, result);
-            }
-        }
-        Payments.resolveAll(c, Status.COMPLETED, completed, now);
-        Payments.resolveAll(c, Status.FAILED, failed, now);
-        CreditAccounts.releaseAll(c, released);
-        outbox.write(c, events);
+        return pending.size() + answers.size() - recorder.unrecorded();
     }
 
     private int refund() throws SQLException {
