@@ -18,16 +18,13 @@ import org.junit.jupiter.api.Test;
 /**
  * Issue 15: a main class stays small enough to read in one sitting. Scans every module's {@code src/main/java} from the
  * repository root, so that it covers modules that do not depend on this one. Not counted: the copies of Debezium's
- * classes ({@code io/debezium/**}, and the {@code debezium-patches} module they move to), which follow upstream line
- * for line, and the benchmarks ({@code bench}), which are not the product.
+ * classes ({@code io/debezium/**}, in the {@code debezium-patches} module), which follow upstream line for line.
  */
 class SourceSizeUnitTests {
 
     private static final int MAX_LINES = 400;
     /** Directories, at any depth, that hold no sources held to the limit. */
     private static final Set<String> NOT_SOURCES = Set.of("target", "node_modules", "debezium-patches");
-    /** Modules whose sources are not held to the limit: the benchmarks. */
-    private static final Set<String> EXEMPT_MODULES = Set.of("bench");
 
     @Test
     void noMainClassOutsideDebeziumPatchesIsLongerThan400Lines() throws IOException {
@@ -38,9 +35,7 @@ class SourceSizeUnitTests {
             @Override
             public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) {
                 String name = dir.getFileName() == null ? "" : dir.getFileName().toString();
-                boolean module = dir.getParent() != null && dir.getParent().equals(root);
-                if (!dir.equals(root) && (name.startsWith(".") || NOT_SOURCES.contains(name)
-                        || module && EXEMPT_MODULES.contains(name))) {
+                if (!dir.equals(root) && (name.startsWith(".") || NOT_SOURCES.contains(name))) {
                     return FileVisitResult.SKIP_SUBTREE;
                 }
                 return FileVisitResult.CONTINUE;

@@ -194,7 +194,7 @@ public final class PaymentBench {
             List<UUID> customers = customers(db);
             progress.printf("payment bench: %,d OrderPlaced onto %s (3 partitions), gateway %d ms%n", payments, topic,
                     latency.toMillis());
-            produce(kafka, topic, customers, payments);
+            OrderPlacedRecords.produce(kafka, topic, customers, payments);
 
             SimulatedGateway gateway = new SimulatedGateway(DECLINED, latency, 7);
             ConsumerSettings settings = ConsumerSettings.builder(kafka.bootstrapServers(), group, PaymentProcessor.SCHEMA)
@@ -241,48 +241,6 @@ public final class PaymentBench {
             }
         }
         return out;
-    }
-
-    /** OrderPlaced events as the relay writes them: key = order id, the relay's headers, the contract's payload. */
-    private static void produce(KafkaInstance kafka, String topic, List<UUID> customers, int payments) throws Exception {
-        Map<String, Object> props = new HashMap<>(kafka.adminClientProperties());
-        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
-        props.put(ProducerConfig.ACKS_CONFIG, "all");
-        props.put(ProducerConfig.LINGER_MS_CONFIG, 5);
-        SplittableRandom random = new SplittableRandom(42);
-        Instant placedAt = Instant.now();
-        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(props, new ByteArraySerializer(),
-                new ByteArraySerializer())) {
-            List<Future<RecordMetadata>> acks = new ArrayList<>(payments);
-            for (int i = 0; i < payments; i++) {
-                // from the seed, so every run declines the same orders (the gateway decides by key)
-                UUID orderId = new UUID(random.nextLong(), random.nextLong());
-                UUID customerId = customers.get(random.nextInt(customers.size()));
-                int quantity = 1 + random.nextInt(3);
-                BigDecimal unitPrice = BigDecimal.valueOf(100 + random.nextInt(20_000), 2);
-                ObjectNode payload = JSON.createObjectNode()
-                        .put("orderId", orderId.toString())
-                        .put("customerId", customerId.toString())
-                        .put("version", 1);
-                payload.putArray("lines").addObject()
-                        .put("productId", new UUID(0, 1 + random.nextInt(50)).toString())
-                        .put("quantity", quantity)
-                        .put("unitPrice", EventContract.amount(unitPrice));
-                payload.put("total", EventContract.amount(unitPrice.multiply(BigDecimal.valueOf(quantity))))
-                        .put("currency", "EUR")
-                        .put("placedAt", EventContract.timestamp(placedAt));
-                RecordHeaders headers = new RecordHeaders();
-                headers.add(OutboxHeaders.EVENT_ID, utf8(UUID.randomUUID().toString()));
-                headers.add(OutboxHeaders.EVENT_TYPE, utf8(EventContract.Order.PLACED));
-                headers.add(OutboxHeaders.AGGREGATE_TYPE, utf8(EventContract.Order.AGGREGATE_TYPE));
-                headers.add(OutboxHeaders.OCCURRED_AT, utf8(EventContract.timestamp(placedAt)));
-                acks.add(producer.send(new ProducerRecord<>(topic, null, null, utf8(orderId.toString()),
-                        JSON.writeValueAsBytes(payload), headers)));
-            }
-            for (Future<RecordMetadata> ack : acks) {
-                ack.get();
-            }
-        }
     }
 
     /**
@@ -405,9 +363,5 @@ public final class PaymentBench {
         } catch (SQLException e) {
             System.err.println("warning: could not drop the payment bench's database " + database + ": " + e.getMessage());
         }
-    }
-
-    private static byte[] utf8(String s) {
-        return s.getBytes(StandardCharsets.UTF_8);
     }
 }
