@@ -33,7 +33,18 @@ class PackagedRelayPatchesIntegrationTests {
         try (URLClassLoader packaged = new URLClassLoader(new URL[] { RELAY_JAR.toUri().toURL() }, ClassLoader.getPlatformClassLoader())) {
             assertThat(packaged.loadClass(Relay.class.getName()).getProtectionDomain().getCodeSource().getLocation().getPath())
                     .as("the class loader sees the packaged relay, not target/classes").endsWith("/outbox-relay.jar");
-            loaded = DebeziumPatches.inspect(packaged);
+            // the copies' static initializers start the packaged jar's own Log4j, which finds log4j2-test.xml too (Log4j
+            // also asks the system class loader) and would open this run's log file with append=false, truncating what
+            // TestRunLogsIntegrationTests scans: without the property that file is /dev/null for it
+            String logFile = System.clearProperty("test.log.file");
+            try {
+                loaded = DebeziumPatches.inspect(packaged);
+            }
+            finally {
+                if (logFile != null) {
+                    System.setProperty("test.log.file", logFile);
+                }
+            }
         }
 
         assertThat(loaded).hasSize(DebeziumPatches.CLASSES.size()).allSatisfy(l -> {

@@ -26,7 +26,18 @@ class PackagedPipelinePatchesIntegrationTests {
 
         List<Loaded> loaded;
         try (URLClassLoader packaged = new URLClassLoader(new URL[] { jar.toUri().toURL() }, ClassLoader.getPlatformClassLoader())) {
-            loaded = DebeziumPatches.inspect(packaged);
+            // the copies' static initializers start the packaged jar's own Log4j, which finds log4j2-test.xml too (Log4j
+            // also asks the system class loader) and would open this run's log file with append=false, truncating what
+            // TestRunLogsIntegrationTests scans: without the property that file is /dev/null for it
+            String logFile = System.clearProperty("test.log.file");
+            try {
+                loaded = DebeziumPatches.inspect(packaged);
+            }
+            finally {
+                if (logFile != null) {
+                    System.setProperty("test.log.file", logFile);
+                }
+            }
         }
 
         assertThat(loaded).hasSize(DebeziumPatches.CLASSES.size()).allSatisfy(l -> {
