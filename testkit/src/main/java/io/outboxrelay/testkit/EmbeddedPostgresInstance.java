@@ -15,6 +15,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import io.zonky.test.db.postgres.embedded.PgBinaryResolver;
 import io.zonky.test.db.postgres.util.LinuxUtils;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -73,7 +74,8 @@ final class EmbeddedPostgresInstance implements PostgresInstance {
                     // Our own hook also deletes the temp directory.
                     .setRegisterShutdownHook(false)
                     .setServerConfig("listen_addresses", shellQuoted(Local.HOST));
-            version.binariesJar().ifPresent(jar -> builder.setPgBinaryResolver(new BinariesJarResolver(jar)));
+            builder.setPgBinaryResolver(version.binariesJar().<PgBinaryResolver>map(BinariesJarResolver::new)
+                    .orElse(BundledBinariesResolver.INSTANCE));
             // Command-line settings, so they beat zonky's defaults (synchronous_commit=off among them).
             settings.forEach((key, value) -> builder.setServerConfig(key, shellQuoted(value)));
             postgres = builder.start();
