@@ -3,6 +3,7 @@ package io.outboxrelay.bench;
 import io.outboxrelay.bench.orders.OrdersBenchCommand;
 import io.outboxrelay.pipeline.PipelineErrors;
 import io.outboxrelay.relay.cli.RelayErrorHandler;
+
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 

@@ -39,6 +39,7 @@ import io.outboxrelay.relay.cli.RelayCli;
 import io.outboxrelay.relay.config.RelayConfig;
 import io.outboxrelay.sql.OutboxHeaders;
 import io.outboxrelay.sql.OutboxSchema;
+
 import picocli.CommandLine;
 
 /**

@@ -17,9 +17,9 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.Test;
 
-import io.outboxrelay.sql.OutboxWriter;
 import io.outboxrelay.legacy.load.SampleEventLoad;
 import io.outboxrelay.sql.OutboxHeaders;
+import io.outboxrelay.sql.OutboxWriter;
 
 /**
  * outbox.messages=true against real PostgreSQL and Kafka: events written with outbox.emit (transactional logical

@@ -23,6 +23,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.outboxrelay.relay.cli.RelayCli;
 import io.outboxrelay.relay.config.RelayConfig;
 import io.outboxrelay.relay.ops.RelayOperations;
+
 import picocli.CommandLine;
 
 /** 'relay status' against real PostgreSQL and Kafka, with the relay stopped and running. */

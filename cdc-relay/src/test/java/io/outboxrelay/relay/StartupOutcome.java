@@ -13,6 +13,7 @@ import java.util.Properties;
 import org.slf4j.LoggerFactory;
 
 import io.outboxrelay.relay.cli.RelayCli;
+
 import picocli.CommandLine;
 
 /** What {@code relay run --config FILE} printed on stderr and returned, run in this JVM. */

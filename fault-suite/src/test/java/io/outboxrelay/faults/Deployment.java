@@ -22,6 +22,7 @@ import org.postgresql.ds.PGSimpleDataSource;
 import io.outboxrelay.relay.cli.RelayCli;
 import io.outboxrelay.testkit.KafkaInstance;
 import io.outboxrelay.testkit.PostgresInstance;
+
 import picocli.CommandLine;
 
 /**

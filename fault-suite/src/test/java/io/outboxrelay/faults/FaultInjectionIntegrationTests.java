@@ -29,10 +29,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
 
-import io.outboxrelay.sql.OutboxWriter;
 import io.outboxrelay.legacy.load.SampleEventLoad;
 import io.outboxrelay.relay.cli.RelayCli;
 import io.outboxrelay.sql.OutboxHeaders;
+import io.outboxrelay.sql.OutboxWriter;
 import io.outboxrelay.testkit.Infrastructure;
 import io.outboxrelay.testkit.KafkaInstance;
 import io.outboxrelay.testkit.PostgresInstance;

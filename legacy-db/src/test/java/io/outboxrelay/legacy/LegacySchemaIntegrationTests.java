@@ -1,7 +1,7 @@
 package io.outboxrelay.legacy;
 
-import static io.outboxrelay.legacy.LegacyTestDatabase.dataSource;
 import static io.outboxrelay.legacy.LegacyTestDatabase.createDatabase;
+import static io.outboxrelay.legacy.LegacyTestDatabase.dataSource;
 import static io.outboxrelay.legacy.LegacyTestDatabase.execute;
 import static io.outboxrelay.legacy.LegacyTestDatabase.rows;
 import static org.assertj.core.api.Assertions.assertThat;

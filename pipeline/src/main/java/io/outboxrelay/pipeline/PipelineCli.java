@@ -7,6 +7,7 @@ import io.outboxrelay.pipeline.orders.RunCommand;
 import io.outboxrelay.pipeline.orders.SetupCommand;
 import io.outboxrelay.relay.cli.RelayErrorHandler;
 import io.outboxrelay.relay.cli.ReplayCommand;
+
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 

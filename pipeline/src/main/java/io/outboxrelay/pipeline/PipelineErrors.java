@@ -3,6 +3,7 @@ package io.outboxrelay.pipeline;
 import java.sql.SQLException;
 
 import io.outboxrelay.relay.error.RelayException;
+
 import picocli.CommandLine;
 import picocli.CommandLine.IExecutionExceptionHandler;
 

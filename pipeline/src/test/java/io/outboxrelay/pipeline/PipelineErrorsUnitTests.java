@@ -9,6 +9,7 @@ import java.sql.SQLException;
 import org.junit.jupiter.api.Test;
 
 import io.outboxrelay.relay.cli.RelayErrorHandler;
+
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 

@@ -14,11 +14,12 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import io.zonky.test.db.postgres.embedded.PgBinaryResolver;
 import io.zonky.test.db.postgres.util.LinuxUtils;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /** PostgreSQL from zonky's Maven-packaged binaries: needs nothing but Maven, works as root. */
 final class EmbeddedPostgresInstance implements PostgresInstance {

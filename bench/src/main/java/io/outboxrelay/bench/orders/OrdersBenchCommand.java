@@ -33,15 +33,16 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 
 import io.outboxrelay.consumers.runtime.GroupOffsets;
-import io.outboxrelay.pipeline.orders.Pipeline;
-import io.outboxrelay.pipeline.orders.RunCommand;
 import io.outboxrelay.legacy.load.OrderLoad;
 import io.outboxrelay.legacy.order.OrderLine;
 import io.outboxrelay.legacy.order.OrderService;
 import io.outboxrelay.legacy.order.SeedData;
+import io.outboxrelay.pipeline.orders.Pipeline;
+import io.outboxrelay.pipeline.orders.RunCommand;
 import io.outboxrelay.testkit.Infrastructure;
 import io.outboxrelay.testkit.KafkaInstance;
 import io.outboxrelay.testkit.PostgresInstance;
+
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 

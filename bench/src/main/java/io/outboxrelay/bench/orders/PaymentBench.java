@@ -2,7 +2,6 @@ package io.outboxrelay.bench.orders;
 
 import java.io.PrintStream;
 import java.math.BigDecimal;
-import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -10,35 +9,24 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.SplittableRandom;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.header.internals.RecordHeaders;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.zaxxer.hikari.HikariDataSource;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import io.outboxrelay.sql.EventContract;
 import io.outboxrelay.consumers.payment.CreditAccounts;
 import io.outboxrelay.consumers.payment.PaymentCharger;
 import io.outboxrelay.consumers.payment.PaymentProcessor;
@@ -48,8 +36,6 @@ import io.outboxrelay.consumers.runtime.DataSources;
 import io.outboxrelay.consumers.runtime.EventConsumer;
 import io.outboxrelay.consumers.runtime.GroupOffsets;
 import io.outboxrelay.legacy.LegacyDatabase;
-import io.outboxrelay.legacy.order.OrderEvents;
-import io.outboxrelay.sql.OutboxHeaders;
 import io.outboxrelay.testkit.KafkaInstance;
 import io.outboxrelay.testkit.PostgresInstance;
 

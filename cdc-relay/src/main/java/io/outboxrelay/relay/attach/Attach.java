@@ -4,8 +4,8 @@ import java.io.PrintWriter;
 import java.sql.SQLException;
 import java.util.List;
 
-import io.outboxrelay.relay.error.Causes;
 import io.outboxrelay.relay.config.RelayConfig;
+import io.outboxrelay.relay.error.Causes;
 import io.outboxrelay.relay.postgres.ReplicationSlot;
 
 /**

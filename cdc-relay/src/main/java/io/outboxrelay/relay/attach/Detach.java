@@ -5,8 +5,8 @@ import java.sql.SQLException;
 import java.util.List;
 import java.util.Optional;
 
-import io.outboxrelay.relay.error.Causes;
 import io.outboxrelay.relay.config.RelayConfig;
+import io.outboxrelay.relay.error.Causes;
 import io.outboxrelay.relay.kafka.SavedPosition;
 import io.outboxrelay.relay.postgres.ReplicationSlot;
 import io.outboxrelay.sql.OutboxSchema;

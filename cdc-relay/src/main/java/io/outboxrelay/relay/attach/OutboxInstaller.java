@@ -7,8 +7,8 @@ import java.util.Map;
 
 import org.flywaydb.core.api.FlywayException;
 
-import io.outboxrelay.relay.error.Causes;
 import io.outboxrelay.relay.config.RelayConfig;
+import io.outboxrelay.relay.error.Causes;
 import io.outboxrelay.sql.OutboxSchema;
 
 /**

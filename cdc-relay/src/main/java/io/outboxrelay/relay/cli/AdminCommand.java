@@ -6,6 +6,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 
 import io.outboxrelay.relay.config.RelayConfig;
+
 import picocli.CommandLine;
 import picocli.CommandLine.Option;
 

@@ -7,6 +7,7 @@ import java.util.Map;
 
 import io.outboxrelay.relay.attach.Attach;
 import io.outboxrelay.relay.config.RelayConfig;
+
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 

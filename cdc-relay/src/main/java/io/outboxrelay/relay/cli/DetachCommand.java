@@ -5,6 +5,7 @@ import java.util.Map;
 
 import io.outboxrelay.relay.attach.Detach;
 import io.outboxrelay.relay.config.RelayConfig;
+
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 

@@ -14,6 +14,7 @@ import io.outboxrelay.relay.config.Setting;
 import io.outboxrelay.relay.error.RelayException;
 import io.outboxrelay.relay.ops.RelayOperations;
 import io.outboxrelay.relay.preflight.StartupException;
+
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;

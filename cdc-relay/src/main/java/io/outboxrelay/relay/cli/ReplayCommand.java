@@ -22,6 +22,7 @@ import io.outboxrelay.relay.config.RelayConfig;
 import io.outboxrelay.relay.kafka.ProducerSettings;
 import io.outboxrelay.relay.preflight.StartupException;
 import io.outboxrelay.relay.replay.GroupReset;
+
 import picocli.CommandLine;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;

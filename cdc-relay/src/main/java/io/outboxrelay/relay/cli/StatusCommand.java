@@ -14,6 +14,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.outboxrelay.relay.config.RelayConfig;
 import io.outboxrelay.relay.ops.StatusException;
 import io.outboxrelay.relay.ops.StatusReport;
+
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;

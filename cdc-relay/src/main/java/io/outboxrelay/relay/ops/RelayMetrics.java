@@ -15,9 +15,9 @@ import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
 import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.core.instrument.binder.system.UptimeMetrics;
-import io.outboxrelay.relay.postgres.ReplicationSlot;
 import io.outboxrelay.relay.Relay;
 import io.outboxrelay.relay.RelayStats;
+import io.outboxrelay.relay.postgres.ReplicationSlot;
 
 /**
  * The relay's meters. In Prometheus' names: {@code outbox_relay_events_relayed_total},

@@ -6,8 +6,8 @@ import java.sql.SQLException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import io.outboxrelay.relay.postgres.ReplicationSlot;
 import io.outboxrelay.relay.config.RelayConfig;
+import io.outboxrelay.relay.postgres.ReplicationSlot;
 
 /**
  * Reads the slot's position every few seconds on one connection (opened again after a failure), so

@@ -23,9 +23,9 @@ import org.apache.kafka.common.TopicPartition;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
-import io.outboxrelay.relay.postgres.ReplicationSlot;
 import io.outboxrelay.relay.config.RelayConfig;
 import io.outboxrelay.relay.kafka.SavedPosition;
+import io.outboxrelay.relay.postgres.ReplicationSlot;
 
 /**
  * What {@code relay status} reports, gathered whether or not the relay runs: the slot from

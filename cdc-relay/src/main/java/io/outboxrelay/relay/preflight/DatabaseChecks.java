@@ -5,9 +5,8 @@ import java.net.UnknownHostException;
 import java.sql.Connection;
 import java.sql.SQLException;
 
-import io.outboxrelay.relay.error.Causes;
 import io.outboxrelay.relay.config.RelayConfig;
-import io.outboxrelay.sql.OutboxSchema;
+import io.outboxrelay.relay.error.Causes;
 
 /** Checks, before Debezium connects, that the database can serve the relay; fails with what to do. */
 final class DatabaseChecks {

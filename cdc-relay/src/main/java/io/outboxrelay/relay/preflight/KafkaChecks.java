@@ -14,8 +14,8 @@ import org.apache.kafka.common.errors.AuthenticationException;
 import org.apache.kafka.common.errors.SaslAuthenticationException;
 import org.apache.kafka.common.errors.SslAuthenticationException;
 
-import io.outboxrelay.relay.error.Causes;
 import io.outboxrelay.relay.config.RelayConfig;
+import io.outboxrelay.relay.error.Causes;
 import io.outboxrelay.relay.kafka.ProducerSettings;
 
 /**

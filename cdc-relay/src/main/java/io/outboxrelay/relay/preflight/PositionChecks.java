@@ -12,8 +12,8 @@ import org.apache.kafka.common.KafkaException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import io.outboxrelay.relay.error.Causes;
 import io.outboxrelay.relay.config.RelayConfig;
+import io.outboxrelay.relay.error.Causes;
 import io.outboxrelay.relay.kafka.SavedPosition;
 import io.outboxrelay.relay.postgres.ReplicationSlot;
 

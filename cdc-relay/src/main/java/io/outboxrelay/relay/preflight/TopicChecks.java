@@ -25,8 +25,8 @@ import org.apache.kafka.common.errors.TopicExistsException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import io.outboxrelay.relay.error.Causes;
 import io.outboxrelay.relay.config.RelayConfig;
+import io.outboxrelay.relay.error.Causes;
 import io.outboxrelay.relay.kafka.TopicProvisioner;
 
 /**

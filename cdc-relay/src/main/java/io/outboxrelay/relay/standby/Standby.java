@@ -11,8 +11,8 @@ import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import io.outboxrelay.relay.error.Causes;
 import io.outboxrelay.relay.config.RelayConfig;
+import io.outboxrelay.relay.error.Causes;
 import io.outboxrelay.relay.postgres.ReplicationSlot;
 
 /**

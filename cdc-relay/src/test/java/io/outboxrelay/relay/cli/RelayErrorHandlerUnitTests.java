@@ -34,6 +34,7 @@ import io.outboxrelay.relay.kafka.SendFailedException;
 import io.outboxrelay.relay.ops.StatusException;
 import io.outboxrelay.relay.preflight.StartupException;
 import io.outboxrelay.relay.replay.ResetFailedException;
+
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 

@@ -8,8 +8,8 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
@@ -18,7 +18,6 @@ import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import io.outboxrelay.sql.EventContract;
 import io.outboxrelay.consumers.payment.Payments.Existing;
 import io.outboxrelay.consumers.payment.Payments.Payment;
 import io.outboxrelay.consumers.payment.Payments.Settleable;
@@ -27,6 +26,7 @@ import io.outboxrelay.consumers.runtime.Event;
 import io.outboxrelay.consumers.runtime.EventHandler;
 import io.outboxrelay.consumers.runtime.Payloads;
 import io.outboxrelay.consumers.runtime.RejectedEventException;
+import io.outboxrelay.sql.EventContract;
 import io.outboxrelay.sql.OutboxWriter;
 
 /**

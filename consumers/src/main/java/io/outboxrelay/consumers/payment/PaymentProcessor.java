@@ -20,13 +20,13 @@ import javax.sql.DataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import io.outboxrelay.sql.EventContract;
 import io.outboxrelay.consumers.runtime.ConsumerSchema;
 import io.outboxrelay.consumers.runtime.Event;
 import io.outboxrelay.consumers.runtime.EventHandler;
 import io.outboxrelay.consumers.runtime.RejectedEventException;
-import io.outboxrelay.sql.OutboxWriter;
+import io.outboxrelay.sql.EventContract;
 import io.outboxrelay.sql.OutboxSchema;
+import io.outboxrelay.sql.OutboxWriter;
 
 /**
  * The payment step of the order saga, on topic {@code outbox.Order}. It does database work only, inside

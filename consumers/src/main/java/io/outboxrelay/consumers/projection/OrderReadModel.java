@@ -12,12 +12,12 @@ import javax.sql.DataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import io.outboxrelay.sql.EventContract;
+import io.outboxrelay.consumers.projection.ReadModelWriter.StoredOrder;
 import io.outboxrelay.consumers.runtime.ConsumerSchema;
 import io.outboxrelay.consumers.runtime.Event;
 import io.outboxrelay.consumers.runtime.EventHandler;
 import io.outboxrelay.consumers.runtime.RejectedEventException;
-import io.outboxrelay.consumers.projection.ReadModelWriter.StoredOrder;
+import io.outboxrelay.sql.EventContract;
 
 /**
  * The order read model: {@code order_view} (one row per order) and {@code customer_summary}

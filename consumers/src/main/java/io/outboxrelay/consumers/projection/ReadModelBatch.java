@@ -10,10 +10,10 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.UUID;
 
-import io.outboxrelay.sql.EventContract;
 import io.outboxrelay.consumers.runtime.Event;
 import io.outboxrelay.consumers.runtime.EventHandler;
 import io.outboxrelay.consumers.runtime.RejectedEventException;
+import io.outboxrelay.sql.EventContract;
 
 /**
  * A poll's order events applied with set-based SQL, with the same rules as {@link OrderReadModel#handle} one by one:

@@ -27,10 +27,10 @@ import org.junit.jupiter.api.Test;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
-import io.outboxrelay.sql.EventContract;
 import io.outboxrelay.consumers.runtime.Event;
 import io.outboxrelay.consumers.runtime.RejectedEventException;
 import io.outboxrelay.consumers.testsupport.ConsumerFixture;
+import io.outboxrelay.sql.EventContract;
 
 /**
  * The payment processor decides the same whatever the batches it is given ({@link PaymentBatch}): a seeded stream of

@@ -2,10 +2,10 @@ package io.outboxrelay.consumers.payment;
 
 import static io.outboxrelay.consumers.testsupport.TestEvents.inPartition;
 import static io.outboxrelay.consumers.testsupport.TestEvents.orderCancelled;
-import static org.awaitility.Awaitility.await;
 import static io.outboxrelay.consumers.testsupport.TestEvents.orderPlaced;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import java.math.BigDecimal;
 import java.sql.Connection;
@@ -26,7 +26,6 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-
 import com.zaxxer.hikari.HikariDataSource;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;

@@ -20,10 +20,10 @@ import org.junit.jupiter.api.Test;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
-import io.outboxrelay.sql.EventContract;
 import io.outboxrelay.consumers.runtime.Event;
 import io.outboxrelay.consumers.runtime.RejectedEventException;
 import io.outboxrelay.consumers.testsupport.ConsumerFixture;
+import io.outboxrelay.sql.EventContract;
 
 /**
  * The read model's set-based batches ({@link ReadModelBatch}) give exactly what its one-by-one {@code handle} gives:

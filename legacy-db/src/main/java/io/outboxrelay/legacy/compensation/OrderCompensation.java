@@ -11,7 +11,6 @@ import javax.sql.DataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import io.outboxrelay.sql.EventContract;
 import io.outboxrelay.consumers.runtime.ConsumerSchema;
 import io.outboxrelay.consumers.runtime.Event;
 import io.outboxrelay.consumers.runtime.EventHandler;
@@ -19,6 +18,7 @@ import io.outboxrelay.consumers.runtime.Payloads;
 import io.outboxrelay.consumers.runtime.RejectedEventException;
 import io.outboxrelay.legacy.order.OrderService;
 import io.outboxrelay.legacy.order.UnknownOrderException;
+import io.outboxrelay.sql.EventContract;
 
 /**
  * The compensating step of the order saga, on topic {@code outbox.Payment}: an order whose payment

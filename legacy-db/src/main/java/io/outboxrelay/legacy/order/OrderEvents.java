@@ -1,10 +1,6 @@
 package io.outboxrelay.legacy.order;
 
-import java.math.BigDecimal;
-import java.math.RoundingMode;
 import java.time.Instant;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
 import java.util.UUID;
 
 import com.fasterxml.jackson.core.JsonProcessingException;

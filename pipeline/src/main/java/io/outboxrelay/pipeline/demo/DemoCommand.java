@@ -30,6 +30,7 @@ import io.outboxrelay.sql.OutboxSchema;
 import io.outboxrelay.testkit.Infrastructure;
 import io.outboxrelay.testkit.KafkaInstance;
 import io.outboxrelay.testkit.PostgresInstance;
+
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 

@@ -4,10 +4,11 @@ import java.io.UncheckedIOException;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 
+import io.outboxrelay.consumers.ops.ConsumerEndpoint;
 import io.outboxrelay.relay.cli.Signals;
+
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import io.outboxrelay.consumers.ops.ConsumerEndpoint;
 import picocli.CommandLine.Option;
 
 /** The read model, the payment processor and the compensation, until stopped (SIGTERM or Ctrl-C). */

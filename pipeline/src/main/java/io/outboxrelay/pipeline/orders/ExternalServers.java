@@ -4,6 +4,7 @@ import java.time.Duration;
 
 import io.outboxrelay.testkit.KafkaInstance;
 import io.outboxrelay.testkit.PostgresInstance;
+
 import picocli.CommandLine.Option;
 
 /** Options naming a running PostgreSQL and Kafka; the password comes from PGPASSWORD, never from the command line. */

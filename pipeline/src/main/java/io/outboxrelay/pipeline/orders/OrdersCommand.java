@@ -7,6 +7,7 @@ import com.zaxxer.hikari.HikariDataSource;
 import io.outboxrelay.legacy.LegacyDatabase;
 import io.outboxrelay.legacy.load.OrderLoad;
 import io.outboxrelay.testkit.PostgresInstance;
+
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;

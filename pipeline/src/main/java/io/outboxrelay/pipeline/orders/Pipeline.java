@@ -9,7 +9,6 @@ import java.util.stream.Collectors;
 
 import javax.sql.DataSource;
 
-import io.outboxrelay.legacy.compensation.OrderCompensation;
 import io.outboxrelay.consumers.ops.ConsumerEndpoint;
 import io.outboxrelay.consumers.payment.PaymentCharger;
 import io.outboxrelay.consumers.payment.PaymentProcessor;
@@ -20,6 +19,7 @@ import io.outboxrelay.consumers.runtime.EventConsumer;
 import io.outboxrelay.consumers.runtime.EventHandler;
 import io.outboxrelay.consumers.runtime.PartitionLag;
 import io.outboxrelay.legacy.LegacySchema;
+import io.outboxrelay.legacy.compensation.OrderCompensation;
 import io.outboxrelay.legacy.order.OrderService;
 import io.outboxrelay.legacy.order.SeedData;
 import io.outboxrelay.relay.Relay;

@@ -7,7 +7,6 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 
-
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 
@@ -17,6 +16,7 @@ import io.outboxrelay.legacy.load.OrderLoad;
 import io.outboxrelay.testkit.Infrastructure;
 import io.outboxrelay.testkit.KafkaInstance;
 import io.outboxrelay.testkit.PostgresInstance;
+
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 

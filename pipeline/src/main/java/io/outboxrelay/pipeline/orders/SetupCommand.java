@@ -9,6 +9,7 @@ import java.util.concurrent.Callable;
 import javax.sql.DataSource;
 
 import io.outboxrelay.testkit.PostgresInstance;
+
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;

@@ -18,6 +18,7 @@ import io.outboxrelay.pipeline.compose.ComposeFile.Service;
 import io.outboxrelay.relay.cli.RelayCli;
 import io.outboxrelay.relay.config.RelayConfig;
 import io.outboxrelay.relay.config.Setting;
+
 import picocli.CommandLine;
 
 /**

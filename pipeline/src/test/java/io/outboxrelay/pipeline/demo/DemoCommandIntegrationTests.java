@@ -9,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 
 import io.outboxrelay.pipeline.PipelineCli;
+
 import picocli.CommandLine;
 
 /** The README's first command, end to end on embedded PostgreSQL and Kafka. */

@@ -16,6 +16,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.outboxrelay.pipeline.PipelineCli;
+
 import picocli.CommandLine;
 
 /**

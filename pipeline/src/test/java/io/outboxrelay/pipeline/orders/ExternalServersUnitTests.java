@@ -11,6 +11,7 @@ import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 
 import io.outboxrelay.pipeline.PipelineCli;
+
 import picocli.CommandLine;
 
 /** The options naming an existing PostgreSQL and Kafka (setup, consumers, orders), as a user types them. */

@@ -19,8 +19,8 @@ import org.apache.kafka.clients.admin.Admin;
 import org.junit.jupiter.api.Test;
 
 import io.outboxrelay.consumers.runtime.GroupOffsets;
-import io.outboxrelay.relay.cli.ReplayCommand;
 import io.outboxrelay.legacy.load.OrderLoad;
+import io.outboxrelay.relay.cli.ReplayCommand;
 import io.outboxrelay.testkit.Infrastructure;
 import io.outboxrelay.testkit.KafkaInstance;
 import io.outboxrelay.testkit.PostgresInstance;

@@ -12,6 +12,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.outboxrelay.pipeline.PipelineCli;
+
 import picocli.CommandLine;
 
 /** The main job end to end: orders through relay, read model, payments and compensation. */
