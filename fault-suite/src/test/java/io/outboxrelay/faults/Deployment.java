@@ -17,9 +17,11 @@ import java.util.Properties;
 
 import javax.sql.DataSource;
 
+import org.apache.kafka.common.IsolationLevel;
 import org.postgresql.ds.PGSimpleDataSource;
 
 import io.outboxrelay.relay.cli.RelayCli;
+import io.outboxrelay.testkit.DeliveryCheck;
 import io.outboxrelay.testkit.KafkaInstance;
 import io.outboxrelay.testkit.PostgresInstance;
 
@@ -132,6 +134,11 @@ final class Deployment {
 
     String deadLetterTopic() {
         return topicPrefix + ".dead-letter";
+    }
+
+    /** The outbox table against the event topics and the dead-letter topic, as any reader sees them. */
+    DeliveryCheck deliveryCheck() throws SQLException {
+        return DeliveryCheck.ofOutbox(dataSource(), kafka, eventTopics(), deadLetterTopic(), IsolationLevel.READ_UNCOMMITTED);
     }
 
     /** Every topic the relay may write events to. */

@@ -33,6 +33,7 @@ import io.outboxrelay.legacy.load.SampleEventLoad;
 import io.outboxrelay.relay.cli.RelayCli;
 import io.outboxrelay.sql.OutboxHeaders;
 import io.outboxrelay.sql.OutboxWriter;
+import io.outboxrelay.testkit.DeliveryCheck;
 import io.outboxrelay.testkit.Infrastructure;
 import io.outboxrelay.testkit.KafkaInstance;
 import io.outboxrelay.testkit.PostgresInstance;

@@ -12,6 +12,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.outboxrelay.relay.cli.RelayCli;
+import io.outboxrelay.testkit.DeliveryCheck;
 import io.outboxrelay.testkit.KafkaInstance;
 import io.outboxrelay.testkit.PostgresInstance;
 
@@ -58,7 +59,7 @@ final class RelayUnderFaults implements AutoCloseable {
             assertThat(run.deployment.roleIsSuperuser()).as("the relay runs as a least-privilege role").isFalse();
             run.relay = run.deployment.startRelay("start");
             run.probe.awaitDelivered(run.probe.write(Duration.ofSeconds(30)), Duration.ofSeconds(60));
-            run.lastCheck = DeliveryCheck.of(run.deployment);
+            run.lastCheck = run.deployment.deliveryCheck();
             run.load = SteadyLoad.start(run.deployment.dataSource(), sizes.eventsPerSecond());
             return run;
         }
@@ -83,11 +84,11 @@ final class RelayUnderFaults implements AutoCloseable {
         DeliveryCheck check;
         try {
             awaitProbe(probe.write(Duration.ofSeconds(60)));
-            check = DeliveryCheck.of(deployment);
+            check = deployment.deliveryCheck();
             // the probe's ack may come before the acks of records sent just before it to other partitions
             for (int i = 0; i < 5 && !check.lost.isEmpty(); i++) {
                 Probe.sleep(Duration.ofSeconds(2));
-                check = DeliveryCheck.of(deployment);
+                check = deployment.deliveryCheck();
             }
         }
         finally {

@@ -12,6 +12,8 @@ import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.outboxrelay.testkit.DeliveryCheck;
+
 /**
  * One scenario on the shared relay: where the figures stood when it began, and what it measured and
  * observed since.

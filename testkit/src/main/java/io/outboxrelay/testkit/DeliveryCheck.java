@@ -1,4 +1,4 @@
-package io.outboxrelay.faults;
+package io.outboxrelay.testkit;
 
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
@@ -21,36 +21,49 @@ import javax.sql.DataSource;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-
-import io.outboxrelay.sql.OutboxHeaders;
-import io.outboxrelay.testkit.KafkaInstance;
 
 /**
  * Compares what the outbox table holds (every row there is committed: the truth, whatever the clients heard)
  * with what reached Kafka: events lost, delivered more than once (same event id), not in the outbox at all
  * (e.g. from a rolled-back transaction), dead-lettered, and out of order per aggregate. Every aggregate's
  * committed versions are 1..n in commit order, so after dropping re-deliveries the versions of an aggregate
- * must arrive as 1, 2, 3, ...
+ * must arrive as 1, 2, 3, ... The one checker of the relay's tests, the fault suite and the benchmarks; the figures
+ * are public fields, what each test asserts on.
  */
-final class DeliveryCheck {
+public final class DeliveryCheck {
+
+    /**
+     * The relay's event id header ({@code OutboxHeaders.EVENT_ID}: testkit cannot depend on outbox-sql, whose tests use
+     * testkit; outbox-sql's tests check that both say the same).
+     */
+    public static final String EVENT_ID_HEADER = "eventId";
 
     private static final Pattern VERSION = Pattern.compile("\"version\": ?(\\d+)");
 
-    record Committed(String aggregateId, long version) {
+    /** One committed outbox event: its aggregate and its version (1..n per aggregate in commit order). */
+    public record Committed(String aggregateId, long version) {
     }
 
-    final int committed;
-    final int delivered;
-    final Set<UUID> lost = new HashSet<>();
-    final Map<UUID, Integer> duplicates = new HashMap<>();
-    final Set<UUID> unexpected = new HashSet<>();
-    final int deadLettered;
-    final List<String> orderViolations = new ArrayList<>();
+    /** Events committed (the truth's size). */
+    public final int committed;
+    /** Records on the event topics, re-deliveries included. */
+    public final int delivered;
+    /** Committed events with no record. */
+    public final Set<UUID> lost = new HashSet<>();
+    /** Event ids delivered more than once, with the number of extra deliveries. */
+    public final Map<UUID, Integer> duplicates = new HashMap<>();
+    /** Event ids on the topics that were never committed (a rolled-back transaction, another writer). */
+    public final Set<UUID> unexpected = new HashSet<>();
+    /** Records on the dead-letter topic. */
+    public final int deadLettered;
+    /** First deliveries of an aggregate not in version order 1, 2, 3, ... (or not the committed version). */
+    public final List<String> orderViolations = new ArrayList<>();
     /** What was read from Kafka, per partition in offset order. */
-    final Map<TopicPartition, List<ConsumerRecord<byte[], byte[]>>> records;
+    public final Map<TopicPartition, List<ConsumerRecord<byte[], byte[]>>> records;
 
     private DeliveryCheck(int committed, int delivered, int deadLettered,
                           Map<TopicPartition, List<ConsumerRecord<byte[], byte[]>>> records) {
@@ -60,13 +73,22 @@ final class DeliveryCheck {
         this.records = records;
     }
 
-    static DeliveryCheck of(Deployment deployment) throws SQLException {
-        Map<UUID, Committed> truth = committedEvents(deployment.dataSource());
-        Map<TopicPartition, List<ConsumerRecord<byte[], byte[]>>> records = readAll(deployment.kafka, deployment.eventTopics());
-        return compare(truth, records, deployment.deadLetterTopic());
+    /**
+     * The outbox table of {@code outboxDb} (the truth) against every record on {@code eventTopics} and the dead-letter
+     * topic, read {@code isolation} ({@code read_committed} to see what a transactional writer committed only).
+     */
+    public static DeliveryCheck ofOutbox(DataSource outboxDb, KafkaInstance kafka, List<String> eventTopics, String deadLetterTopic,
+                                         IsolationLevel isolation) throws SQLException {
+        Map<UUID, Committed> truth = committedEvents(outboxDb);
+        List<String> topics = new ArrayList<>(eventTopics);
+        if (!topics.contains(deadLetterTopic)) {
+            topics.add(deadLetterTopic);
+        }
+        return compare(truth, readAll(kafka, topics, isolation), deadLetterTopic);
     }
 
-    static Map<UUID, Committed> committedEvents(DataSource dataSource) throws SQLException {
+    /** Every row of {@code outbox.event}: in the table means committed. */
+    public static Map<UUID, Committed> committedEvents(DataSource dataSource) throws SQLException {
         Map<UUID, Committed> out = new HashMap<>();
         try (Connection c = dataSource.getConnection(); Statement st = c.createStatement();
              ResultSet rs = st.executeQuery("SELECT event_id, aggregate_id, (payload->>'version')::bigint FROM outbox.event")) {
@@ -77,12 +99,13 @@ final class DeliveryCheck {
         return out;
     }
 
-    static DeliveryCheck compare(Map<UUID, Committed> truth, Map<TopicPartition, List<ConsumerRecord<byte[], byte[]>>> records,
+    /** @param deadLetterTopic counted apart, not compared; null when there is none */
+    public static DeliveryCheck compare(Map<UUID, Committed> truth, Map<TopicPartition, List<ConsumerRecord<byte[], byte[]>>> records,
                                  String deadLetterTopic) {
         int total = 0;
         int deadLettered = 0;
         for (Map.Entry<TopicPartition, List<ConsumerRecord<byte[], byte[]>>> e : records.entrySet()) {
-            if (e.getKey().topic().equals(deadLetterTopic)) {
+            if (e.getKey().topic().equals(deadLetterTopic)) { // equals(null) is false
                 deadLettered += e.getValue().size();
             }
             else {
@@ -97,7 +120,7 @@ final class DeliveryCheck {
                 return;
             }
             for (ConsumerRecord<byte[], byte[]> r : list) {
-                UUID id = UUID.fromString(header(r, OutboxHeaders.EVENT_ID));
+                UUID id = UUID.fromString(header(r, EVENT_ID_HEADER));
                 if (seen.merge(id, 1, Integer::sum) > 1) {
                     continue; // a re-delivery may repeat an older version; order is about first deliveries
                 }
@@ -124,14 +147,19 @@ final class DeliveryCheck {
     }
 
     /** Re-deliveries: records beyond the first for each event id. */
-    int duplicateCount() {
+    public int duplicateCount() {
         return duplicates.values().stream().mapToInt(Integer::intValue).sum();
     }
 
-    /** Every record on the topics that exist, from the beginning to the current end, in partition order. */
-    static Map<TopicPartition, List<ConsumerRecord<byte[], byte[]>>> readAll(KafkaInstance kafka, List<String> topics) {
+    /**
+     * Every record on the topics that exist, from the beginning to the current end, in partition order; with
+     * {@code read_committed} the end is the last stable offset, and records of aborted transactions are left out.
+     */
+    public static Map<TopicPartition, List<ConsumerRecord<byte[], byte[]>>> readAll(KafkaInstance kafka, List<String> topics,
+                                                                                 IsolationLevel isolation) {
         Map<String, Object> props = new HashMap<>(kafka.adminClientProperties());
         props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, isolation.toString());
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5000);
         try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
@@ -144,7 +172,7 @@ final class DeliveryCheck {
             }
             consumer.assign(partitions);
             consumer.seekToBeginning(partitions);
-            Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
+            Map<TopicPartition, Long> end = consumer.endOffsets(partitions); // the last stable offset when read_committed
             Map<TopicPartition, List<ConsumerRecord<byte[], byte[]>>> out = new HashMap<>();
             partitions.forEach(tp -> out.put(tp, new ArrayList<>()));
             long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
@@ -164,12 +192,12 @@ final class DeliveryCheck {
     }
 
     /** Sum of the end offsets of the topics that exist. */
-    static long endOffsetSum(KafkaInstance kafka, List<String> topics) {
+    public static long endOffsetSum(KafkaInstance kafka, List<String> topics) {
         return endOffsets(kafka, topics).values().stream().mapToLong(Long::longValue).sum();
     }
 
     /** End offsets of the partitions of the topics that exist. */
-    static Map<TopicPartition, Long> endOffsets(KafkaInstance kafka, List<String> topics) {
+    public static Map<TopicPartition, Long> endOffsets(KafkaInstance kafka, List<String> topics) {
         Map<String, Object> props = new HashMap<>(kafka.adminClientProperties());
         props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
         try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
@@ -188,12 +216,14 @@ final class DeliveryCheck {
         return consumer.endOffsets(partitions);
     }
 
-    static String header(ConsumerRecord<byte[], byte[]> r, String name) {
+    /** A header's value as text, null when absent. */
+    public static String header(ConsumerRecord<byte[], byte[]> r, String name) {
         Header h = r.headers().lastHeader(name);
         return h == null ? null : new String(h.value(), StandardCharsets.UTF_8);
     }
 
-    private static long version(ConsumerRecord<byte[], byte[]> r) {
+    /** The payload's {@code version}, -1 when it has none. */
+    public static long version(ConsumerRecord<byte[], byte[]> r) {
         Matcher m = VERSION.matcher(new String(r.value(), StandardCharsets.UTF_8));
         return m.find() ? Long.parseLong(m.group(1)) : -1;
     }
