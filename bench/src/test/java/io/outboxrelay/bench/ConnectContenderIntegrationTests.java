@@ -26,7 +26,6 @@ import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.postgresql.ds.PGSimpleDataSource;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 
@@ -113,12 +112,7 @@ class ConnectContenderIntegrationTests {
     }
 
     private static DataSource dataSource(PostgresInstance postgres) {
-        PGSimpleDataSource ds = new PGSimpleDataSource();
-        ds.setUrl(postgres.jdbcUrl(BenchEnvironment.DATABASE));
-        ds.setUser(postgres.superuser());
-        ds.setPassword(postgres.superuserPassword());
-        ds.setReWriteBatchedInserts(true);
-        return ds;
+        return postgres.dataSource(BenchEnvironment.DATABASE);
     }
 
     /** The outbox in commit order: one writer, so the payload's sequence number is the commit order. */

@@ -24,7 +24,6 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.postgresql.ds.PGSimpleDataSource;
 
 import io.outboxrelay.sql.OutboxSchema;
 import io.outboxrelay.testkit.Infrastructure;
@@ -67,12 +66,7 @@ final class ContenderTestBed {
     }
 
     DataSource dataSource() {
-        PGSimpleDataSource ds = new PGSimpleDataSource();
-        ds.setUrl(postgres.jdbcUrl(database));
-        ds.setUser(postgres.superuser());
-        ds.setPassword(postgres.superuserPassword());
-        ds.setReWriteBatchedInserts(true);
-        return ds;
+        return postgres.dataSource(database);
     }
 
     /** Creates a topic of one partition, named after {@code name} and this bed's database; returns its name. */

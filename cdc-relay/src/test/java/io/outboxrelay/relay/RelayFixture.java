@@ -19,7 +19,6 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.postgresql.ds.PGSimpleDataSource;
 
 import io.outboxrelay.relay.config.RelayConfig;
 import io.outboxrelay.sql.OutboxSchema;
@@ -57,12 +56,7 @@ final class RelayFixture {
     }
 
     DataSource dataSource() {
-        PGSimpleDataSource ds = new PGSimpleDataSource();
-        ds.setUrl(postgres.jdbcUrl(database));
-        ds.setUser(postgres.superuser());
-        ds.setPassword(postgres.superuserPassword());
-        ds.setReWriteBatchedInserts(true);
-        return ds;
+        return postgres.dataSource(database);
     }
 
     /** Settings for a relay on this fixture's database; {@code overrides} win. */

@@ -119,11 +119,7 @@ final class Deployment {
 
     /** The superuser's view of the database: the load writes with it, the check reads the outbox with it. */
     DataSource dataSource() {
-        PGSimpleDataSource ds = new PGSimpleDataSource();
-        ds.setUrl(postgres.jdbcUrl(database));
-        ds.setUser(postgres.superuser());
-        ds.setPassword(postgres.superuserPassword());
-        ds.setReWriteBatchedInserts(true);
+        PGSimpleDataSource ds = postgres.dataSource(database);
         ds.setConnectTimeout(5);
         return ds;
     }

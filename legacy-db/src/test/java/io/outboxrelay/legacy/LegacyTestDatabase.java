@@ -10,8 +10,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 import javax.sql.DataSource;
 
-import org.postgresql.ds.PGSimpleDataSource;
-
 import io.outboxrelay.testkit.Infrastructure;
 import io.outboxrelay.testkit.PostgresInstance;
 
@@ -42,11 +40,7 @@ public final class LegacyTestDatabase {
     }
 
     public static DataSource dataSource(String database) {
-        PGSimpleDataSource ds = new PGSimpleDataSource();
-        ds.setUrl(postgres().jdbcUrl(database));
-        ds.setUser(postgres().superuser());
-        ds.setPassword(postgres().superuserPassword());
-        return ds;
+        return postgres().dataSource(database);
     }
 
     /** A new database with the outbox and the order tables. */

@@ -5,6 +5,8 @@ import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
 
+import org.postgresql.ds.PGSimpleDataSource;
+
 /**
  * A running PostgreSQL server with {@code wal_level=logical} (unless overridden), reachable over TCP.
  *
@@ -25,6 +27,19 @@ public interface PostgresInstance extends AutoCloseable {
     String superuser();
 
     String superuserPassword();
+
+    /**
+     * An unpooled data source on {@code database} as the superuser, with batched inserts rewritten into multi-row
+     * statements: what the tests' writers and checks connect with.
+     */
+    default PGSimpleDataSource dataSource(String database) {
+        PGSimpleDataSource ds = new PGSimpleDataSource();
+        ds.setUrl(jdbcUrl(database));
+        ds.setUser(superuser());
+        ds.setPassword(superuserPassword());
+        ds.setReWriteBatchedInserts(true);
+        return ds;
+    }
 
     /** Creates an empty database owned by the superuser. */
     default void createDatabase(String name) {
