@@ -12,6 +12,9 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
 import io.outboxrelay.legacy.load.SampleEventLoad;
+import io.outboxrelay.relay.testsupport.Delivery;
+import io.outboxrelay.relay.testsupport.RelayFixture;
+import io.outboxrelay.relay.testsupport.SharedInfrastructure;
 
 /** The relay in this JVM against real PostgreSQL and Kafka: what is committed arrives, once, in order. */
 class RelayDeliveryIntegrationTests {
@@ -24,10 +27,10 @@ class RelayDeliveryIntegrationTests {
         SampleEventLoad.Result load;
         try (Relay relay = Relay.start(fixture.relayConfig())) {
             load = new SampleEventLoad(fixture.dataSource()).run(TEN_THOUSAND, n -> { });
-            awaitDelivered(fixture, load.committed().size());
+            fixture.awaitDelivered(load.committed().size());
             assertThat(relay.state()).isEqualTo(Relay.State.RUNNING);
         }
-        Delivery delivery = Delivery.compare(load, fixture.topicPrefix, fixture.readAll(topics(fixture)));
+        Delivery delivery = Delivery.compare(load, fixture.topicPrefix, fixture.readAll(fixture.sampleTopics()));
 
         assertThat(load.rolledBack()).as("the load rolled some transactions back").isNotEmpty();
         assertThat(delivery.lost).as("lost: " + delivery).isEmpty();
@@ -61,8 +64,8 @@ class RelayDeliveryIntegrationTests {
             }
             SampleEventLoad.Result result = load.get();
             assertThat(committed.get()).as("restarts happened mid-stream").isEqualTo(10_000);
-            awaitDelivered(fixture, result.committed().size());
-            Delivery delivery = Delivery.compare(result, fixture.topicPrefix, fixture.readAll(topics(fixture)));
+            fixture.awaitDelivered(result.committed().size());
+            Delivery delivery = Delivery.compare(result, fixture.topicPrefix, fixture.readAll(fixture.sampleTopics()));
 
             assertThat(delivery.lost).as("lost: " + delivery).isEmpty();
             assertThat(delivery.duplicates).as("duplicated: " + delivery).isEmpty();
@@ -89,9 +92,9 @@ class RelayDeliveryIntegrationTests {
         SampleEventLoad.Result load;
         try (Relay relay = Relay.start(fixture.relayConfig())) {
             load = new SampleEventLoad(fixture.dataSource()).run(new SampleEventLoad.Plan(500, 2, 1, 20, 0, 20, 100), n -> { });
-            awaitDelivered(fixture, load.committed().size());
+            fixture.awaitDelivered(load.committed().size());
         }
-        Delivery delivery = Delivery.compare(load, fixture.topicPrefix, fixture.readAll(topics(fixture)));
+        Delivery delivery = Delivery.compare(load, fixture.topicPrefix, fixture.readAll(fixture.sampleTopics()));
         assertThat(delivery.lost).isEmpty();
         assertThat(delivery.duplicates).isEmpty();
     }
@@ -102,7 +105,7 @@ class RelayDeliveryIntegrationTests {
         SampleEventLoad.Result load;
         try (Relay relay = Relay.start(fixture.relayConfig(Map.of("topic.partitions", "3")))) {
             load = new SampleEventLoad(fixture.dataSource()).run(new SampleEventLoad.Plan(300, 2, 1, 20, 0, 30, 100), n -> { });
-            awaitDelivered(fixture, load.committed().size());
+            fixture.awaitDelivered(load.committed().size());
         }
         try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(
                 Map.of("bootstrap.servers", SharedInfrastructure.kafka().bootstrapServers()))) {
@@ -114,18 +117,9 @@ class RelayDeliveryIntegrationTests {
                         .isEqualTo("-1");
             }
         }
-        Delivery delivery = Delivery.compare(load, fixture.topicPrefix, fixture.readAll(topics(fixture)));
+        Delivery delivery = Delivery.compare(load, fixture.topicPrefix, fixture.readAll(fixture.sampleTopics()));
         assertThat(delivery.lost).isEmpty();
         assertThat(delivery.orderViolations).as("per-aggregate order across 3 partitions").isEmpty();
-    }
-
-    static List<String> topics(RelayFixture fixture) {
-        return List.of(fixture.topic("Order"), fixture.topic("Customer"), fixture.topicPrefix + ".dead-letter");
-    }
-
-    static void awaitDelivered(RelayFixture fixture, long expected) {
-        await().atMost(Duration.ofSeconds(180)).pollInterval(Duration.ofMillis(250))
-                .until(() -> fixture.endOffsetSum(topics(fixture)) >= expected);
     }
 
     static Map<String, String> none() {

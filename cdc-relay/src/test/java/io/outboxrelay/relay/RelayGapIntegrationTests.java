@@ -1,11 +1,9 @@
 package io.outboxrelay.relay;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -24,6 +22,10 @@ import io.outboxrelay.legacy.load.SampleEventLoad;
 import io.outboxrelay.relay.cli.RelayCli;
 import io.outboxrelay.relay.config.RelayConfig;
 import io.outboxrelay.relay.kafka.SavedPosition;
+import io.outboxrelay.relay.testsupport.Delivery;
+import io.outboxrelay.relay.testsupport.RelayFixture;
+import io.outboxrelay.relay.testsupport.SharedInfrastructure;
+import io.outboxrelay.relay.testsupport.StartupOutcome;
 
 /**
  * Scenario 7: the replication slot dropped, or the saved position deleted, while the relay was down.
@@ -51,13 +53,13 @@ class RelayGapIntegrationTests {
         List<SampleEventLoad.Result> written = new ArrayList<>();
         try (Relay relay = Relay.start(config)) {
             written.add(load.run(BATCH, n -> { }));
-            awaitNothingLost(fixture, written);
+            Delivery.awaitNothingLost(fixture, written);
         }
         deleteSavedPosition(fixture, config);
         assertThat(SavedPosition.read(config, "test")).isNull();
         written.add(load.run(BATCH, n -> { }));
         try (Relay relay = Relay.start(config)) {
-            Delivery delivery = awaitNothingLost(fixture, written);
+            Delivery delivery = Delivery.awaitNothingLost(fixture, written);
             System.out.printf("saved position deleted: %d events sent again, of %d relayed before (%s)%n",
                     delivery.duplicateCount(), size(written.get(0)), delivery);
         }
@@ -77,7 +79,7 @@ class RelayGapIntegrationTests {
 
         try (Relay relay = Relay.start(fixture.relayConfig(Map.of("recovery.resend.since", since)))) {
             written.add(load.run(BATCH, n -> { })); // while re-sending and streaming from the new slot
-            Delivery delivery = awaitNothingLost(fixture, written);
+            Delivery delivery = Delivery.awaitNothingLost(fixture, written);
             System.out.printf("slot dropped: %d events while it was missing, %d after recovery; re-sent since %s: %s%n",
                     size(written.get(2)), size(written.get(3)), since, delivery);
             assertThat(delivery.fromRolledBack).isEmpty();
@@ -94,7 +96,7 @@ class RelayGapIntegrationTests {
         List<SampleEventLoad.Result> written = new ArrayList<>();
         try (Relay relay = Relay.start(config)) {
             written.add(load.run(BATCH, n -> { }));
-            awaitNothingLost(fixture, written);
+            Delivery.awaitNothingLost(fixture, written);
         }
         SampleEventLoad.Result skipped = load.run(BATCH, n -> { });
         // as if another relay had used the slot meanwhile: PostgreSQL would start after these rows
@@ -107,32 +109,11 @@ class RelayGapIntegrationTests {
 
         try (Relay relay = Relay.start(fixture.relayConfig(Map.of("recovery.accept.gap", "true")))) {
             written.add(load.run(BATCH, n -> { }));
-            Delivery delivery = awaitNothingLost(fixture, written);
-            Delivery gap = Delivery.compare(skipped, fixture.topicPrefix, fixture.readAll(RelayDeliveryIntegrationTests.topics(fixture)));
+            Delivery delivery = Delivery.awaitNothingLost(fixture, written);
+            Delivery gap = Delivery.compare(skipped, fixture.topicPrefix, fixture.readAll(fixture.sampleTopics()));
             assertThat(gap.lost).as("recovery.accept.gap skips what the gap held, and only that").hasSize(size(skipped));
             assertThat(delivery.duplicateCount()).isZero();
         }
-    }
-
-    static Delivery awaitNothingLost(RelayFixture fixture, List<SampleEventLoad.Result> written) {
-        SampleEventLoad.Result all = merge(written);
-        List<String> topics = RelayDeliveryIntegrationTests.topics(fixture);
-        await().alias("every committed event delivered").atMost(Duration.ofSeconds(120))
-                .pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(250))
-                .until(() -> Delivery.compare(all, fixture.topicPrefix, fixture.readAll(topics)).lost.isEmpty());
-        return Delivery.compare(all, fixture.topicPrefix, fixture.readAll(topics));
-    }
-
-    static SampleEventLoad.Result merge(List<SampleEventLoad.Result> results) {
-        List<SampleEventLoad.Written> committed = new ArrayList<>();
-        List<java.util.UUID> rolledBack = new ArrayList<>();
-        int transactions = 0;
-        for (SampleEventLoad.Result r : results) {
-            committed.addAll(r.committed());
-            rolledBack.addAll(r.rolledBack());
-            transactions += r.transactions();
-        }
-        return new SampleEventLoad.Result(committed, rolledBack, transactions);
     }
 
     private static int size(SampleEventLoad.Result result) {

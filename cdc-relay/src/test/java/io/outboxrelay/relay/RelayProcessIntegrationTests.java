@@ -24,6 +24,10 @@ import org.junit.jupiter.api.io.TempDir;
 
 import io.outboxrelay.legacy.load.SampleEventLoad;
 import io.outboxrelay.relay.cli.RelayCli;
+import io.outboxrelay.relay.testsupport.Delivery;
+import io.outboxrelay.relay.testsupport.RelayFixture;
+import io.outboxrelay.relay.testsupport.SharedInfrastructure;
+import io.outboxrelay.relay.testsupport.TestRunLogs;
 import io.outboxrelay.sql.OutboxHeaders;
 
 /** The relay as a real child JVM, killed with SIGKILL and stopped with SIGTERM. */
@@ -36,7 +40,7 @@ class RelayProcessIntegrationTests {
     void losesNothingAfterKill9AndDuplicatesOnlyEventsAfterTheSavedPosition() throws Exception {
         RelayFixture fixture = SharedInfrastructure.newFixture();
         Path config = writeConfig(fixture);
-        List<String> topics = RelayDeliveryIntegrationTests.topics(fixture);
+        List<String> topics = fixture.sampleTopics();
         AtomicLong committed = new AtomicLong();
 
         Process first = startRelay(config, TestRunLogs.file("relay-process-1.log"));

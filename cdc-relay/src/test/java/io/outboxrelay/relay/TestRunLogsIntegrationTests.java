@@ -15,6 +15,15 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 
+import io.outboxrelay.relay.attach.AttachIntegrationTests;
+import io.outboxrelay.relay.attach.MaliciousIdentifiersIntegrationTests;
+import io.outboxrelay.relay.kafka.RelayKafkaSecurityIntegrationTests;
+import io.outboxrelay.relay.kafka.RelayTlsIntegrationTests;
+import io.outboxrelay.relay.preflight.RelayPreflightIntegrationTests;
+import io.outboxrelay.relay.preflight.RelayStartupErrorsIntegrationTests;
+import io.outboxrelay.relay.testsupport.SharedInfrastructure;
+import io.outboxrelay.relay.testsupport.TestRunLogs;
+
 /**
  * Runs last (junit-platform.properties orders classes by {@link Order}): every log line this run
  * wrote, in this JVM and in the child relays, is scanned for the passwords and JAAS secrets the

@@ -1,4 +1,4 @@
-package io.outboxrelay.relay;
+package io.outboxrelay.relay.kafka;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -14,6 +14,10 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import io.outboxrelay.legacy.load.SampleEventLoad;
+import io.outboxrelay.relay.Relay;
+import io.outboxrelay.relay.testsupport.Delivery;
+import io.outboxrelay.relay.testsupport.RelayFixture;
+import io.outboxrelay.relay.testsupport.SharedInfrastructure;
 import io.outboxrelay.sql.OutboxHeaders;
 import io.outboxrelay.testkit.Infrastructure;
 import io.outboxrelay.testkit.KafkaInstance;
@@ -76,7 +80,7 @@ class ProducerReplacementIntegrationTests {
                     "kafka.producer.metadata.recovery.strategy", "none");
             try (Relay relay = Relay.start(fixture.relayConfig(settings))) {
                 loads.add(load.run(LOAD, n -> { }));
-                RelayDeliveryIntegrationTests.awaitDelivered(fixture, committed(loads));
+                fixture.awaitDelivered(committed(loads));
 
                 kafka.stopBroker();
                 loads.add(load.run(LOAD, n -> { })); // sent to a broker that is not there
@@ -84,13 +88,13 @@ class ProducerReplacementIntegrationTests {
                 kafka.startBroker();
                 loads.add(load.run(LOAD, n -> { }));
 
-                RelayDeliveryIntegrationTests.awaitDelivered(fixture, committed(loads));
+                fixture.awaitDelivered(committed(loads));
                 assertThat(relay.state()).isEqualTo(Relay.State.RUNNING);
                 assertThat(relay.stats().producerReplacements()).as("replaced, not restarted").isGreaterThanOrEqualTo(1);
                 assertThat(relay.stats().errors()).isZero();
             }
             Delivery delivery = Delivery.compare(merged(loads), fixture.topicPrefix,
-                    fixture.readAll(RelayDeliveryIntegrationTests.topics(fixture)));
+                    fixture.readAll(fixture.sampleTopics()));
             assertThat(delivery.lost).as("lost: " + delivery).isEmpty();
             assertThat(delivery.orderViolations).as("out of order: " + delivery).isEmpty();
             assertThat(delivery.misrouted).as("misrouted: " + delivery).isEmpty();

@@ -1,4 +1,4 @@
-package io.outboxrelay.relay;
+package io.outboxrelay.relay.ops;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -20,9 +20,11 @@ import org.junit.jupiter.api.io.TempDir;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import io.outboxrelay.relay.Relay;
 import io.outboxrelay.relay.cli.RelayCli;
 import io.outboxrelay.relay.config.RelayConfig;
-import io.outboxrelay.relay.ops.RelayOperations;
+import io.outboxrelay.relay.testsupport.RelayFixture;
+import io.outboxrelay.relay.testsupport.SharedInfrastructure;
 
 import picocli.CommandLine;
 
@@ -55,7 +57,7 @@ class RelayStatusIntegrationTests {
         Path file = writeConfig(fixture, heartbeats);
         try (Relay relay = Relay.start(config)) {
             RelayOperationsIntegrationTests.insertEvents(fixture, 10);
-            RelayDeliveryIntegrationTests.awaitDelivered(fixture, 10);
+            fixture.awaitDelivered(10);
         }
 
         JsonNode stopped = status(file, "--json").json();
@@ -77,7 +79,7 @@ class RelayStatusIntegrationTests {
         assertThat(second.get("wal_retained_bytes").asLong()).isGreaterThan(first.get("wal_retained_bytes").asLong() + perThousand);
 
         try (RelayOperations ops = RelayOperations.start(config); Relay relay = Relay.start(config, ops)) {
-            RelayDeliveryIntegrationTests.awaitDelivered(fixture, 2_010);
+            fixture.awaitDelivered(2_010);
             List<String> trace = new ArrayList<>(); // restart_lsn confirmed_flush_lsn wal_retained_bytes
             await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofSeconds(1)).untilAsserted(() -> {
                 JsonNode now = status(file, "--json").json();

@@ -1,4 +1,4 @@
-package io.outboxrelay.relay;
+package io.outboxrelay.relay.testsupport;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -35,15 +35,15 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  * {@link Fate#DEAD_LETTER} (must be a dead letter, with a reason containing {@link Event#reason}) or {@link Fate#EITHER}
  * (Kafka decides: the second of a colliding pair, a record near the size limit).
  */
-final class HostileRows {
+public final class HostileRows {
 
-    enum Fate { TOPIC, DEAD_LETTER, EITHER }
+    public enum Fate { TOPIC, DEAD_LETTER, EITHER }
 
     /**
      * @param aggregateType as written; {@code topic} the topic it should reach (null: none)
      * @param writer        the writer that commits it: one aggregate is always written by one writer, in this list's order
      */
-    record Event(UUID eventId, String aggregateType, String aggregateId, String eventType, String payload, String traceId,
+    public record Event(UUID eventId, String aggregateType, String aggregateId, String eventType, String payload, String traceId,
                  boolean message, Fate fate, String reason, String topic, int writer) {
     }
 
@@ -59,7 +59,7 @@ final class HostileRows {
     private int big;
     private final String topicPrefix;
     private final int writers;
-    final List<Event> events = new ArrayList<>();
+    public final List<Event> events = new ArrayList<>();
     /** Aggregate type -> what its name must give; filled before any event is made. */
     private final Map<String, Fate> typeFates = new LinkedHashMap<>();
     private final Map<String, String> typeReasons = new LinkedHashMap<>();
@@ -68,7 +68,7 @@ final class HostileRows {
      * @param topicPrefix the relay's topic pattern is {@code topicPrefix + ".${aggregateType}"}; its dead-letter topic
      *                    {@code topicPrefix + ".dead-letter"} and offset topic {@code topicPrefix + ".offsets"}
      */
-    HostileRows(long seed, String topicPrefix, int count, int writers) {
+    public HostileRows(long seed, String topicPrefix, int count, int writers) {
         this.random = new Random(seed);
         this.topicPrefix = topicPrefix;
         this.writers = writers;
@@ -226,7 +226,7 @@ final class HostileRows {
     }
 
     /** Commits every event: each writer its own events in order, in transactions of 1 to 20, all writers at once. */
-    void write(DataSource dataSource) throws Exception {
+    public void write(DataSource dataSource) throws Exception {
         ExecutorService pool = Executors.newFixedThreadPool(writers);
         try {
             List<Future<?>> done = new ArrayList<>();
@@ -276,7 +276,7 @@ final class HostileRows {
     }
 
     /** Per aggregate (topic and key), its events' ids in commit order. */
-    Map<String, List<String>> expectedOrder() {
+    public Map<String, List<String>> expectedOrder() {
         Map<String, List<String>> order = new LinkedHashMap<>();
         for (Event e : events) {
             if (e.topic() != null) {
@@ -287,7 +287,7 @@ final class HostileRows {
     }
 
     /** A line for the test's output: how many events of each kind. */
-    String summary() {
+    public String summary() {
         long messages = events.stream().filter(Event::message).count();
         Map<Fate, Long> fates = new LinkedHashMap<>();
         events.forEach(e -> fates.merge(e.fate(), 1L, Long::sum));

@@ -1,4 +1,4 @@
-package io.outboxrelay.relay;
+package io.outboxrelay.relay.kafka;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -24,7 +24,12 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import io.outboxrelay.relay.Relay;
 import io.outboxrelay.relay.cli.RelayCli;
+import io.outboxrelay.relay.testsupport.CapturedLogs;
+import io.outboxrelay.relay.testsupport.RelayFixture;
+import io.outboxrelay.relay.testsupport.SharedInfrastructure;
+import io.outboxrelay.relay.testsupport.StartupOutcome;
 import io.outboxrelay.testkit.Infrastructure;
 import io.outboxrelay.testkit.KafkaInstance;
 import io.outboxrelay.testkit.KafkaOptions;
@@ -35,9 +40,9 @@ import io.outboxrelay.testkit.KafkaUser;
  * ACL): its credentials reach every Kafka client only through {@code kafka.producer.*}, and what it may
  * not do is reported before it starts, in one line, without the JAAS password.
  */
-class RelayKafkaSecurityIntegrationTests {
+public class RelayKafkaSecurityIntegrationTests {
 
-    static final KafkaUser RELAY = new KafkaUser("relay", "Relay-S3cret-Jaas");
+    public static final KafkaUser RELAY = new KafkaUser("relay", "Relay-S3cret-Jaas");
     private static KafkaInstance kafka;
 
     @TempDir

@@ -1,4 +1,4 @@
-package io.outboxrelay.relay;
+package io.outboxrelay.relay.attach;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -35,8 +35,11 @@ import org.junit.jupiter.api.io.TempDir;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import io.outboxrelay.relay.Relay;
 import io.outboxrelay.relay.cli.RelayCli;
 import io.outboxrelay.relay.config.RelayConfig;
+import io.outboxrelay.relay.testsupport.RelayFixture;
+import io.outboxrelay.relay.testsupport.SharedInfrastructure;
 import io.outboxrelay.sql.OutboxHeaders;
 import io.outboxrelay.sql.OutboxSchema;
 
@@ -47,12 +50,12 @@ import picocli.CommandLine;
  * already uses (real PostgreSQL and Kafka): a least-privilege relay role that streams, triggers that
  * capture an unchanged legacy table, idempotence, dry runs, and the refusals that protect events.
  */
-class AttachIntegrationTests {
+public class AttachIntegrationTests {
 
     private static final AtomicInteger ROLES = new AtomicInteger();
     private static final ObjectMapper JSON = new ObjectMapper();
-    static final String ROLE_PASSWORD = "R3lay-S3cret";
-    static final String APP_PASSWORD = "L3gacy-S3cret";
+    public static final String ROLE_PASSWORD = "R3lay-S3cret";
+    public static final String APP_PASSWORD = "L3gacy-S3cret";
 
     @TempDir
     Path dir;

@@ -1,4 +1,4 @@
-package io.outboxrelay.relay;
+package io.outboxrelay.relay.preflight;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -19,8 +19,12 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 import org.postgresql.PGProperty;
 
+import io.outboxrelay.relay.Relay;
 import io.outboxrelay.relay.cli.RelayCli;
 import io.outboxrelay.relay.config.RelayConfig;
+import io.outboxrelay.relay.testsupport.RelayFixture;
+import io.outboxrelay.relay.testsupport.SharedInfrastructure;
+import io.outboxrelay.relay.testsupport.StartupOutcome;
 import io.outboxrelay.testkit.Infrastructure;
 import io.outboxrelay.testkit.PostgresInstance;
 import io.outboxrelay.testkit.PostgresVersion;
@@ -29,9 +33,9 @@ import io.outboxrelay.testkit.PostgresVersion;
  * The database pre-flight checks, each provoked for real against PostgreSQL: one line on stderr that
  * says what is wrong and what to do, exit code 3, and never the password.
  */
-class RelayPreflightIntegrationTests {
+public class RelayPreflightIntegrationTests {
 
-    static final String ROLE_PASSWORD = "R0le-S3cret";
+    public static final String ROLE_PASSWORD = "R0le-S3cret";
 
     @TempDir
     Path dir;

@@ -1,6 +1,9 @@
-package io.outboxrelay.relay;
+package io.outboxrelay.relay.testsupport;
+
+import static org.awaitility.Awaitility.await;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -21,15 +24,15 @@ import io.outboxrelay.testkit.DeliveryCheck;
  * testkit's {@link DeliveryCheck} counts them, plus what only the sample load can tell: events leaked from its
  * rolled-back transactions, and events routed wrongly (topic, key, headers, trace id, payload version).
  */
-final class Delivery {
+public final class Delivery {
 
-    final int committed;
-    final int delivered;
-    final Set<UUID> lost;
-    final Map<UUID, Integer> duplicates;
-    final Set<UUID> fromRolledBack = new HashSet<>();
-    final List<String> misrouted = new ArrayList<>();
-    final List<String> orderViolations;
+    public final int committed;
+    public final int delivered;
+    public final Set<UUID> lost;
+    public final Map<UUID, Integer> duplicates;
+    public final Set<UUID> fromRolledBack = new HashSet<>();
+    public final List<String> misrouted = new ArrayList<>();
+    public final List<String> orderViolations;
     private final DeliveryCheck check;
 
     private Delivery(DeliveryCheck check) {
@@ -41,7 +44,7 @@ final class Delivery {
         this.orderViolations = check.orderViolations;
     }
 
-    static Delivery compare(SampleEventLoad.Result load, String topicPrefix,
+    public static Delivery compare(SampleEventLoad.Result load, String topicPrefix,
                             Map<TopicPartition, List<ConsumerRecord<byte[], byte[]>>> records) {
         Map<UUID, SampleEventLoad.Written> expected = new HashMap<>();
         Map<UUID, DeliveryCheck.Committed> truth = new HashMap<>();
@@ -84,11 +87,11 @@ final class Delivery {
         return d;
     }
 
-    int duplicateCount() {
+    public int duplicateCount() {
         return check.duplicateCount();
     }
 
-    static String header(ConsumerRecord<byte[], byte[]> r, String name) {
+    public static String header(ConsumerRecord<byte[], byte[]> r, String name) {
         return DeliveryCheck.header(r, name);
     }
 
@@ -98,4 +101,28 @@ final class Delivery {
                 + duplicateCount() + " fromRolledBack=" + fromRolledBack.size() + " misrouted=" + misrouted.size()
                 + " orderViolations=" + orderViolations.size();
     }
+
+    /** Waits until every event the loads committed was delivered, then compares. */
+    public static Delivery awaitNothingLost(RelayFixture fixture, List<SampleEventLoad.Result> written) {
+        SampleEventLoad.Result all = merge(written);
+        List<String> topics = fixture.sampleTopics();
+        await().alias("every committed event delivered").atMost(Duration.ofSeconds(120))
+                .pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(250))
+                .until(() -> Delivery.compare(all, fixture.topicPrefix, fixture.readAll(topics)).lost.isEmpty());
+        return Delivery.compare(all, fixture.topicPrefix, fixture.readAll(topics));
+    }
+
+    /** The loads as one. */
+    public static SampleEventLoad.Result merge(List<SampleEventLoad.Result> results) {
+        List<SampleEventLoad.Written> committed = new ArrayList<>();
+        List<UUID> rolledBack = new ArrayList<>();
+        int transactions = 0;
+        for (SampleEventLoad.Result r : results) {
+            committed.addAll(r.committed());
+            rolledBack.addAll(r.rolledBack());
+            transactions += r.transactions();
+        }
+        return new SampleEventLoad.Result(committed, rolledBack, transactions);
+    }
+
 }

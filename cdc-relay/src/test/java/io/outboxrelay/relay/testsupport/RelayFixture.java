@@ -1,4 +1,6 @@
-package io.outboxrelay.relay;
+package io.outboxrelay.relay.testsupport;
+
+import static org.awaitility.Awaitility.await;
 
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -29,21 +31,21 @@ import io.outboxrelay.testkit.PostgresInstance;
  * What the relay's integration tests share: one real PostgreSQL and one real Kafka per test class,
  * and a fresh database, slot and topic names per test so tests do not see each other's events.
  */
-final class RelayFixture {
+public final class RelayFixture {
 
     private static final AtomicInteger COUNTER = new AtomicInteger();
 
-    final PostgresInstance postgres;
-    final KafkaInstance kafka;
-    final String database;
-    final String topicPrefix;
+    public final PostgresInstance postgres;
+    public final KafkaInstance kafka;
+    public final String database;
+    public final String topicPrefix;
 
-    RelayFixture(PostgresInstance postgres, KafkaInstance kafka) throws SQLException {
+    public RelayFixture(PostgresInstance postgres, KafkaInstance kafka) throws SQLException {
         this(postgres, kafka, true);
     }
 
     /** @param withOutbox apply the outbox-sql migrations; false leaves the database empty (for attach) */
-    RelayFixture(PostgresInstance postgres, KafkaInstance kafka, boolean withOutbox) throws SQLException {
+    public RelayFixture(PostgresInstance postgres, KafkaInstance kafka, boolean withOutbox) throws SQLException {
         this.postgres = postgres;
         this.kafka = kafka;
         int n = COUNTER.incrementAndGet();
@@ -55,12 +57,12 @@ final class RelayFixture {
         }
     }
 
-    DataSource dataSource() {
+    public DataSource dataSource() {
         return postgres.dataSource(database);
     }
 
     /** Settings for a relay on this fixture's database; {@code overrides} win. */
-    Properties relayProperties(Map<String, String> overrides) {
+    public Properties relayProperties(Map<String, String> overrides) {
         Properties p = new Properties();
         p.setProperty("relay.name", topicPrefix + "-relay");
         p.setProperty("database.host", postgres.host());
@@ -79,30 +81,30 @@ final class RelayFixture {
         return p;
     }
 
-    RelayConfig relayConfig(Map<String, String> overrides) {
+    public RelayConfig relayConfig(Map<String, String> overrides) {
         return RelayConfig.from(relayProperties(overrides), Map.of());
     }
 
-    RelayConfig relayConfig() {
+    public RelayConfig relayConfig() {
         return relayConfig(Map.of());
     }
 
-    String topic(String aggregateType) {
+    public String topic(String aggregateType) {
         return topicPrefix + "." + aggregateType;
     }
 
-    void sql(String statement) throws SQLException {
+    public void sql(String statement) throws SQLException {
         try (Connection c = dataSource().getConnection(); Statement st = c.createStatement()) {
             st.execute(statement);
         }
     }
 
     /** Sum of the end offsets of the given topics (0 for a topic that does not exist yet). */
-    long endOffsetSum(List<String> topics) {
+    public long endOffsetSum(List<String> topics) {
         return endOffsets(topics).values().stream().mapToLong(Long::longValue).sum();
     }
 
-    Map<TopicPartition, Long> endOffsets(List<String> topics) {
+    public Map<TopicPartition, Long> endOffsets(List<String> topics) {
         try (KafkaConsumer<byte[], byte[]> consumer = consumer()) {
             List<TopicPartition> partitions = partitions(consumer, topics);
             return new HashMap<>(consumer.endOffsets(partitions));
@@ -110,7 +112,7 @@ final class RelayFixture {
     }
 
     /** Every record on the given topics, from the beginning to the current end, in partition order. */
-    Map<TopicPartition, List<ConsumerRecord<byte[], byte[]>>> readAll(List<String> topics) {
+    public Map<TopicPartition, List<ConsumerRecord<byte[], byte[]>>> readAll(List<String> topics) {
         try (KafkaConsumer<byte[], byte[]> consumer = consumer()) {
             List<TopicPartition> partitions = partitions(consumer, topics);
             consumer.assign(partitions);
@@ -144,7 +146,7 @@ final class RelayFixture {
     }
 
     /** An admin client of the fixture's cluster, as its administrator when the cluster has users. */
-    Admin admin() {
+    public Admin admin() {
         Map<String, Object> props = new HashMap<>(kafka.adminClientProperties());
         props.put("bootstrap.servers", kafka.bootstrapServers());
         return Admin.create(props);
@@ -164,5 +166,16 @@ final class RelayFixture {
             throw new AssertionError("cannot list topics", e);
         }
         return partitions;
+    }
+
+    /** The topics the sample load's events go to, and the dead-letter topic. */
+    public List<String> sampleTopics() {
+        return List.of(topic("Order"), topic("Customer"), topicPrefix + ".dead-letter");
+    }
+
+    /** Waits until the sample load's topics hold {@code expected} records (re-deliveries count). */
+    public void awaitDelivered(long expected) {
+        await().atMost(Duration.ofSeconds(180)).pollInterval(Duration.ofMillis(250))
+                .until(() -> endOffsetSum(sampleTopics()) >= expected);
     }
 }

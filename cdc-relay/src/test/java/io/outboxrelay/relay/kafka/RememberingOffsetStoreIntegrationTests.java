@@ -1,4 +1,4 @@
-package io.outboxrelay.relay;
+package io.outboxrelay.relay.kafka;
 
 import static java.util.concurrent.TimeUnit.SECONDS;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -17,7 +17,7 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Test;
 
 import io.debezium.embedded.EmbeddedWorkerConfig;
-import io.outboxrelay.relay.kafka.RememberingOffsetStore;
+import io.outboxrelay.relay.testsupport.SharedInfrastructure;
 
 /** The relay's offset store on a real broker: Kafka Connect's topic format, reads of its own writes from memory. */
 class RememberingOffsetStoreIntegrationTests {

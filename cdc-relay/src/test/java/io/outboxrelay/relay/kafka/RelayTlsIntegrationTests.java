@@ -1,4 +1,4 @@
-package io.outboxrelay.relay;
+package io.outboxrelay.relay.kafka;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -15,8 +15,13 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import io.outboxrelay.relay.Relay;
 import io.outboxrelay.relay.cli.RelayCli;
 import io.outboxrelay.relay.config.RelayConfig;
+import io.outboxrelay.relay.testsupport.CapturedLogs;
+import io.outboxrelay.relay.testsupport.RelayFixture;
+import io.outboxrelay.relay.testsupport.SharedInfrastructure;
+import io.outboxrelay.relay.testsupport.StartupOutcome;
 import io.outboxrelay.testkit.Infrastructure;
 import io.outboxrelay.testkit.KafkaInstance;
 import io.outboxrelay.testkit.KafkaOptions;
@@ -28,9 +33,9 @@ import io.outboxrelay.testkit.TlsCertificates;
  * producer, the offset store and the pre-flight admin client; the trust store password is masked in
  * the configuration dump and never logged.
  */
-class RelayTlsIntegrationTests {
+public class RelayTlsIntegrationTests {
 
-    static final String TRUSTSTORE_PASSWORD = "Tls-Trust-St0re-S3cret";
+    public static final String TRUSTSTORE_PASSWORD = "Tls-Trust-St0re-S3cret";
 
     @TempDir
     static Path certificates;

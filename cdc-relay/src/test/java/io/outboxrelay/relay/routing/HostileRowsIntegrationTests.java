@@ -1,4 +1,4 @@
-package io.outboxrelay.relay;
+package io.outboxrelay.relay.routing;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -21,6 +21,11 @@ import org.junit.jupiter.api.Test;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import io.outboxrelay.relay.Relay;
+import io.outboxrelay.relay.testsupport.Delivery;
+import io.outboxrelay.relay.testsupport.HostileRows;
+import io.outboxrelay.relay.testsupport.RelayFixture;
+import io.outboxrelay.relay.testsupport.SharedInfrastructure;
 import io.outboxrelay.sql.OutboxHeaders;
 
 

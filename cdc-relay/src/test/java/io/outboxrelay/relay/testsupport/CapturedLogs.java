@@ -1,4 +1,4 @@
-package io.outboxrelay.relay;
+package io.outboxrelay.relay.testsupport;
 
 import java.io.StringWriter;
 import java.util.LinkedHashMap;
@@ -19,7 +19,7 @@ import org.apache.logging.log4j.core.layout.PatternLayout;
  * reaches a log. {@code verbose} loggers are captured from INFO on meanwhile, so that configuration
  * dumps count too; the console still shows only their warnings.
  */
-final class CapturedLogs implements AutoCloseable {
+public final class CapturedLogs implements AutoCloseable {
 
     private static final AtomicInteger COUNTER = new AtomicInteger();
 
@@ -52,11 +52,11 @@ final class CapturedLogs implements AutoCloseable {
         context().updateLoggers();
     }
 
-    static CapturedLogs start(String... verbose) {
+    public static CapturedLogs start(String... verbose) {
         return new CapturedLogs(verbose);
     }
 
-    String text() {
+    public String text() {
         return text.toString();
     }
 

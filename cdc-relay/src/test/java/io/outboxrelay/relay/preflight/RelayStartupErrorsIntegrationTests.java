@@ -1,4 +1,4 @@
-package io.outboxrelay.relay;
+package io.outboxrelay.relay.preflight;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -12,14 +12,17 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import io.outboxrelay.relay.cli.RelayCli;
+import io.outboxrelay.relay.testsupport.RelayFixture;
+import io.outboxrelay.relay.testsupport.SharedInfrastructure;
+import io.outboxrelay.relay.testsupport.StartupOutcome;
 import io.outboxrelay.testkit.Infrastructure;
 import io.outboxrelay.testkit.PostgresInstance;
 
 /** Each start-up problem, provoked for real, gives one actionable line and a non-zero exit. */
-class RelayStartupErrorsIntegrationTests {
+public class RelayStartupErrorsIntegrationTests {
 
-    static final String WRONG_PASSWORD = "Wr0ng-S3cret";
-    static final String HEARTBEAT_ROLE_PASSWORD = "Heartbeat-S3cret";
+    public static final String WRONG_PASSWORD = "Wr0ng-S3cret";
+    public static final String HEARTBEAT_ROLE_PASSWORD = "Heartbeat-S3cret";
 
     @TempDir
     Path dir;

@@ -1,4 +1,4 @@
-package io.outboxrelay.relay;
+package io.outboxrelay.relay.testsupport;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -6,12 +6,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /** Where this test run's logs go (target/test-logs): the failsafe JVM's own log and child relays' output. */
-final class TestRunLogs {
+public final class TestRunLogs {
 
     private TestRunLogs() {
     }
 
-    static Path directory() {
+    public static Path directory() {
         Path dir = Path.of(System.getProperty("test.log.dir", "target/test-logs"));
         try {
             return Files.createDirectories(dir);
@@ -22,7 +22,7 @@ final class TestRunLogs {
     }
 
     /** A log file for a child process of this run, kept for the scan at the end of the run. */
-    static Path file(String name) {
+    public static Path file(String name) {
         return directory().resolve(name);
     }
 }

@@ -1,4 +1,4 @@
-package io.outboxrelay.relay;
+package io.outboxrelay.relay.routing;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -18,6 +18,10 @@ import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.Test;
 
 import io.outboxrelay.legacy.load.SampleEventLoad;
+import io.outboxrelay.relay.Relay;
+import io.outboxrelay.relay.testsupport.Delivery;
+import io.outboxrelay.relay.testsupport.RelayFixture;
+import io.outboxrelay.relay.testsupport.SharedInfrastructure;
 import io.outboxrelay.sql.OutboxHeaders;
 import io.outboxrelay.sql.OutboxWriter;
 
@@ -55,10 +59,10 @@ class LogicalMessageOutboxIntegrationTests {
                     + " || E'\\n' || '{\"version\": 0}')");
             fixture.sql("SELECT pg_logical_emit_message(true, 'someone-else', 'not ours')");
             int expected = messages.committed().size() + rows.committed().size() + 2;
-            RelayDeliveryIntegrationTests.awaitDelivered(fixture, expected);
+            fixture.awaitDelivered(expected);
             assertThat(relay.state()).isEqualTo(Relay.State.RUNNING);
         }
-        Map<TopicPartition, List<ConsumerRecord<byte[], byte[]>>> all = fixture.readAll(RelayDeliveryIntegrationTests.topics(fixture));
+        Map<TopicPartition, List<ConsumerRecord<byte[], byte[]>>> all = fixture.readAll(fixture.sampleTopics());
         Map<TopicPartition, List<ConsumerRecord<byte[], byte[]>>> events = new HashMap<>(all);
         List<ConsumerRecord<byte[], byte[]>> deadLetters = new ArrayList<>();
         all.forEach((tp, records) -> {
@@ -106,7 +110,7 @@ class LogicalMessageOutboxIntegrationTests {
             for (int tx = 0; tx < 5; tx++) {
                 transactions.add(emitTransaction(fixture, 20));
             }
-            RelayDeliveryIntegrationTests.awaitDelivered(fixture, 100);
+            fixture.awaitDelivered(100);
         }
         try (Relay relay = Relay.start(fixture.relayConfig(settings))) {
             transactions.add(emitTransaction(fixture, 20));

@@ -1,4 +1,4 @@
-package io.outboxrelay.relay;
+package io.outboxrelay.relay.ops;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -13,8 +13,11 @@ import org.junit.jupiter.api.Test;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import io.outboxrelay.relay.Relay;
 import io.outboxrelay.relay.config.RelayConfig;
-import io.outboxrelay.relay.ops.RelayOperations;
+import io.outboxrelay.relay.testsupport.OpsHttp;
+import io.outboxrelay.relay.testsupport.RelayFixture;
+import io.outboxrelay.relay.testsupport.SharedInfrastructure;
 
 /** The HTTP endpoint in front of a real relay: Prometheus counters, probes and /status follow what Kafka acknowledged. */
 class RelayOperationsIntegrationTests {

@@ -1,4 +1,4 @@
-package io.outboxrelay.relay;
+package io.outboxrelay.relay.attach;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -18,9 +18,10 @@ import java.util.UUID;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.Test;
 
-import io.outboxrelay.relay.attach.Attach;
-import io.outboxrelay.relay.attach.Detach;
+import io.outboxrelay.relay.Relay;
 import io.outboxrelay.relay.config.RelayConfig;
+import io.outboxrelay.relay.testsupport.RelayFixture;
+import io.outboxrelay.relay.testsupport.SharedInfrastructure;
 import io.outboxrelay.sql.OutboxHeaders;
 
 /**
@@ -29,9 +30,9 @@ import io.outboxrelay.sql.OutboxHeaders;
  * streams as it; outbox rows whose aggregate types hold SQL, quotes, dots and slashes are dead-lettered
  * or routed as plain names, and nothing in them is ever executed.
  */
-class MaliciousIdentifiersIntegrationTests {
+public class MaliciousIdentifiersIntegrationTests {
 
-    static final String ROLE_PASSWORD = "H0stile-R0le-Pw";
+    public static final String ROLE_PASSWORD = "H0stile-R0le-Pw";
     private static final String SQL = "'; DROP TABLE outbox.event; --";
 
     @Test

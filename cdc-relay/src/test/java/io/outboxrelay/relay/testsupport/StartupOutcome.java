@@ -1,4 +1,4 @@
-package io.outboxrelay.relay;
+package io.outboxrelay.relay.testsupport;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -17,9 +17,9 @@ import io.outboxrelay.relay.cli.RelayCli;
 import picocli.CommandLine;
 
 /** What {@code relay run --config FILE} printed on stderr and returned, run in this JVM. */
-record StartupOutcome(int exitCode, String stderr) {
+public record StartupOutcome(int exitCode, String stderr) {
 
-    static StartupOutcome run(Path dir, Properties props) throws IOException {
+    public static StartupOutcome run(Path dir, Properties props) throws IOException {
         Path file = Files.createTempFile(dir, "relay", ".properties");
         try (Writer w = Files.newBufferedWriter(file)) {
             props.store(w, null);
@@ -33,7 +33,7 @@ record StartupOutcome(int exitCode, String stderr) {
     }
 
     /** Exactly one line, {@code error: ...}, no stack trace, containing every fragment; returns the line. */
-    String assertOneLine(int expectedExitCode, String... fragments) {
+    public String assertOneLine(int expectedExitCode, String... fragments) {
         assertThat(exitCode).as(stderr).isEqualTo(expectedExitCode);
         assertThat(stderr.lines()).as("exactly one line").hasSize(1);
         String line = stderr.strip();

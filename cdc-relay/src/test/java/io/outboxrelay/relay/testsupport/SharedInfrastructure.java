@@ -1,4 +1,4 @@
-package io.outboxrelay.relay;
+package io.outboxrelay.relay.testsupport;
 
 import io.outboxrelay.testkit.Infrastructure;
 import io.outboxrelay.testkit.KafkaInstance;
@@ -9,7 +9,7 @@ import io.outboxrelay.testkit.PostgresInstance;
  * Tests stay apart through their own database, slot and topics ({@link RelayFixture}); the testkit
  * stops both servers when the JVM exits.
  */
-final class SharedInfrastructure {
+public final class SharedInfrastructure {
 
     private SharedInfrastructure() {
     }
@@ -19,20 +19,20 @@ final class SharedInfrastructure {
         static final KafkaInstance KAFKA = Infrastructure.startKafka();
     }
 
-    static RelayFixture newFixture() throws java.sql.SQLException {
+    public static RelayFixture newFixture() throws java.sql.SQLException {
         return new RelayFixture(Holder.POSTGRES, Holder.KAFKA);
     }
 
     /** A fixture whose database has no outbox yet. */
-    static RelayFixture newEmptyFixture() throws java.sql.SQLException {
+    public static RelayFixture newEmptyFixture() throws java.sql.SQLException {
         return new RelayFixture(Holder.POSTGRES, Holder.KAFKA, false);
     }
 
-    static PostgresInstance postgres() {
+    public static PostgresInstance postgres() {
         return Holder.POSTGRES;
     }
 
-    static KafkaInstance kafka() {
+    public static KafkaInstance kafka() {
         return Holder.KAFKA;
     }
 }

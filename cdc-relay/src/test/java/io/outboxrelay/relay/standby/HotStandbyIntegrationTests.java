@@ -1,4 +1,4 @@
-package io.outboxrelay.relay;
+package io.outboxrelay.relay.standby;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -26,6 +26,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.outboxrelay.legacy.load.SampleEventLoad;
 import io.outboxrelay.relay.cli.RelayCli;
+import io.outboxrelay.relay.testsupport.Delivery;
+import io.outboxrelay.relay.testsupport.OpsHttp;
+import io.outboxrelay.relay.testsupport.RelayFixture;
+import io.outboxrelay.relay.testsupport.SharedInfrastructure;
+import io.outboxrelay.relay.testsupport.TestRunLogs;
 
 /**
  * Scenario 8: two relay processes for one slot with standby=true, started together. One streams,
@@ -64,7 +69,7 @@ class HotStandbyIntegrationTests {
         assertThat(OpsHttp.get(standbyHttp, "/health/live").status()).isEqualTo(200);
 
         SteadyLoad load = new SteadyLoad(fixture);
-        List<String> topics = RelayDeliveryIntegrationTests.topics(fixture);
+        List<String> topics = fixture.sampleTopics();
         try {
             await().atMost(Duration.ofSeconds(60)).until(() -> fixture.endOffsetSum(topics) >= 100);
             long killedAt = System.nanoTime();
@@ -81,8 +86,8 @@ class HotStandbyIntegrationTests {
         finally {
             load.stop();
         }
-        SampleEventLoad.Result written = RelayGapIntegrationTests.merge(load.results);
-        Delivery delivery = RelayGapIntegrationTests.awaitNothingLost(fixture, List.of(written));
+        SampleEventLoad.Result written = Delivery.merge(load.results);
+        Delivery delivery = Delivery.awaitNothingLost(fixture, List.of(written));
         System.out.printf("hot standby: %d events under load across the takeover, %d re-sent after the kill (%s)%n",
                 written.committed().size(), delivery.duplicateCount(), delivery);
         assertThat(OpsHttp.get(standbyHttp, "/health/ready")).isEqualTo(new OpsHttp.Response(200, "RUNNING\n"));
