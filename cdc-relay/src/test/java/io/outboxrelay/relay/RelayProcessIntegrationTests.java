@@ -29,6 +29,7 @@ import io.outboxrelay.relay.testsupport.RelayFixture;
 import io.outboxrelay.relay.testsupport.SharedInfrastructure;
 import io.outboxrelay.relay.testsupport.TestRunLogs;
 import io.outboxrelay.sql.OutboxHeaders;
+import io.outboxrelay.testkit.DeliveryCheck;
 
 /** The relay as a real child JVM, killed with SIGKILL and stopped with SIGTERM. */
 class RelayProcessIntegrationTests {
@@ -93,7 +94,7 @@ class RelayProcessIntegrationTests {
         List<String> before = new ArrayList<>();
         Set<String> after = new HashSet<>();
         for (ConsumerRecord<byte[], byte[]> r : records) {
-            String id = Delivery.header(r, OutboxHeaders.EVENT_ID);
+            String id = DeliveryCheck.header(r, OutboxHeaders.EVENT_ID);
             if (r.offset() < endAtKill) {
                 before.add(id);
             }

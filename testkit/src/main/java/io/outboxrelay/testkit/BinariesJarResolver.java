@@ -16,10 +16,14 @@ import io.zonky.test.db.postgres.embedded.PgBinaryResolver;
  */
 record BinariesJarResolver(Path jar) implements PgBinaryResolver {
 
+    /** zonky's own naming of a binaries archive, e.g. postgres-linux-x86_64.txz. */
+    static String archiveName(String system, String machineHardware) {
+        return ("postgres-" + system + "-" + machineHardware + ".txz").toLowerCase(Locale.ROOT).replace(' ', '_');
+    }
+
     @Override
     public InputStream getPgBinary(String system, String machineHardware) throws IOException {
-        // zonky's own naming, e.g. postgres-linux-x86_64.txz
-        String name = ("postgres-" + system + "-" + machineHardware + ".txz").toLowerCase(Locale.ROOT).replace(' ', '_');
+        String name = archiveName(system, machineHardware);
         ZipFile zip = new ZipFile(jar.toFile());
         try {
             ZipEntry entry = zip.getEntry(name);

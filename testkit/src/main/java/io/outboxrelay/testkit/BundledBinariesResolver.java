@@ -3,7 +3,6 @@ package io.outboxrelay.testkit;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URL;
-import java.util.Locale;
 
 import io.zonky.test.db.postgres.embedded.DefaultPostgresBinaryResolver;
 import io.zonky.test.db.postgres.embedded.PgBinaryResolver;
@@ -21,9 +20,7 @@ enum BundledBinariesResolver implements PgBinaryResolver {
 
     @Override
     public InputStream getPgBinary(String system, String machineHardware) throws IOException {
-        // zonky's own naming, e.g. postgres-linux-x86_64.txz
-        String name = ("postgres-" + system + "-" + machineHardware + ".txz").toLowerCase(Locale.ROOT).replace(' ', '_');
-        URL first = BundledBinariesResolver.class.getClassLoader().getResource(name);
+        URL first = BundledBinariesResolver.class.getClassLoader().getResource(BinariesJarResolver.archiveName(system, machineHardware));
         return first != null ? first.openStream() : DefaultPostgresBinaryResolver.INSTANCE.getPgBinary(system, machineHardware);
     }
 }

@@ -41,7 +41,7 @@ final class OutboxInstaller {
             }
             catch (FlywayException e) {
                 throw new RefusedException("applying the outbox-sql migrations as '" + session.user() + "' failed ("
-                        + Causes.firstLine(rootCause(e)) + "): connect as a superuser or the database owner (--admin-user)", e);
+                        + Causes.firstLine(Causes.root(e)) + "): connect as a superuser or the database owner (--admin-user)", e);
             }
             Map<String, Boolean> after = objects();
             before.forEach((object, existed) -> {
@@ -87,13 +87,5 @@ final class OutboxInstaller {
         out.put("function " + OutboxSchema.CAPTURE_FUNCTION + "()", session.scalar(
                 "SELECT to_regprocedure(?)::text", OutboxSchema.CAPTURE_FUNCTION + "()") != null);
         return out;
-    }
-
-    private static Throwable rootCause(Throwable e) {
-        Throwable root = e;
-        while (root.getCause() != null && root.getCause() != root) {
-            root = root.getCause();
-        }
-        return root;
     }
 }

@@ -26,15 +26,21 @@ public final class Causes {
         return false;
     }
 
+    /** The last of {@code e}'s causes ({@code e} itself when it has none). */
+    public static Throwable root(Throwable e) {
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        return root;
+    }
+
     /**
      * {@code t}'s message (its simple class name when it has none) on one line, followed in parentheses by its root
      * cause's message when that adds something: a wrapped exception's message often leaves out what went wrong.
      */
     public static String rootMessage(Throwable t) {
-        Throwable root = t;
-        while (root.getCause() != null && root.getCause() != root) {
-            root = root.getCause();
-        }
+        Throwable root = root(t);
         String message = t.getMessage() != null ? t.getMessage() : t.getClass().getSimpleName();
         if (root != t && root.getMessage() != null && !message.contains(root.getMessage())) {
             message = message + " (" + root.getMessage() + ")";

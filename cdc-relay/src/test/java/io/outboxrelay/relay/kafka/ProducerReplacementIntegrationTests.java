@@ -19,6 +19,7 @@ import io.outboxrelay.relay.testsupport.Delivery;
 import io.outboxrelay.relay.testsupport.RelayFixture;
 import io.outboxrelay.relay.testsupport.SharedInfrastructure;
 import io.outboxrelay.sql.OutboxHeaders;
+import io.outboxrelay.testkit.DeliveryCheck;
 import io.outboxrelay.testkit.Infrastructure;
 import io.outboxrelay.testkit.KafkaInstance;
 
@@ -61,7 +62,7 @@ class ProducerReplacementIntegrationTests {
             assertThat(relay.state()).isEqualTo(Relay.State.RUNNING);
             assertThat(relay.stats().deadLettered()).isZero();
             assertThat(fixture.readAll(List.of(fixture.topic("Brand-New"))).values().stream().flatMap(List::stream)
-                    .map(r -> Delivery.header(r, OutboxHeaders.EVENT_ID)).toList())
+                    .map(r -> DeliveryCheck.header(r, OutboxHeaders.EVENT_ID)).toList())
                     .containsExactly(during.toString(), after.toString());
         }
     }

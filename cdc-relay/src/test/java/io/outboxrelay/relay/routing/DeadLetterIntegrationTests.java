@@ -17,10 +17,10 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.Test;
 
 import io.outboxrelay.relay.Relay;
-import io.outboxrelay.relay.testsupport.Delivery;
 import io.outboxrelay.relay.testsupport.RelayFixture;
 import io.outboxrelay.relay.testsupport.SharedInfrastructure;
 import io.outboxrelay.sql.OutboxHeaders;
+import io.outboxrelay.testkit.DeliveryCheck;
 
 
 /**
@@ -148,7 +148,7 @@ class DeadLetterIntegrationTests {
 
         void assertDelivered() {
             List<ConsumerRecord<byte[], byte[]>> events = all(fixture.topic(GOOD_TYPE));
-            assertThat(events).extracting(r -> Delivery.header(r, OutboxHeaders.EVENT_ID))
+            assertThat(events).extracting(r -> DeliveryCheck.header(r, OutboxHeaders.EVENT_ID))
                     .as("good events, once each, in commit order").containsExactlyElementsOf(good.stream().map(UUID::toString).toList());
             assertThat(events).extracting(r -> new String(r.value(), StandardCharsets.UTF_8))
                     .allMatch(v -> v.startsWith("{\"n\": "));
@@ -156,17 +156,17 @@ class DeadLetterIntegrationTests {
             List<ConsumerRecord<byte[], byte[]>> letters = all(deadLetterTopic());
             assertThat(letters).hasSize(bad.size());
             for (ConsumerRecord<byte[], byte[]> letter : letters) {
-                String id = Delivery.header(letter, OutboxHeaders.EVENT_ID);
+                String id = DeliveryCheck.header(letter, OutboxHeaders.EVENT_ID);
                 UUID eventId = UUID.fromString(id);
                 assertThat(bad).as("dead letter " + id).containsKey(eventId);
-                assertThat(Delivery.header(letter, OutboxHeaders.DLQ_REASON)).as(what.get(eventId))
+                assertThat(DeliveryCheck.header(letter, OutboxHeaders.DLQ_REASON)).as(what.get(eventId))
                         .contains(bad.get(eventId));
-                assertThat(Delivery.header(letter, OutboxHeaders.DLQ_SOURCE_TABLE)).as(what.get(eventId)).isEqualTo(table);
+                assertThat(DeliveryCheck.header(letter, OutboxHeaders.DLQ_SOURCE_TABLE)).as(what.get(eventId)).isEqualTo(table);
                 assertThat(new String(letter.value(), StandardCharsets.UTF_8)).as("the row as JSON")
                         .contains("\"event_id\":\"" + id + "\"");
             }
-            letters.forEach(l -> System.out.println("dead letter: " + what.get(UUID.fromString(Delivery.header(l,
-                    OutboxHeaders.EVENT_ID))) + " -> " + Delivery.header(l, OutboxHeaders.DLQ_REASON)));
+            letters.forEach(l -> System.out.println("dead letter: " + what.get(UUID.fromString(DeliveryCheck.header(l,
+                    OutboxHeaders.EVENT_ID))) + " -> " + DeliveryCheck.header(l, OutboxHeaders.DLQ_REASON)));
         }
 
         private List<ConsumerRecord<byte[], byte[]>> all(String topic) {

@@ -22,11 +22,11 @@ import org.junit.jupiter.api.Test;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.outboxrelay.relay.Relay;
-import io.outboxrelay.relay.testsupport.Delivery;
 import io.outboxrelay.relay.testsupport.HostileRows;
 import io.outboxrelay.relay.testsupport.RelayFixture;
 import io.outboxrelay.relay.testsupport.SharedInfrastructure;
 import io.outboxrelay.sql.OutboxHeaders;
+import io.outboxrelay.testkit.DeliveryCheck;
 
 
 /**
@@ -65,8 +65,8 @@ class HostileRowsIntegrationTests {
                 .containsExactlyElementsOf(idsOf(written, "my.type"));
         assertThat(ids(fixture, fixture.topic("Other"))).containsExactlyElementsOf(idsOf(written, "Other"));
         List<ConsumerRecord<byte[], byte[]>> letters = records(fixture, fixture.topicPrefix + ".dead-letter");
-        assertThat(letters).extracting(r -> Delivery.header(r, OutboxHeaders.EVENT_ID)).containsExactlyElementsOf(idsOf(written, "my_type"));
-        assertThat(letters).extracting(r -> Delivery.header(r, OutboxHeaders.DLQ_REASON)).allSatisfy(reason -> assertThat(reason)
+        assertThat(letters).extracting(r -> DeliveryCheck.header(r, OutboxHeaders.EVENT_ID)).containsExactlyElementsOf(idsOf(written, "my_type"));
+        assertThat(letters).extracting(r -> DeliveryCheck.header(r, OutboxHeaders.DLQ_REASON)).allSatisfy(reason -> assertThat(reason)
                 .isEqualTo("Kafka refused to create topic " + fixture.topic("my_type") + " (InvalidTopicException: Topic '"
                         + fixture.topic("my_type") + "' collides with existing topic: " + fixture.topic("my.type") + ")"));
         assertThat(letters).extracting(r -> new String(r.value(), StandardCharsets.UTF_8)).as("the whole row")
@@ -107,10 +107,10 @@ class HostileRowsIntegrationTests {
         Map<String, TopicPartition> partitionOf = new HashMap<>();
         List<String> problems = new ArrayList<>();
         all.forEach((tp, records) -> records.forEach(r -> {
-            byId.computeIfAbsent(Delivery.header(r, OutboxHeaders.EVENT_ID), k -> new ArrayList<>()).add(r);
+            byId.computeIfAbsent(DeliveryCheck.header(r, OutboxHeaders.EVENT_ID), k -> new ArrayList<>()).add(r);
             if (!tp.topic().equals(deadLetterTopic)) {
                 String aggregate = tp.topic() + "\u0000" + new String(r.key(), StandardCharsets.UTF_8);
-                actualOrder.computeIfAbsent(aggregate, k -> new ArrayList<>()).add(Delivery.header(r, OutboxHeaders.EVENT_ID));
+                actualOrder.computeIfAbsent(aggregate, k -> new ArrayList<>()).add(DeliveryCheck.header(r, OutboxHeaders.EVENT_ID));
                 if (!tp.equals(partitionOf.computeIfAbsent(aggregate, k -> tp))) {
                     problems.add("aggregate in two partitions: " + abbreviate(aggregate));
                 }
@@ -124,7 +124,7 @@ class HostileRowsIntegrationTests {
             }
             ConsumerRecord<byte[], byte[]> r = got.get(0);
             if (r.topic().equals(deadLetterTopic)) {
-                String reason = Delivery.header(r, OutboxHeaders.DLQ_REASON);
+                String reason = DeliveryCheck.header(r, OutboxHeaders.DLQ_REASON);
                 if (reason == null || reason.isBlank()) {
                     problems.add(describe(e) + " is a dead letter without a reason");
                 }
@@ -136,8 +136,8 @@ class HostileRowsIntegrationTests {
                 problems.add(describe(e) + " reached " + r.topic() + ", expected a dead letter (" + e.reason() + ")");
             }
             else if (!r.topic().equals(e.topic()) || !new String(r.key(), StandardCharsets.UTF_8).equals(e.aggregateId())
-                    || !e.eventType().equals(Delivery.header(r, OutboxHeaders.EVENT_TYPE))
-                    || e.traceId() != null && !e.traceId().equals(Delivery.header(r, "traceId"))
+                    || !e.eventType().equals(DeliveryCheck.header(r, OutboxHeaders.EVENT_TYPE))
+                    || e.traceId() != null && !e.traceId().equals(DeliveryCheck.header(r, "traceId"))
                     || !isJson(r.value())) {
                 problems.add(describe(e) + " arrived wrong: topic " + r.topic() + ", headers or value differ");
             }
@@ -158,7 +158,7 @@ class HostileRowsIntegrationTests {
                                                          String deadLetterTopic) {
         Map<String, Integer> kinds = new java.util.TreeMap<>();
         all.forEach((tp, records) -> records.stream().filter(r -> tp.topic().equals(deadLetterTopic)).forEach(r -> {
-            String reason = Delivery.header(r, OutboxHeaders.DLQ_REASON);
+            String reason = DeliveryCheck.header(r, OutboxHeaders.DLQ_REASON);
             String kind = reason.contains("collides") ? "topic name collides"
                     : reason.contains("max.request.size") ? "too large"
                     : reason.contains("not a legal Kafka topic name") ? "illegal topic name"
@@ -204,7 +204,7 @@ class HostileRowsIntegrationTests {
     }
 
     private static List<String> ids(RelayFixture fixture, String topic) {
-        return records(fixture, topic).stream().map(r -> Delivery.header(r, OutboxHeaders.EVENT_ID)).toList();
+        return records(fixture, topic).stream().map(r -> DeliveryCheck.header(r, OutboxHeaders.EVENT_ID)).toList();
     }
 
     private static List<String> idsOf(Map<UUID, String> written, String type) {

@@ -24,6 +24,7 @@ import io.outboxrelay.relay.testsupport.RelayFixture;
 import io.outboxrelay.relay.testsupport.SharedInfrastructure;
 import io.outboxrelay.sql.OutboxHeaders;
 import io.outboxrelay.sql.OutboxWriter;
+import io.outboxrelay.testkit.DeliveryCheck;
 
 /**
  * outbox.messages=true against real PostgreSQL and Kafka: events written with outbox.emit (transactional logical
@@ -81,18 +82,18 @@ class LogicalMessageOutboxIntegrationTests {
         assertThat(delivery.orderViolations).as("out of commit order: " + delivery).isEmpty();
         assertThat(delivery.delivered).isEqualTo(messages.committed().size() + rows.committed().size());
         List<String> eventIds = events.values().stream().flatMap(List::stream)
-                .map(r -> Delivery.header(r, OutboxHeaders.EVENT_ID)).toList();
+                .map(r -> DeliveryCheck.header(r, OutboxHeaders.EVENT_ID)).toList();
         assertThat(eventIds).doesNotContain(rolledBack.toString());
         // both paths give occurredAt in the same form (Debezium renders the timestamptz column with six digits)
         Set<String> fromMessages = messages.committed().stream().map(w -> w.eventId().toString()).collect(Collectors.toSet());
-        events.values().stream().flatMap(List::stream).forEach(r -> assertThat(Delivery.header(r, OutboxHeaders.OCCURRED_AT))
-                .as(fromMessages.contains(Delivery.header(r, OutboxHeaders.EVENT_ID)) ? "message" : "row").matches(OCCURRED_AT));
+        events.values().stream().flatMap(List::stream).forEach(r -> assertThat(DeliveryCheck.header(r, OutboxHeaders.OCCURRED_AT))
+                .as(fromMessages.contains(DeliveryCheck.header(r, OutboxHeaders.EVENT_ID)) ? "message" : "row").matches(OCCURRED_AT));
 
-        assertThat(deadLetters).extracting(r -> Delivery.header(r, OutboxHeaders.EVENT_ID) + ": "
-                + Delivery.header(r, OutboxHeaders.DLQ_REASON)).satisfiesExactlyInAnyOrder(
+        assertThat(deadLetters).extracting(r -> DeliveryCheck.header(r, OutboxHeaders.EVENT_ID) + ": "
+                + DeliveryCheck.header(r, OutboxHeaders.DLQ_REASON)).satisfiesExactlyInAnyOrder(
                         line -> assertThat(line).isEqualTo(withoutAggregateId + ": aggregate_id is null or empty"),
                         line -> assertThat(line).startsWith(notTransactional + ": logical decoding message is not transactional"));
-        assertThat(deadLetters).allSatisfy(r -> assertThat(Delivery.header(r, OutboxHeaders.DLQ_SOURCE_TABLE)).isEqualTo("message:outbox"));
+        assertThat(deadLetters).allSatisfy(r -> assertThat(DeliveryCheck.header(r, OutboxHeaders.DLQ_SOURCE_TABLE)).isEqualTo("message:outbox"));
     }
 
     /**
@@ -118,7 +119,7 @@ class LogicalMessageOutboxIntegrationTests {
                     .until(() -> received(fixture).containsAll(transactions.get(5)));
         }
         List<String> received = fixture.readAll(List.of(fixture.topic("Order"))).values().stream().flatMap(List::stream)
-                .map(r -> Delivery.header(r, OutboxHeaders.EVENT_ID)).toList();
+                .map(r -> DeliveryCheck.header(r, OutboxHeaders.EVENT_ID)).toList();
         Map<String, Long> counts = received.stream().collect(Collectors.groupingBy(id -> id, Collectors.counting()));
         Set<String> duplicated = counts.entrySet().stream().filter(e -> e.getValue() > 1).map(Map.Entry::getKey)
                 .collect(Collectors.toSet());
@@ -147,7 +148,7 @@ class LogicalMessageOutboxIntegrationTests {
 
     private static Set<UUID> received(RelayFixture fixture) {
         return fixture.readAll(List.of(fixture.topic("Order"))).values().stream().flatMap(List::stream)
-                .map(r -> UUID.fromString(Delivery.header(r, OutboxHeaders.EVENT_ID))).collect(Collectors.toSet());
+                .map(r -> UUID.fromString(DeliveryCheck.header(r, OutboxHeaders.EVENT_ID))).collect(Collectors.toSet());
     }
 
     private static SampleEventLoad.Result load(RelayFixture fixture, OutboxWriter.Target target, SampleEventLoad.Plan plan) {

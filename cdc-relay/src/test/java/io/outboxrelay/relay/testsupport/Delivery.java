@@ -64,7 +64,7 @@ public final class Delivery {
         }
         for (List<ConsumerRecord<byte[], byte[]>> partition : records.values()) {
             for (ConsumerRecord<byte[], byte[]> r : partition) {
-                UUID id = UUID.fromString(header(r, OutboxHeaders.EVENT_ID));
+                UUID id = UUID.fromString(DeliveryCheck.header(r, OutboxHeaders.EVENT_ID));
                 SampleEventLoad.Written w = expected.get(id);
                 if (w == null) {
                     continue;
@@ -72,10 +72,10 @@ public final class Delivery {
                 String key = new String(r.key(), StandardCharsets.UTF_8);
                 String wantTopic = topicPrefix + "." + w.aggregateType();
                 if (!r.topic().equals(wantTopic) || !key.equals(w.aggregateId())
-                        || !w.aggregateType().equals(header(r, OutboxHeaders.AGGREGATE_TYPE))
-                        || !"SampleChanged".equals(header(r, OutboxHeaders.EVENT_TYPE))
-                        || header(r, OutboxHeaders.OCCURRED_AT) == null
-                        || !("trace-" + id.toString().substring(0, 8)).equals(header(r, "traceId"))) {
+                        || !w.aggregateType().equals(DeliveryCheck.header(r, OutboxHeaders.AGGREGATE_TYPE))
+                        || !"SampleChanged".equals(DeliveryCheck.header(r, OutboxHeaders.EVENT_TYPE))
+                        || DeliveryCheck.header(r, OutboxHeaders.OCCURRED_AT) == null
+                        || !("trace-" + id.toString().substring(0, 8)).equals(DeliveryCheck.header(r, "traceId"))) {
                     d.misrouted.add(id + " on " + r.topic() + " key " + key);
                 }
                 long version = DeliveryCheck.version(r);
@@ -91,9 +91,6 @@ public final class Delivery {
         return check.duplicateCount();
     }
 
-    public static String header(ConsumerRecord<byte[], byte[]> r, String name) {
-        return DeliveryCheck.header(r, name);
-    }
 
     @Override
     public String toString() {

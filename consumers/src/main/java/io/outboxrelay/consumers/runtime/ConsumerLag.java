@@ -43,7 +43,7 @@ import io.micrometer.core.instrument.MeterRegistry;
  */
 final class ConsumerLag {
 
-    private static final long UNKNOWN = -1;
+    static final long UNKNOWN = -1;
     /** How often {@link #refreshEndOffsets} asks Kafka for the assigned partitions' end offsets. */
     static final long REFRESH_MS = 2000;
 
@@ -129,7 +129,7 @@ final class ConsumerLag {
     }
 
     /** The position if the consumer knows it without asking Kafka, else unknown. */
-    private static long position(Consumer<?, ?> consumer, TopicPartition tp) {
+    static long position(Consumer<?, ?> consumer, TopicPartition tp) {
         try {
             return consumer.position(tp, Duration.ZERO);
         }

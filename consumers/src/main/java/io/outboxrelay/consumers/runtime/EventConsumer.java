@@ -194,14 +194,11 @@ public final class EventConsumer implements AutoCloseable {
                 }
                 List<ConsumerRecord<byte[], byte[]>> batch = new ArrayList<>(records.count());
                 records.forEach(batch::add);
-                if (!batch.isEmpty() && !stopRequested() && processor.process(batch)) {
+                if (batch.isEmpty() || !stopRequested() && processor.process(batch)) {
                     for (ConsumerRecord<byte[], byte[]> record : batch) {
                         done.put(new TopicPartition(record.topic(), record.partition()), new OffsetAndMetadata(record.offset() + 1));
                     }
                     lag.applied(batch);
-                    pastMarkers();
-                }
-                else if (batch.isEmpty()) {
                     pastMarkers();
                 }
                 // committed before the next poll, so no rebalance can take a partition with work not yet committed
@@ -238,13 +235,7 @@ public final class EventConsumer implements AutoCloseable {
             if (upTo < 0) {
                 continue;
             }
-            long position;
-            try {
-                position = consumer.position(tp, Duration.ZERO);
-            }
-            catch (KafkaException e) { // not known without asking Kafka: leave it for a later poll
-                continue;
-            }
+            long position = ConsumerLag.position(consumer, tp); // UNKNOWN (-1) until known: a later poll then
             if (position > upTo) {
                 done.put(tp, new OffsetAndMetadata(position));
             }
