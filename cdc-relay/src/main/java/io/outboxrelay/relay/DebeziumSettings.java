@@ -75,6 +75,9 @@ final class DebeziumSettings {
         p.setProperty("bootstrap.servers", config.get(RelayConfig.KAFKA_BOOTSTRAP));
         p.setProperty("offset.flush.interval.ms", config.get(RelayConfig.OFFSET_FLUSH_INTERVAL_MS));
         p.setProperty("offset.flush.timeout.ms", "30000");
+        // the offset store's consumer: a position written in a transaction that was aborted is no position
+        p.setProperty("isolation.level", "read_committed");
+        p.setProperty(RememberingOffsetStore.POSITIONS_IN_TRANSACTIONS, String.valueOf(config.exactlyOnce()));
         // TLS/SASL for the offset store's clients: the same as the producer's
         ProducerSettings.security(config).forEach(p::setProperty);
         config.withPrefix(RelayConfig.DEBEZIUM_PREFIX).forEach(p::setProperty);

@@ -19,16 +19,18 @@ import io.debezium.engine.RecordChangeEvent;
 import io.debezium.engine.format.ChangeEventFormat;
 import io.debezium.engine.spi.OffsetCommitPolicy;
 import io.outboxrelay.relay.config.RelayConfig;
+import io.outboxrelay.relay.kafka.EventSink;
 import io.outboxrelay.relay.kafka.KafkaEventSink;
 import io.outboxrelay.relay.kafka.ProducerSettings;
 import io.outboxrelay.relay.kafka.SendFailedException;
 import io.outboxrelay.relay.kafka.TopicProvisioner;
+import io.outboxrelay.relay.kafka.TransactionalEventSink;
 import io.outboxrelay.relay.preflight.StartPosition;
 import io.outboxrelay.relay.routing.OutboxRouter;
 
 /**
  * The moving parts of one {@link Relay}, built and closed together: Debezium's embedded engine on its own thread, the
- * {@link KafkaEventSink} it hands batches to, the {@link TopicProvisioner} the sink creates topics with and the
+ * {@link EventSink} it hands batches to ({@link KafkaEventSink}, or {@link TransactionalEventSink} for exactly-once), the {@link TopicProvisioner} the sink creates topics with and the
  * {@link BatchWatchdog} that notices a stall. The relay keeps the state; these parts tell it what happens to them.
  * Each part exists only once {@link #start(StartPosition)} has got that far, so a failed start closes what there is.
  */
@@ -42,7 +44,7 @@ final class RelayEngine {
     private final Consumer<String> failIfRunning;
     private final ExecutorService engineThread = Executors.newSingleThreadExecutor(r -> new Thread(r, "relay-engine"));
     private TopicProvisioner topics;
-    private KafkaEventSink sink;
+    private EventSink sink;
     private DebeziumEngine<RecordChangeEvent<SourceRecord>> engine;
     private BatchWatchdog watchdog;
 
@@ -72,10 +74,17 @@ final class RelayEngine {
         topicAdmin.put(AdminClientConfig.RETRY_BACKOFF_MS_CONFIG, 20);
         topicAdmin.put(AdminClientConfig.RETRY_BACKOFF_MAX_MS_CONFIG, 200);
         topics = TopicProvisioner.of(Admin.create(topicAdmin), config);
-        // as many records awaiting acknowledgement as Debezium's queue holds: a full queue's worth in flight
-        Map<String, Object> producerSettings = ProducerSettings.from(config);
-        sink = new KafkaEventSink(() -> new KafkaProducer<>(producerSettings), router, stats, topics,
-                config.getInt(RelayConfig.MAX_BATCH_SIZE) * 4, Duration.ofMillis(config.getInt(RelayConfig.KAFKA_ACK_TIMEOUT_MS)));
+        Duration ackTimeout = Duration.ofMillis(config.getInt(RelayConfig.KAFKA_ACK_TIMEOUT_MS));
+        if (config.exactlyOnce()) {
+            sink = new TransactionalEventSink(new KafkaProducer<>(ProducerSettings.transactional(config)),
+                    config.get(RelayConfig.RELAY_NAME), config.get(RelayConfig.OFFSET_TOPIC), router, stats, topics, ackTimeout);
+        }
+        else {
+            // as many records awaiting acknowledgement as Debezium's queue holds: a full queue's worth in flight
+            Map<String, Object> producerSettings = ProducerSettings.from(config);
+            sink = new KafkaEventSink(() -> new KafkaProducer<>(producerSettings), router, stats, topics,
+                    config.getInt(RelayConfig.MAX_BATCH_SIZE) * 4, ackTimeout);
+        }
         Properties debezium = DebeziumSettings.from(config, position.debeziumOverrides());
         watchdog = watchdog(debezium);
         // a refused send fails the relay within a second even while Debezium's thread waits on saving a position
@@ -125,7 +134,7 @@ final class RelayEngine {
         watchdog.streaming();
     }
 
-    /** The sink's {@link KafkaEventSink#drainAndClose()}: every sent event acknowledged and marked, no further batch. */
+    /** The sink's {@link EventSink#drainAndClose()}: every sent event acknowledged and marked, no further batch. */
     void drain() {
         sink.drainAndClose();
     }

@@ -28,6 +28,8 @@ public final class RelayStats {
     private final AtomicLong errors = new AtomicLong();
     private final AtomicLong producerReplacements = new AtomicLong();
     private volatile LastEvent lastEvent;
+    private final AtomicLong transactions = new AtomicLong();
+    private volatile Instant lastTransactionAt;
 
     public void recordRelayed(boolean deadLetter) {
         (deadLetter ? deadLettered : relayed).incrementAndGet();
@@ -36,6 +38,22 @@ public final class RelayStats {
     /** Called once per batch with its last acknowledged row. */
     public void recordLastEvent(LastEvent event) {
         lastEvent = event;
+    }
+
+    /** A Kafka transaction of a batch committed at {@code at} (exactly-once). */
+    public void recordTransaction(Instant at) {
+        transactions.incrementAndGet();
+        lastTransactionAt = at;
+    }
+
+    /** Kafka transactions committed since the start (exactly-once; 0 at-least-once). */
+    public long transactions() {
+        return transactions.get();
+    }
+
+    /** @return when the last Kafka transaction committed; null before the first, and at-least-once */
+    public Instant lastTransactionAt() {
+        return lastTransactionAt;
     }
 
     /** A send Kafka refused, or the engine failing: each stops the relay. */

@@ -43,6 +43,8 @@ final class Deployment {
     final String role;
     final String topicPrefix;
     final String slotName;
+    /** How the suite reads the topics: read_committed when the relay writes in transactions (exactly-once). */
+    final IsolationLevel isolation;
     private final Path config;
     private final Path logDirectory;
     private int launches;
@@ -60,6 +62,8 @@ final class Deployment {
         this.role = "relay_" + name + "_" + pid;
         this.topicPrefix = "faults-" + name + "-" + pid;
         this.slotName = "slot_" + name + "_" + pid;
+        this.isolation = "exactly-once".equals(overrides.get("delivery.guarantee")) ? IsolationLevel.READ_COMMITTED
+                : IsolationLevel.READ_UNCOMMITTED;
         postgres.createDatabase(database);
         this.config = writeConfig(overrides);
         attach();
@@ -132,9 +136,12 @@ final class Deployment {
         return topicPrefix + ".dead-letter";
     }
 
-    /** The outbox table against the event topics and the dead-letter topic, as any reader sees them. */
+    /**
+     * The outbox table against the event topics and the dead-letter topic, as any reader sees them (at-least-once), or as
+     * a {@code read_committed} reader does (exactly-once).
+     */
     DeliveryCheck deliveryCheck() throws SQLException {
-        return DeliveryCheck.ofOutbox(dataSource(), kafka, eventTopics(), deadLetterTopic(), IsolationLevel.READ_UNCOMMITTED);
+        return DeliveryCheck.ofOutbox(dataSource(), kafka, eventTopics(), deadLetterTopic(), isolation);
     }
 
     /** Every topic the relay may write events to. */

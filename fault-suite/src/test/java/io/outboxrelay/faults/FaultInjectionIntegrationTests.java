@@ -44,15 +44,16 @@ import io.outboxrelay.testkit.PostgresInstance;
  * order once re-deliveries are dropped; the duplicates delivered and the recovery times are counted. The table
  * is printed at the end and written as JSON to {@code faults.results}.
  *
- * <p>The quick sizes run in the normal build; {@code -Pfaults} runs 20 faults per scenario.
+ * <p>The quick sizes run in the normal build; {@code -Pfaults} runs 20 faults per scenario. The relay is
+ * at-least-once here; {@link ExactlyOnceFaultInjectionIntegrationTests} runs the same scenarios exactly-once.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class FaultInjectionIntegrationTests {
 
-    private final Sizes sizes = Sizes.current();
-    private final FaultReport report = new FaultReport(sizes);
-    private final Path logs = Path.of(System.getProperty("faults.log.dir", "target/fault-logs"));
+    final Sizes sizes = Sizes.current();
+    private final FaultReport report = new FaultReport(sizes, suffix());
+    private final Path logs = Path.of(System.getProperty("faults.log.dir", "target/fault-logs") + suffix());
     private PostgresInstance postgres;
     private KafkaInstance kafka;
     private RelayUnderFaults run;
@@ -64,7 +65,27 @@ class FaultInjectionIntegrationTests {
         CompletableFuture<KafkaInstance> broker = CompletableFuture.supplyAsync(Infrastructure::startKafka);
         postgres = Infrastructure.startPostgres();
         kafka = broker.join();
-        run = RelayUnderFaults.start(postgres, kafka, sizes, logs, sizes.relaySettings());
+        Map<String, String> settings = new java.util.LinkedHashMap<>(sizes.relaySettings());
+        settings.put("delivery.guarantee", deliveryGuarantee());
+        run = RelayUnderFaults.start(postgres, kafka, sizes, logs, settings);
+    }
+
+    /** The relay's delivery.guarantee for these scenarios. */
+    String deliveryGuarantee() {
+        return "at-least-once";
+    }
+
+    /** What the results file's and the log directory's names end with: "" here, "-exactly-once" there. */
+    String suffix() {
+        return "";
+    }
+
+    /** Exactly-once: no scenario may deliver a duplicate to a read_committed reader. */
+    private void assertNoDuplicatesIfExactlyOnce(Scenario scenario) {
+        if (deliveryGuarantee().equals("exactly-once")) {
+            assertThat(scenario.duplicatesDelivered()).as("duplicates seen by a read_committed reader, exactly-once: "
+                    + scenario.check()).isZero();
+        }
     }
 
     @AfterAll
@@ -158,6 +179,7 @@ class FaultInjectionIntegrationTests {
                 + deliveredOf(check, bigTransaction) + " delivered");
         report.add(result.withNotes(scenario.notes));
         scenario.assertDeliveredCompletelyInOrder();
+        assertNoDuplicatesIfExactlyOnce(scenario);
     }
 
     /** Scenario 2. SIGTERM (graceful stop: in-flight sends acknowledged, position saved) then start: no duplicates. */
@@ -224,6 +246,7 @@ class FaultInjectionIntegrationTests {
         report.add(run.end(scenario, crashes + " x pg_ctl restart -m immediate + " + terminations
                 + " x pg_terminate_backend(WAL sender)", crashes + terminations));
         scenario.assertDeliveredCompletelyInOrder();
+        assertNoDuplicatesIfExactlyOnce(scenario);
         assertThat(exits).as("times the relay exited instead of reconnecting").isZero();
     }
 
@@ -256,6 +279,7 @@ class FaultInjectionIntegrationTests {
         report.add(run.end(scenario, sizes.kafkaOutages() + " x broker stopped >= " + sizes.kafkaDowntime().toSeconds()
                 + " s, until the relay exited (delivery.timeout.ms " + sizes.deliveryTimeout().toMillis() + ")", sizes.kafkaOutages()));
         scenario.assertDeliveredCompletelyInOrder();
+        assertNoDuplicatesIfExactlyOnce(scenario);
     }
 
     private void deleteOldLogs() throws IOException {

@@ -20,9 +20,12 @@ final class FaultReport {
 
     private final Sizes sizes;
     private final List<ScenarioResult> results = new ArrayList<>();
+    private final String suffix;
 
-    FaultReport(Sizes sizes) {
+    /** @param suffix added to the results file's name before .json */
+    FaultReport(Sizes sizes, String suffix) {
         this.sizes = sizes;
+        this.suffix = suffix;
     }
 
     synchronized void add(ScenarioResult result) {
@@ -53,7 +56,7 @@ final class FaultReport {
     }
 
     synchronized Path writeJson() {
-        Path file = Path.of(System.getProperty(RESULTS_PROPERTY, "target/fault-results.json"));
+        Path file = Path.of(System.getProperty(RESULTS_PROPERTY, "target/fault-results.json").replaceFirst("\\.json$", suffix + ".json"));
         Map<String, Object> json = new LinkedHashMap<>();
         json.put("generated_at", Instant.now().toString());
         json.put("full", sizes.full());

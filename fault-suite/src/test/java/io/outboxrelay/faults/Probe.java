@@ -50,6 +50,8 @@ final class Probe implements AutoCloseable {
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         props.put(ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 5_000);
         props.put(ConsumerConfig.REQUEST_TIMEOUT_MS_CONFIG, 5_000);
+        // recovered means: visible to the suite's readers (read_committed for exactly-once)
+        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, deployment.isolation.toString());
         consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
     }
 

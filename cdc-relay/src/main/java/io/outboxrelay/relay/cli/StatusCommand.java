@@ -86,6 +86,8 @@ final class StatusCommand implements Callable<Integer> {
                 : f.get("saved_lsn") + ", committed " + f.get("saved_commit_time") + " (" + f.get("saved_position_age_seconds")
                 + " s ago)"));
         lines.add(line("dead letters", f.get("dead_letter_count") + " in " + f.get("dead_letter_topic")));
+        lines.add(line("delivery", f.get("transactional_id") == null ? f.get("delivery_guarantee")
+                : f.get("delivery_guarantee") + " (transactional.id " + f.get("transactional_id") + ")"));
         if (Boolean.TRUE.equals(f.get("daemon_reachable"))) {
             lines.add(line("relay process", f.get("state") + " at " + f.get("daemon_url")));
             lines.add(line("events/s", f.get("events_per_second") + " (last minute)"));
@@ -94,6 +96,10 @@ final class StatusCommand implements Callable<Integer> {
                     + f.get("lag_seconds") + " s"));
             lines.add(line("since start", f.get("events_relayed") + " events, " + f.get("dead_letters_relayed")
                     + " dead letters, " + f.get("errors") + " errors"));
+            if (f.get("transactional_id") != null) {
+                lines.add(line("transactions", f.get("transactions_committed") + " committed, the last at "
+                        + f.get("last_transaction_committed_at")));
+            }
         }
         else {
             lines.add(line("relay process", f.get("daemon_url") == null ? "not asked (http.port is 0 or -1; use --daemon URL)"

@@ -129,6 +129,15 @@ public final class RelayConfig {
                     + " OUT_OF_ORDER_SEQUENCE_NUMBER on a new topic for the whole kafka.producer.delivery.timeout.ms, 2 minutes);"
                     + " above that timeout it never fires.")
             .intAtLeast(1000);
+    public static final String AT_LEAST_ONCE = "at-least-once";
+    public static final String EXACTLY_ONCE = "exactly-once";
+    public static final Setting DELIVERY_GUARANTEE = Setting.optional("delivery.guarantee", AT_LEAST_ONCE,
+            "at-least-once: events are sent pipelined and the position saved every offset.flush.interval.ms once Kafka"
+                    + " acknowledged them; a crash re-sends what followed the saved position. exactly-once: each batch's"
+                    + " events, dead letters and the position after it are one Kafka transaction (transactional.id = relay.name;"
+                    + " a relay started with the same name fences this one); readers with isolation.level=read_committed see"
+                    + " each event once. Needs Write and Describe on the TransactionalId relay.name.")
+            .validatedBy(v -> v.equals(AT_LEAST_ONCE) || v.equals(EXACTLY_ONCE), AT_LEAST_ONCE + " or " + EXACTLY_ONCE);
     public static final Setting SNAPSHOT_MODE = Setting.optional("snapshot.mode", "no_data",
             "Debezium snapshot.mode: no_data relays only rows committed after the slot was created; "
                     + "initial also relays rows already in the table on the first start.")
@@ -172,7 +181,7 @@ public final class RelayConfig {
             DATABASE_USER, DATABASE_PASSWORD, SLOT_NAME, PUBLICATION, OUTBOX_TABLE, OUTBOX_MESSAGES, KAFKA_BOOTSTRAP, TOPIC_PATTERN,
             DEAD_LETTER_TOPIC, HEADER_COLUMNS, TOPIC_PARTITIONS, TOPIC_REPLICATION, TOPIC_RETENTION_MS, TOPIC_COMPACT_PATTERN,
             OFFSET_TOPIC, OFFSET_TOPIC_REPLICATION, OFFSET_FLUSH_INTERVAL_MS, POLL_INTERVAL_MS, MAX_BATCH_SIZE, KAFKA_ACK_TIMEOUT_MS,
-            SNAPSHOT_MODE,
+            DELIVERY_GUARANTEE, SNAPSHOT_MODE,
             HEARTBEAT_INTERVAL_MS, STARTUP_TIMEOUT_MS, STANDBY, RECOVERY_RESEND_SINCE, RECOVERY_ACCEPT_GAP, HTTP_PORT, HTTP_HOST,
             LOG_FORMAT);
 
@@ -257,6 +266,9 @@ public final class RelayConfig {
             if (!known) {
                 problems.add("unknown setting '" + key + "' (see 'relay settings' for the list)");
             }
+            if (key.equals(PRODUCER_PREFIX + "transactional.id")) {
+                problems.add(key + " cannot be set: delivery.guarantee=exactly-once uses relay.name as the transactional id");
+            }
             String derived = key.startsWith(DEBEZIUM_PREFIX) ? DERIVED_DEBEZIUM_KEYS.get(key.substring(DEBEZIUM_PREFIX.length())) : null;
             if (derived != null) {
                 problems.add(key + " cannot be set: the relay derives it from " + derived
@@ -304,6 +316,11 @@ public final class RelayConfig {
 
     public boolean getBoolean(Setting setting) {
         return Boolean.parseBoolean(get(setting).trim());
+    }
+
+    /** Whether {@link #DELIVERY_GUARANTEE} is exactly-once. */
+    public boolean exactlyOnce() {
+        return EXACTLY_ONCE.equals(get(DELIVERY_GUARANTEE));
     }
 
     public long getLong(Setting setting) {

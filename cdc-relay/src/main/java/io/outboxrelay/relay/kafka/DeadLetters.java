@@ -65,9 +65,7 @@ final class DeadLetters {
     }
 
     /**
-     * The row goes to the dead-letter topic instead: the whole row if Kafka refused its event record for another reason
-     * than size, else without its payload and with long columns cut ({@link OutboxRouter#shrunkDeadLetter}). Sent with
-     * {@code producer}, waiting for the acknowledgement.
+     * The row goes to the dead-letter topic instead, sent with {@code producer}, waiting for the acknowledgement.
      *
      * @param sent  the record Kafka refused for the row: its event record, or its dead letter
      * @param cause why Kafka refused it, a {@link Failure#ROW}
@@ -75,21 +73,7 @@ final class DeadLetters {
      */
     void send(SourceRecord change, ProducerRecord<byte[], byte[]> sent, Throwable cause, Producer<byte[], byte[]> producer)
             throws InterruptedException {
-        if (sent.topic().equals(router.deadLetterTopic())) { // the dead letter itself was refused
-            String reason = header(sent, OutboxHeaders.DLQ_REASON);
-            send(change, (reason == null ? "" : reason + "; ") + "Kafka refused the dead letter with the whole row ("
-                    + Failure.describe(cause) + ")", true, producer);
-        }
-        else {
-            send(change, Failure.isSize(cause) ? "record too large for Kafka: " + cause.getMessage()
-                    : "Kafka refused the record (" + Failure.describe(cause) + ")", Failure.isSize(cause), producer);
-        }
-    }
-
-    private void send(SourceRecord change, String reason, boolean shrunk, Producer<byte[], byte[]> producer)
-            throws InterruptedException {
-        ProducerRecord<byte[], byte[]> letter = shrunk ? router.shrunkDeadLetter(change, reason) : router.deadLetter(change, reason);
-        log(letter);
+        ProducerRecord<byte[], byte[]> letter = instead(change, sent, cause);
         try {
             String refusal = topics == null ? null : topics.ensure(router.deadLetterTopic());
             if (refusal != null) {
@@ -100,8 +84,8 @@ final class DeadLetters {
             stats.recordRelayed(true);
         }
         catch (ExecutionException e) {
-            if (!shrunk && Failure.of(e.getCause()) == Failure.ROW) {
-                send(change, reason + "; the whole row was refused too (" + Failure.describe(e.getCause()) + ")", true, producer);
+            if (!sent.topic().equals(router.deadLetterTopic()) && Failure.of(e.getCause()) == Failure.ROW) {
+                send(change, letter, e.getCause(), producer);
                 return;
             }
             stats.recordError();
@@ -113,6 +97,31 @@ final class DeadLetters {
             throw new SendFailedException("Kafka did not acknowledge a dead-letter record within "
                     + TimeUnit.NANOSECONDS.toSeconds(ackTimeoutNanos) + " s; the relay stops without saving a position past it", e);
         }
+    }
+
+    /**
+     * The dead letter to send in place of {@code sent}, which Kafka refused for the row's fault, logged: the whole row,
+     * or without its payload and with long columns cut ({@link OutboxRouter#shrunkDeadLetter}) when the record was too
+     * large or was itself the whole row's dead letter. A shrunk dead letter refused in turn is the relay's to stop on.
+     *
+     * @param sent  the record Kafka refused for the row: its event record, or its dead letter
+     * @param cause why Kafka refused it, a {@link Failure#ROW}
+     */
+    ProducerRecord<byte[], byte[]> instead(SourceRecord change, ProducerRecord<byte[], byte[]> sent, Throwable cause) {
+        ProducerRecord<byte[], byte[]> letter;
+        if (sent.topic().equals(router.deadLetterTopic())) {
+            String reason = header(sent, OutboxHeaders.DLQ_REASON);
+            letter = router.shrunkDeadLetter(change, (reason == null ? "" : reason + "; ")
+                    + "Kafka refused the dead letter with the whole row (" + Failure.describe(cause) + ")");
+        }
+        else if (Failure.isSize(cause)) {
+            letter = router.shrunkDeadLetter(change, "record too large for Kafka: " + cause.getMessage());
+        }
+        else {
+            letter = router.deadLetter(change, "Kafka refused the record (" + Failure.describe(cause) + ")");
+        }
+        log(letter);
+        return letter;
     }
 
     /**

@@ -49,7 +49,7 @@ import io.outboxrelay.sql.OutboxHeaders;
  * and refuses later batches without sending them, so the position the engine saves on close covers exactly
  * what Kafka has.
  */
-public final class KafkaEventSink implements DebeziumEngine.ChangeConsumer<RecordChangeEvent<SourceRecord>> {
+public final class KafkaEventSink implements EventSink {
 
     private static final Logger LOG = LoggerFactory.getLogger(KafkaEventSink.class);
 
@@ -324,7 +324,7 @@ public final class KafkaEventSink implements DebeziumEngine.ChangeConsumer<Recor
     }
 
     /** The event's id (from the record sent, table row or message alike) and its transaction's commit time. */
-    private static RelayStats.LastEvent lastEvent(SourceRecord change, ProducerRecord<byte[], byte[]> sent) {
+    static RelayStats.LastEvent lastEvent(SourceRecord change, ProducerRecord<byte[], byte[]> sent) {
         Struct envelope = (Struct) change.value();
         Header eventId = sent.headers().lastHeader(OutboxHeaders.EVENT_ID);
         Instant committedAt = null;

@@ -32,6 +32,16 @@ public final class ProducerSettings {
         return props;
     }
 
+    /**
+     * The exactly-once producer's settings: {@link #from}, with the relay's name as its {@code transactional.id}, so that a
+     * relay started with the same name fences this one.
+     */
+    public static Map<String, Object> transactional(RelayConfig config) {
+        Map<String, Object> props = from(config);
+        props.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, config.get(RelayConfig.RELAY_NAME));
+        return props;
+    }
+
     /** How long the producer tries to deliver a record before it fails it: kafka.producer.delivery.timeout.ms or Kafka's default. */
     public static Duration deliveryTimeout(RelayConfig config) {
         return millis(config, ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG);

@@ -29,12 +29,21 @@ import io.debezium.embedded.KafkaConnectUtil;
  * what this store wrote is safe because one relay writes its offsets (a second relay on the same slot is
  * refused), and a value is remembered only once Kafka acknowledged it: what PostgreSQL is told to release
  * is never ahead of what Kafka holds. Keys this store has not written are read from the topic as before.
+ *
+ * <p>With {@link #POSITIONS_IN_TRANSACTIONS} (exactly-once) the position is written by the {@link TransactionalEventSink}
+ * in the transaction of the events it follows, and this store writes nothing: it remembers what the engine saves (only
+ * positions of records marked processed, so of committed transactions) for the engine to read back, and reads the topic
+ * at start with {@code read_committed} (the engine's {@code isolation.level}, set by the relay).
  */
 public final class RememberingOffsetStore extends KafkaOffsetBackingStore {
+
+    /** Engine setting: true when the positions are written in the events' transactions, not by this store. */
+    public static final String POSITIONS_IN_TRANSACTIONS = "outbox.relay.positions.in.transactions";
 
     /** What Kafka acknowledged from this store's writes; a removed key (null value) is not remembered. */
     private final Map<ByteBuffer, ByteBuffer> written = new ConcurrentHashMap<>();
     private final AtomicReference<SharedTopicAdmin> admin;
+    private volatile boolean positionsInTransactions;
 
     /** For Debezium, which instantiates the class named in {@code offset.storage}. */
     public RememberingOffsetStore() {
@@ -52,6 +61,7 @@ public final class RememberingOffsetStore extends KafkaOffsetBackingStore {
         Map<String, Object> adminProps = new HashMap<>(config.originals());
         adminProps.put(CommonClientConfigs.CLIENT_ID_CONFIG, "debezium-servershared-admin");
         admin.set(new SharedTopicAdmin(adminProps));
+        positionsInTransactions = Boolean.parseBoolean(String.valueOf(config.originals().get(POSITIONS_IN_TRANSACTIONS)));
         super.configure(config);
     }
 
@@ -84,6 +94,13 @@ public final class RememberingOffsetStore extends KafkaOffsetBackingStore {
     @Override
     public Future<Void> set(Map<ByteBuffer, ByteBuffer> values, Callback<Void> callback) {
         Map<ByteBuffer, ByteBuffer> copy = new HashMap<>(values);
+        if (positionsInTransactions) {
+            remember(copy); // already in Kafka, committed with the events it follows
+            if (callback != null) {
+                callback.onCompletion(null, null);
+            }
+            return CompletableFuture.completedFuture(null);
+        }
         return super.set(values, (error, result) -> {
             if (error == null) {
                 remember(copy);

@@ -40,12 +40,15 @@ public final class RelayOperations implements Relay.Listener, AutoCloseable {
     /** The keys of {@code /status}: what only the running relay knows. {@code relay status} shows them too. */
     public static final List<String> STATUS_KEYS = List.of("state", "events_per_second", "last_event_id",
             "last_event_committed_at", "last_event_age_seconds", "lag_seconds", "events_relayed",
-            "dead_letters_relayed", "errors");
+            "dead_letters_relayed", "errors", "delivery_guarantee", "transactional_id", "transactions_committed",
+            "last_transaction_committed_at");
 
     static final Duration SLOT_POLL_INTERVAL = Duration.ofSeconds(5);
     private static final Logger LOG = LoggerFactory.getLogger(RelayOperations.class);
 
     private final String relayName;
+    private final String deliveryGuarantee;
+    private final String transactionalId;
     private final String host;
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final EventRate rate = new EventRate();
@@ -58,6 +61,8 @@ public final class RelayOperations implements Relay.Listener, AutoCloseable {
 
     private RelayOperations(RelayConfig config) {
         relayName = config.get(RelayConfig.RELAY_NAME);
+        deliveryGuarantee = config.get(RelayConfig.DELIVERY_GUARANTEE);
+        transactionalId = config.exactlyOnce() ? relayName : null;
         registry.config().commonTags("relay", relayName);
         slot = new SlotPoller(config);
         metrics = new RelayMetrics(registry, this::stats, () -> state, slot::last);
@@ -160,6 +165,10 @@ public final class RelayOperations implements Relay.Listener, AutoCloseable {
         out.put("events_relayed", s == null ? 0 : s.relayed());
         out.put("dead_letters_relayed", s == null ? 0 : s.deadLettered());
         out.put("errors", s == null ? 0 : s.errors());
+        out.put("delivery_guarantee", deliveryGuarantee);
+        out.put("transactional_id", transactionalId);
+        out.put("transactions_committed", s == null ? 0 : s.transactions());
+        out.put("last_transaction_committed_at", s == null || s.lastTransactionAt() == null ? null : s.lastTransactionAt().toString());
         return out;
     }
 

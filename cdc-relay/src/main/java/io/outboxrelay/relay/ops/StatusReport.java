@@ -71,6 +71,10 @@ public final class StatusReport {
         for (String key : RelayOperations.STATUS_KEYS) {
             out.put(key, live == null ? null : live.get(key));
         }
+        if (live == null) { // what the configuration says, without the running relay's figures
+            out.put("delivery_guarantee", config.get(RelayConfig.DELIVERY_GUARANTEE));
+            out.put("transactional_id", config.exactlyOnce() ? config.get(RelayConfig.RELAY_NAME) : null);
+        }
         return new StatusReport(out, slot.isPresent());
     }
 

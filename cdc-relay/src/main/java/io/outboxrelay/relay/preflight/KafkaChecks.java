@@ -45,6 +45,9 @@ final class KafkaChecks {
         try (Admin admin = Admin.create(props)) {
             admin.describeCluster().nodes().get(timeoutMs, TimeUnit.MILLISECONDS);
             new TopicChecks(config, admin, principal()).run();
+            if (config.exactlyOnce()) {
+                new TransactionChecks(config, admin).run();
+            }
         }
         catch (ExecutionException e) {
             throw e.getCause() instanceof AuthenticationException auth ? rejected(auth) : unreachable(e);
