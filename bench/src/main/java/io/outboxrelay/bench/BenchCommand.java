@@ -83,6 +83,11 @@ public final class BenchCommand implements Callable<Integer> {
                     + "events/s for every contender (default: ${DEFAULT-VALUE}).")
     List<Double> loads;
 
+    @Option(names = "--rates", paramLabel = "EVENTS_PER_SECOND", split = ",",
+            description = "Paced loads for latency in events/s, the same for every contender, instead of --loads; e.g."
+                    + " 5000,10000,20000.")
+    List<Double> rates = new java.util.ArrayList<>();
+
     @Option(names = "--load-seconds", paramLabel = "S", defaultValue = "10",
             description = "Duration of each paced load (default: ${DEFAULT-VALUE}).")
     double loadSeconds;
@@ -119,7 +124,7 @@ public final class BenchCommand implements Callable<Integer> {
                 LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
         List<String> jvm = new ArrayList<>(List.of(jvmOptions.trim().split("\\s+")));
         jvm.removeIf(String::isEmpty);
-        BenchParameters parameters = new BenchParameters(events, payloadBytes, txSize, warmupEvents, drainRounds, loads, loadSeconds,
+        BenchParameters parameters = new BenchParameters(events, payloadBytes, txSize, warmupEvents, drainRounds, loads, rates, loadSeconds,
                 contenders == null ? BenchParameters.CONTENDERS : contenders, jvm, relaySettings, directory);
         String problem = parameters.problem();
         if (problem != null) {

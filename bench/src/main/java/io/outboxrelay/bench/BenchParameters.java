@@ -13,6 +13,7 @@ import java.util.Map;
  * @param warmupEvents     events each contender drains before anything is measured, to warm up its JIT
  * @param drainRounds      how many times the measured backlog is written and drained; the median round counts
  * @param loads            paced loads as fractions of the first contender's drain rate (empty: no latency)
+ * @param rates            paced loads in events/s, the same for every contender; when given, instead of {@code loads}
  * @param loadSeconds      how long each paced load lasts
  * @param contenders       which contenders run, in this order
  * @param jvmOptions       options of every contender's child JVM
@@ -20,11 +21,11 @@ import java.util.Map;
  * @param resultsDirectory where the table, JSON, plot and logs go
  */
 record BenchParameters(int events, int payloadBytes, int txSize, int warmupEvents, int drainRounds, List<Double> loads,
-                       double loadSeconds, List<String> contenders, List<String> jvmOptions,
+                       List<Double> rates, double loadSeconds, List<String> contenders, List<String> jvmOptions,
                        Map<String, String> relaySettings, Path resultsDirectory) {
 
     /** Every contender the bench knows, in its default order. */
-    static final List<String> CONTENDERS = List.of(RelayContender.NAME, RelayContender.MESSAGES_NAME,
+    static final List<String> CONTENDERS = List.of(RelayContender.NAME, RelayContender.EXACTLY_ONCE_NAME, RelayContender.MESSAGES_NAME,
             ConnectContender.NAME, PollingContender.NAME, StreamingDecodeContender.NAME);
 
     /** @return what is wrong with these parameters, or null */
@@ -46,6 +47,9 @@ record BenchParameters(int events, int payloadBytes, int txSize, int warmupEvent
         }
         if (loads.stream().anyMatch(f -> f <= 0 || f > 2)) {
             return "--loads must be fractions of the drain rate above 0 and at most 2, e.g. 0.1,0.25,0.5,0.75";
+        }
+        if (rates.stream().anyMatch(r -> r < 1)) {
+            return "--rates must be events per second of at least 1, e.g. 5000,10000,20000";
         }
         if (loadSeconds < 1) {
             return "--load-seconds must be at least 1";

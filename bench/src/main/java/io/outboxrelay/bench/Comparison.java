@@ -86,6 +86,7 @@ final class Comparison {
         Map<String, Function<String, Contender>> known = Map.of(
                 RelayContender.NAME, t -> new RelayContender(t, params.relaySettings()),
                 RelayContender.MESSAGES_NAME, t -> RelayContender.messages(t, params.relaySettings()),
+                RelayContender.EXACTLY_ONCE_NAME, t -> RelayContender.exactlyOnce(t, params.relaySettings()),
                 ConnectContender.NAME, ConnectContender::new,
                 PollingContender.NAME, PollingContender::new,
                 StreamingDecodeContender.NAME, t -> new StreamingDecodeContender());
@@ -96,8 +97,11 @@ final class Comparison {
         return factory.apply(topic);
     }
 
-    /** The paced loads: the fractions of the first contender's drain rate. */
+    /** The paced loads: --rates as given, or the fractions of the first contender's drain rate. */
     private List<Double> rates(double drainRate) {
+        if (!params.rates().isEmpty()) {
+            return params.rates();
+        }
         return params.loads().stream().map(f -> Math.max(1.0, Math.round(f * drainRate / 10.0) * 10.0)).toList();
     }
 

@@ -12,12 +12,14 @@ import io.outboxrelay.relay.cli.RelayCli;
  * This relay, as operators run it: {@code relay run --config FILE} in a child JVM, with the relay's own
  * defaults for everything but names and addresses. The password reaches it in its environment.
  * {@link #messages} is the same relay with {@code outbox.messages=true}, its events written with
- * {@code outbox.emit} instead of into the outbox table.
+ * {@code outbox.emit} instead of into the outbox table; {@link #exactlyOnce} the same relay with
+ * {@code delivery.guarantee=exactly-once}.
  */
 final class RelayContender implements Contender {
 
     static final String NAME = "relay";
     static final String MESSAGES_NAME = "relay-messages";
+    static final String EXACTLY_ONCE_NAME = "relay-exactly-once";
 
     private final String name;
     private final String slot;
@@ -42,6 +44,13 @@ final class RelayContender implements Contender {
         this.messages = messages;
         this.topic = topic;
         this.settings = Map.copyOf(settings);
+    }
+
+    /** The relay with {@code delivery.guarantee=exactly-once}: each batch and its position in one Kafka transaction. */
+    static RelayContender exactlyOnce(String topic, Map<String, String> settings) {
+        Map<String, String> eos = new HashMap<>(settings);
+        eos.put("delivery.guarantee", "exactly-once");
+        return new RelayContender(EXACTLY_ONCE_NAME, topic, eos, false);
     }
 
     /** The relay relaying outbox events written as logical decoding messages ({@code outbox.messages=true}). */

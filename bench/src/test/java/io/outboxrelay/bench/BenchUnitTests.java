@@ -33,7 +33,7 @@ class BenchUnitTests {
     }
 
     static ComparisonResult result() {
-        BenchParameters p = new BenchParameters(100_000, 200, 100, 50_000, 3, List.of(0.25, 0.5), 10, List.of("relay"),
+        BenchParameters p = new BenchParameters(100_000, 200, 100, 50_000, 3, List.of(0.25, 0.5), List.of(), 10, List.of("relay"),
                 List.of("-Xmx512m"), Map.of(), Path.of("/tmp/x"));
         List<Double> rates = List.of(10_000.0, 20_000.0);
         return new ComparisonResult(p, new ComparisonResult.Environment(2, "17.0.15", "17.11", "4.3.0", "3.6.1.Final",

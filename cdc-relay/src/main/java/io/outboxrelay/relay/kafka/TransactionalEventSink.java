@@ -151,9 +151,7 @@ public final class TransactionalEventSink implements EventSink {
             }
             catch (KafkaException e) {
                 if (Causes.hasCause(e, ProducerFencedException.class)) {
-                    stats.recordError();
-                    throw new SendFailedException("another relay took over transactional.id '" + transactionalId
-                            + "' (a standby, or a second relay with this relay.name): this one stops without sending again", e);
+                    throw fenced(e);
                 }
                 if (e instanceof TimeoutException) {
                     // Kafka cannot be reached (max.block.ms): the transaction cannot be aborted either until it answers
@@ -219,11 +217,20 @@ public final class TransactionalEventSink implements EventSink {
             producer.abortTransaction();
         }
         catch (KafkaException | IllegalStateException e) {
+            if (Causes.hasCause(e, ProducerFencedException.class)) {
+                throw fenced(e); // the commit failed on an old epoch (InvalidProducerEpochException): a newer relay
+            }
             stats.recordError();
             throw new SendFailedException("Kafka did not commit a transaction (" + Failure.describe(Causes.root(cause))
                     + ") nor abort it (" + Failure.describe(Causes.root(e)) + "); the relay stops, and resumes from its last"
                     + " committed position at the next start", cause);
         }
+    }
+
+    private SendFailedException fenced(Throwable e) {
+        stats.recordError();
+        return new SendFailedException("another relay took over transactional.id '" + transactionalId
+                + "' (a standby, or a second relay with this relay.name): this one stops without sending again", e);
     }
 
     /** One position record per source partition in the batch (PostgreSQL has one): after its last record. */

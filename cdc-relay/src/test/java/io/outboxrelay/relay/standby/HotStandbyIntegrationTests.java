@@ -101,7 +101,7 @@ class HotStandbyIntegrationTests {
     }
 
     /** Small transactions from two writers, a few hundred events a second, until stopped. */
-    private static final class SteadyLoad {
+    static final class SteadyLoad {
         final List<SampleEventLoad.Result> results = Collections.synchronizedList(new ArrayList<>());
         private final AtomicBoolean running = new AtomicBoolean(true);
         private final CompletableFuture<Void> done;
@@ -127,7 +127,7 @@ class HotStandbyIntegrationTests {
         }
     }
 
-    private static Process startRelay(Path config, Path log) throws IOException {
+    static Process startRelay(Path config, Path log) throws IOException {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         return new ProcessBuilder(java, "-Xmx384m", "-cp", System.getProperty("java.class.path"),
                 RelayCli.class.getName(), "run", "--config", config.toString())
@@ -136,20 +136,20 @@ class HotStandbyIntegrationTests {
                 .start();
     }
 
-    private static boolean logged(Process process, Path log, String text) throws IOException {
+    static boolean logged(Process process, Path log, String text) throws IOException {
         if (!process.isAlive()) {
             throw new AssertionError("relay exited with " + process.exitValue() + ":\n" + Files.readString(log));
         }
         return Files.readString(log).contains(text);
     }
 
-    private static int httpPort(Path log) throws IOException {
+    static int httpPort(Path log) throws IOException {
         Matcher m = HTTP_PORT.matcher(Files.readString(log));
         assertThat(m.find()).as("the relay logs its HTTP port").isTrue();
         return Integer.parseInt(m.group(1));
     }
 
-    private static long eventsRelayed(URI base) throws IOException, InterruptedException {
+    static long eventsRelayed(URI base) throws IOException, InterruptedException {
         return new ObjectMapper().readTree(OpsHttp.get(base, "/status").body()).get("events_relayed").asLong();
     }
 }
