@@ -8,6 +8,7 @@ import java.util.Properties;
 import org.junit.jupiter.api.Test;
 
 import io.outboxrelay.relay.config.RelayConfig;
+import io.outboxrelay.relay.kafka.RememberingOffsetStore;
 import io.outboxrelay.sql.OutboxSchema;
 
 class DebeziumSettingsUnitTests {
@@ -53,5 +54,19 @@ class DebeziumSettingsUnitTests {
     @Test
     void skipsDebeziumsLagStatisticsWhichTheRelayDoesNotRead() {
         assertThat(DebeziumSettings.from(config(Map.of())).getProperty("statistics.metrics.enabled")).isEqualTo("false");
+    }
+
+    @Test
+    void exactlyOnceLeavesThePositionToTheTransactionsAndTellsTheEngineAfterEveryBatch() {
+        Properties atLeastOnce = DebeziumSettings.from(config(Map.of("offset.flush.interval.ms", "2000")));
+        Properties exactlyOnce = DebeziumSettings.from(config(Map.of("offset.flush.interval.ms", "2000",
+                "delivery.guarantee", "exactly-once")));
+
+        assertThat(atLeastOnce.getProperty("offset.flush.interval.ms")).isEqualTo("2000");
+        assertThat(atLeastOnce.getProperty(RememberingOffsetStore.POSITIONS_IN_TRANSACTIONS)).isEqualTo("false");
+        assertThat(exactlyOnce.getProperty("offset.flush.interval.ms")).isEqualTo("0");
+        assertThat(exactlyOnce.getProperty(RememberingOffsetStore.POSITIONS_IN_TRANSACTIONS)).isEqualTo("true");
+        assertThat(exactlyOnce.getProperty("isolation.level")).as("a position of an aborted transaction is none")
+                .isEqualTo("read_committed");
     }
 }

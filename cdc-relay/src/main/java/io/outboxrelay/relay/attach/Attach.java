@@ -83,9 +83,34 @@ public final class Attach {
             changes.alreadyPresent("replication slot " + slot);
             return;
         }
-        changes.add(Step.sql("created replication slot " + slot + " (pgoutput): outbox events committed from now on wait in"
-                        + " it for the relay, and it holds WAL until the relay runs (detach drops it)",
-                session.format("SELECT pg_create_logical_replication_slot(%L, 'pgoutput')", slot)));
+        if (!failoverSlot(session, config)) {
+            changes.add(Step.sql("created replication slot " + slot + " (pgoutput): outbox events committed from now on wait in"
+                            + " it for the relay, and it holds WAL until the relay runs (detach drops it)",
+                    session.format("SELECT pg_create_logical_replication_slot(%L, 'pgoutput')", slot)));
+            return;
+        }
+        changes.add(Step.sql("created replication slot " + slot + " (pgoutput) as a failover slot: outbox events committed from now on"
+                        + " wait in it for the relay, and it holds WAL until the relay runs (detach drops it). For a standby to"
+                        + " keep it in step: on the standby sync_replication_slots=on, hot_standby_feedback=on, primary_slot_name"
+                        + " set and dbname in primary_conninfo; on the primary synchronized_standby_slots naming the standbys'"
+                        + " physical slots (README 'PostgreSQL high availability')",
+                session.format("SELECT pg_create_logical_replication_slot(%L, 'pgoutput', false, false, true)", slot)));
+    }
+
+    /** Whether the slot is created as a failover slot (slot.failover, PostgreSQL 17+). */
+    private static boolean failoverSlot(AdminSession session, RelayConfig config) throws SQLException {
+        String wanted = config.get(RelayConfig.SLOT_FAILOVER);
+        int major;
+        try (var st = session.connection().createStatement();
+             var rs = st.executeQuery("SELECT current_setting('server_version_num')::int / 10000")) {
+            rs.next();
+            major = rs.getInt(1);
+        }
+        if (wanted.equals("true") && major < 17) {
+            throw new RefusedException("slot.failover=true needs PostgreSQL 17 or later, and this server runs " + major
+                    + ": set slot.failover=auto (or false)", null);
+        }
+        return !wanted.equals("false") && major >= 17;
     }
 
     static boolean isPermission(SQLException e) {

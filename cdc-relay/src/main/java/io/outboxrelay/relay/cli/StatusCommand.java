@@ -78,6 +78,8 @@ final class StatusCommand implements Callable<Integer> {
             lines.add(line("confirmed_flush_lsn", f.get("confirmed_flush_lsn")));
             lines.add(line("WAL retained", bytes(f.get("wal_retained_bytes")) + " (current LSN - restart_lsn)"));
             lines.add(line("not yet confirmed", bytes(f.get("slot_lag_bytes")) + " (current LSN - confirmed_flush_lsn)"));
+            lines.add(line("failover slot", f.get("slot_failover") == null ? "n/a (PostgreSQL before 17)"
+                    : f.get("slot_failover") + (Boolean.TRUE.equals(f.get("slot_synced")) ? " (a synchronized copy)" : "")));
         }
         else {
             lines.add(line("slot", f.get("slot_name") + " does not exist"));

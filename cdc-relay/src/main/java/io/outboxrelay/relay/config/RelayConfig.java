@@ -63,6 +63,11 @@ public final class RelayConfig {
     public static final Setting SLOT_NAME = Setting.optional("slot.name", "outbox_relay",
             "Logical replication slot the relay reads from; created by attach, or on the first start.")
             .validatedBy(v -> LEGAL_NAME.matcher(v).matches(), LEGAL_NAME_TEXT);
+    public static final Setting SLOT_FAILOVER = Setting.optional("slot.failover", "auto",
+            "PostgreSQL 17+: make the replication slot a failover slot, which physical standbys with sync_replication_slots=on"
+                    + " keep in step, so that a promoted standby has it (README 'PostgreSQL high availability'). auto: yes on 17+,"
+                    + " nothing on 14-16 (a failover there ends in the gap refusal); true: refused below 17; false: never.")
+            .oneOf("auto", "true", "false");
     public static final Setting PUBLICATION = Setting.optional("publication", "outbox_publication",
             "Publication covering the outbox table (created by outbox-sql; never created by the relay).")
             .validatedBy(v -> LEGAL_NAME.matcher(v).matches(), LEGAL_NAME_TEXT);
@@ -76,7 +81,7 @@ public final class RelayConfig {
                     + OutboxSchema.MESSAGE_PREFIX + "' (the function " + OutboxSchema.EMIT_FUNCTION + ", outbox-sql V6), with the"
                     + " same routing, headers and dead letters as rows of the outbox table. A restart may re-send up to one"
                     + " transaction's messages (consumers dedupe on eventId). false: such messages are ignored.")
-            .validatedBy(v -> v.equals("true") || v.equals("false"), "true or false");
+            .oneOf("true", "false");
     public static final Setting KAFKA_BOOTSTRAP = Setting.required("kafka.bootstrap.servers",
             "Kafka bootstrap servers, host:port[,host:port].");
     public static final Setting TOPIC_PATTERN = Setting.optional("topic.pattern", "outbox.${aggregateType}",
@@ -115,7 +120,8 @@ public final class RelayConfig {
             "Replication factor of the offset topic when the relay creates it; -1 takes the broker default.")
             .intAtLeast(-1);
     public static final Setting OFFSET_FLUSH_INTERVAL_MS = Setting.optional("offset.flush.interval.ms", "1000",
-            "How often the acknowledged position is saved; after a crash at most this much is re-sent.")
+            "How often the acknowledged position is saved; after a crash at most this much is re-sent. Ignored with"
+                    + " delivery.guarantee=exactly-once, which commits the position with every batch.")
             .intAtLeast(0);
     public static final Setting POLL_INTERVAL_MS = Setting.optional("poll.interval.ms", "10",
             "How long Debezium waits for more changes before handing over a batch (latency vs. batching).")
@@ -137,12 +143,11 @@ public final class RelayConfig {
                     + " events, dead letters and the position after it are one Kafka transaction (transactional.id = relay.name;"
                     + " a relay started with the same name fences this one); readers with isolation.level=read_committed see"
                     + " each event once. Needs Write and Describe on the TransactionalId relay.name.")
-            .validatedBy(v -> v.equals(AT_LEAST_ONCE) || v.equals(EXACTLY_ONCE), AT_LEAST_ONCE + " or " + EXACTLY_ONCE);
+            .oneOf(AT_LEAST_ONCE, EXACTLY_ONCE);
     public static final Setting SNAPSHOT_MODE = Setting.optional("snapshot.mode", "no_data",
             "Debezium snapshot.mode: no_data relays only rows committed after the slot was created; "
                     + "initial also relays rows already in the table on the first start.")
-            .validatedBy(v -> v.equals("no_data") || v.equals("initial") || v.equals("when_needed"),
-                    "no_data, initial or when_needed");
+            .oneOf("no_data", "initial", "when_needed");
     public static final Setting HEARTBEAT_INTERVAL_MS = Setting.optional("heartbeat.interval.ms", "10000",
             "How often the relay writes a heartbeat row to " + OutboxSchema.HEARTBEAT_TABLE + " and confirms its position,"
                     + " so that an idle outbox does not make the slot hold back WAL that other databases write; needs"
@@ -155,7 +160,7 @@ public final class RelayConfig {
             "true: a relay that finds its replication slot in use waits as a hot standby (state STANDBY, /health/live 200,"
                     + " /health/ready 503) for as long as it takes, then takes over; standbys take turns, so only one starts."
                     + " false: it waits at most startup.timeout.ms, then fails.")
-            .validatedBy(v -> v.equals("true") || v.equals("false"), "true or false");
+            .oneOf("true", "false");
     public static final Setting RECOVERY_RESEND_SINCE = Setting.optional("recovery.resend.since", "",
             "Only when the pre-flight check finds a gap (replication slot missing or ahead of the saved position) or an"
                     + " interrupted re-send: re-send the outbox rows with occurred_at at or after this ISO-8601 time, then stream"
@@ -165,7 +170,7 @@ public final class RelayConfig {
     public static final Setting RECOVERY_ACCEPT_GAP = Setting.optional("recovery.accept.gap", "false",
             "true: start despite a gap the pre-flight check found, skipping every outbox row committed in it (logged)."
                     + " Never set this by default: recovery.resend.since loses nothing.")
-            .validatedBy(v -> v.equals("true") || v.equals("false"), "true or false");
+            .oneOf("true", "false");
     public static final Setting HTTP_PORT = Setting.optional("http.port", "8080",
             "Port of the HTTP endpoint for /metrics (Prometheus), /health/live, /health/ready and /status, served by"
                     + " 'relay run'; 0 picks a free port (logged), -1 disables the endpoint.")
@@ -175,36 +180,15 @@ public final class RelayConfig {
             "Address the HTTP endpoint listens on (0.0.0.0: every interface; 127.0.0.1: this host only).");
     public static final Setting LOG_FORMAT = Setting.optional("log.format", "text",
             "Log format on stderr: text, or json (one ECS JSON object per line, for log shippers).")
-            .validatedBy(v -> v.equals("text") || v.equals("json"), "text or json");
+            .oneOf("text", "json");
 
     public static final List<Setting> SETTINGS = List.of(RELAY_NAME, DATABASE_HOST, DATABASE_PORT, DATABASE_NAME,
-            DATABASE_USER, DATABASE_PASSWORD, SLOT_NAME, PUBLICATION, OUTBOX_TABLE, OUTBOX_MESSAGES, KAFKA_BOOTSTRAP, TOPIC_PATTERN,
+            DATABASE_USER, DATABASE_PASSWORD, SLOT_NAME, SLOT_FAILOVER, PUBLICATION, OUTBOX_TABLE, OUTBOX_MESSAGES, KAFKA_BOOTSTRAP, TOPIC_PATTERN,
             DEAD_LETTER_TOPIC, HEADER_COLUMNS, TOPIC_PARTITIONS, TOPIC_REPLICATION, TOPIC_RETENTION_MS, TOPIC_COMPACT_PATTERN,
             OFFSET_TOPIC, OFFSET_TOPIC_REPLICATION, OFFSET_FLUSH_INTERVAL_MS, POLL_INTERVAL_MS, MAX_BATCH_SIZE, KAFKA_ACK_TIMEOUT_MS,
             DELIVERY_GUARANTEE, SNAPSHOT_MODE,
             HEARTBEAT_INTERVAL_MS, STARTUP_TIMEOUT_MS, STANDBY, RECOVERY_RESEND_SINCE, RECOVERY_ACCEPT_GAP, HTTP_PORT, HTTP_HOST,
             LOG_FORMAT);
-
-    /**
-     * Debezium settings the relay derives from its own (DebeziumSettings), and from which: a {@code debezium.} key for one
-     * of them would silently replace what was validated and what every other part of the relay uses.
-     */
-    private static final Map<String, String> DERIVED_DEBEZIUM_KEYS = Map.ofEntries(
-            Map.entry("name", "relay.name"), Map.entry("topic.prefix", "relay.name"),
-            Map.entry("connector.class", "the relay (PostgreSQL only)"),
-            Map.entry("database.hostname", "database.host"), Map.entry("database.port", "database.port"),
-            Map.entry("database.dbname", "database.name"), Map.entry("database.user", "database.user"),
-            Map.entry("database.password", "database.password"), Map.entry("plugin.name", "the relay (pgoutput only)"),
-            Map.entry("slot.name", "slot.name"), Map.entry("publication.name", "publication"),
-            Map.entry("publication.autocreate.mode", "the relay (attach creates the publication)"),
-            Map.entry("table.include.list", "outbox.table"), Map.entry("snapshot.mode", "snapshot.mode"),
-            Map.entry("message.prefix.include.list", "outbox.messages"), Map.entry("poll.interval.ms", "poll.interval.ms"),
-            Map.entry("max.batch.size", "max.batch.size"), Map.entry("max.queue.size", "max.batch.size"),
-            Map.entry("heartbeat.interval.ms", "heartbeat.interval.ms"), Map.entry("heartbeat.action.query", "heartbeat.interval.ms"),
-            Map.entry("offset.storage", "the relay (offset.topic)"), Map.entry("offset.storage.topic", "offset.topic"),
-            Map.entry("offset.storage.replication.factor", "offset.topic.replication.factor"),
-            Map.entry("bootstrap.servers", "kafka.bootstrap.servers"),
-            Map.entry("offset.flush.interval.ms", "offset.flush.interval.ms"));
 
     private static final Pattern SECRET_KEY = Pattern.compile("(?i).*(password|secret|jaas|token|credential|key\\.pem|keystore\\.key).*");
 
@@ -269,7 +253,7 @@ public final class RelayConfig {
             if (key.equals(PRODUCER_PREFIX + "transactional.id")) {
                 problems.add(key + " cannot be set: delivery.guarantee=exactly-once uses relay.name as the transactional id");
             }
-            String derived = key.startsWith(DEBEZIUM_PREFIX) ? DERIVED_DEBEZIUM_KEYS.get(key.substring(DEBEZIUM_PREFIX.length())) : null;
+            String derived = key.startsWith(DEBEZIUM_PREFIX) ? DerivedDebeziumKeys.SOURCES.get(key.substring(DEBEZIUM_PREFIX.length())) : null;
             if (derived != null) {
                 problems.add(key + " cannot be set: the relay derives it from " + derived
                         + " (which pre-flight, status, attach and detach use too); set that instead");

@@ -44,6 +44,14 @@ public final class Setting {
         return new Setting(name, doc, defaultValue, required, secret, check, expectation);
     }
 
+    /** One of {@code values}, exactly as written. */
+    Setting oneOf(String... values) {
+        java.util.List<String> allowed = java.util.List.of(values);
+        String text = allowed.size() == 2 ? values[0] + " or " + values[1]
+                : String.join(", ", allowed.subList(0, allowed.size() - 1)) + " or " + values[values.length - 1];
+        return validatedBy(allowed::contains, text);
+    }
+
     Setting positiveInt() {
         return validatedBy(Setting::isPositiveInt, "a positive integer");
     }

@@ -63,6 +63,8 @@ public final class StatusReport {
         out.put("confirmed_flush_lsn", slot.map(ReplicationSlot::confirmedFlushLsn).orElse(null));
         out.put("wal_retained_bytes", slot.map(ReplicationSlot::walRetainedBytes).orElse(null));
         out.put("slot_lag_bytes", slot.map(ReplicationSlot::slotLagBytes).orElse(null));
+        out.put("slot_failover", slot.map(ReplicationSlot::failover).orElse(null));
+        out.put("slot_synced", slot.map(ReplicationSlot::synced).orElse(null));
         readKafka(config, out);
         URI url = daemon != null ? daemon : daemonUrl(config);
         out.put("daemon_url", url == null ? null : url.toString());

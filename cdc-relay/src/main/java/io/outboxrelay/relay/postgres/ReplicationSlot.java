@@ -22,16 +22,19 @@ import java.util.Optional;
  * @param confirmedFlushLsn how far the relay has confirmed (its saved position, once flushed)
  * @param walRetainedBytes pg_current_wal_lsn() - restart_lsn: WAL kept on disk for this slot
  * @param slotLagBytes pg_current_wal_lsn() - confirmed_flush_lsn: WAL written but not confirmed yet
+ * @param failover whether it is a failover slot, synchronized to standbys (PostgreSQL 17+; null before)
+ * @param synced whether it is a copy synchronized from the primary (true only on a standby; null before 17)
  */
 public record ReplicationSlot(String slotName, String database, boolean inCurrentDatabase, boolean active, Integer activePid,
                               String holderApplication, String holderAddress, String restartLsn, String confirmedFlushLsn,
-                              Long walRetainedBytes, Long slotLagBytes) {
+                              Long walRetainedBytes, Long slotLagBytes, Boolean failover, Boolean synced) {
 
     private static final String QUERY = """
             SELECT s.database, s.database = current_database(), s.active, s.active_pid, a.application_name,
                    host(a.client_addr), s.restart_lsn::text, s.confirmed_flush_lsn::text,
                    pg_wal_lsn_diff(pg_current_wal_lsn(), s.restart_lsn)::bigint,
-                   pg_wal_lsn_diff(pg_current_wal_lsn(), s.confirmed_flush_lsn)::bigint
+                   pg_wal_lsn_diff(pg_current_wal_lsn(), s.confirmed_flush_lsn)::bigint,
+                   (to_jsonb(s) ->> 'failover')::boolean, (to_jsonb(s) ->> 'synced')::boolean
             FROM pg_replication_slots s LEFT JOIN pg_stat_activity a ON a.pid = s.active_pid AND s.active
             WHERE s.slot_name = ?""";
 
@@ -45,7 +48,8 @@ public record ReplicationSlot(String slotName, String database, boolean inCurren
                 }
                 return Optional.of(new ReplicationSlot(slotName, rs.getString(1), rs.getBoolean(2), rs.getBoolean(3),
                         rs.getObject(4, Integer.class), rs.getString(5), rs.getString(6), rs.getString(7), rs.getString(8),
-                        rs.getObject(9, Long.class), rs.getObject(10, Long.class)));
+                        rs.getObject(9, Long.class), rs.getObject(10, Long.class), rs.getObject(11, Boolean.class),
+                        rs.getObject(12, Boolean.class)));
             }
         }
     }

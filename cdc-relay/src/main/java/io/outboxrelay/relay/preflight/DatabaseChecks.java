@@ -4,6 +4,7 @@ import java.net.ConnectException;
 import java.net.UnknownHostException;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.util.Map;
 
 import io.outboxrelay.relay.config.RelayConfig;
 import io.outboxrelay.relay.error.Causes;
@@ -26,14 +27,15 @@ final class DatabaseChecks {
      *
      * @param awaitFreeSlot wait (up to startup.timeout.ms) for a slot in use to be released, and fail if it is not;
      *                      false for a standby, which waits for the slot itself
+     * @return Debezium settings the server calls for ({@link FailoverChecks})
      */
-    void run(boolean awaitFreeSlot) {
+    Map<String, String> run(boolean awaitFreeSlot) {
         try (Connection connection = connect()) {
             Database db = new Database(connection, config, where);
             ServerChecks server = new ServerChecks(db);
             RoleChecks role = new RoleChecks(db);
             OutboxChecks outbox = new OutboxChecks(db);
-            server.checkVersion();
+            int major = server.checkVersion();
             server.checkWalLevel();
             role.checkReplication();
             outbox.checkTable();
@@ -43,6 +45,7 @@ final class DatabaseChecks {
                 outbox.checkHeartbeat();
             }
             new SlotChecks(db).check(awaitFreeSlot);
+            return new FailoverChecks(db).run(major);
         }
         catch (SQLException e) {
             throw new StartupException("PostgreSQL at " + where + " failed a pre-flight query: " + Causes.firstLine(e), e);

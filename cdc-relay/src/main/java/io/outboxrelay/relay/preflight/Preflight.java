@@ -1,5 +1,7 @@
 package io.outboxrelay.relay.preflight;
 
+import java.util.Map;
+
 import io.outboxrelay.relay.config.RelayConfig;
 
 /** Everything the relay checks before it starts streaming; each failure is one actionable line. */
@@ -13,9 +15,9 @@ public final class Preflight {
      * @throws StartupException naming the first problem found and what to do about it
      */
     public static StartPosition check(RelayConfig config) {
-        new DatabaseChecks(config).run(true);
+        Map<String, String> server = new DatabaseChecks(config).run(true);
         new KafkaChecks(config).run();
-        return new PositionChecks(config).run();
+        return new PositionChecks(config).run().withDefaults(server);
     }
 
     /**

@@ -17,7 +17,8 @@ final class ServerChecks {
         this.db = db;
     }
 
-    void checkVersion() throws SQLException {
+    /** @return the server's major version */
+    int checkVersion() throws SQLException {
         // server_version_num is major * 10000 + minor since PostgreSQL 10 (90624 for 9.6.24)
         int major = db.number("SELECT current_setting('server_version_num')::int / 10000");
         if (major < MINIMUM_MAJOR_VERSION) {
@@ -25,6 +26,7 @@ final class ServerChecks {
             throw new StartupException("PostgreSQL " + version + " at " + db.where() + " is not supported (the relay needs "
                     + MINIMUM_MAJOR_VERSION + " or later): upgrade PostgreSQL or point database.host at a newer server");
         }
+        return major;
     }
 
     void checkWalLevel() throws SQLException {

@@ -17,4 +17,11 @@ public record StartPosition(Map<String, String> debeziumOverrides) {
     public StartPosition {
         debeziumOverrides = Map.copyOf(debeziumOverrides);
     }
+
+    /** This position with {@code settings} added where it does not say otherwise (what the server calls for). */
+    StartPosition withDefaults(Map<String, String> settings) {
+        Map<String, String> merged = new java.util.HashMap<>(settings);
+        merged.putAll(debeziumOverrides);
+        return new StartPosition(merged);
+    }
 }

@@ -138,7 +138,7 @@ class ExactlyOnceTakeoverIntegrationTests {
 
     /**
      * Kafka's own console consumer, in a JVM of its own, reading the topics from the beginning with
-     * {@code --isolation-level read_committed} until {@code expected} records came or it waited 10 s for more.
+     * {@code --isolation-level read_committed} until more than {@code expected} records came or it waited 3 s for more.
      */
     private List<String> consoleConsumerEventIds(RelayFixture fixture, List<String> topics, int expected) throws Exception {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
@@ -146,7 +146,7 @@ class ExactlyOnceTakeoverIntegrationTests {
         List<String> command = new ArrayList<>(List.of(java, "-Xmx256m", "-cp", System.getProperty("java.class.path"),
                 "org.apache.kafka.tools.consumer.ConsoleConsumer", "--bootstrap-server", fixture.kafka.bootstrapServers(),
                 "--include", String.join("|", topics.stream().map(Pattern::quote).toList()), "--from-beginning",
-                "--isolation-level", "read_committed", "--max-messages", String.valueOf(expected + 1), "--timeout-ms", "10000",
+                "--isolation-level", "read_committed", "--max-messages", String.valueOf(expected + 1), "--timeout-ms", "3000",
                 "--property", "print.headers=true"));
         Process console = new ProcessBuilder(command).redirectErrorStream(false).redirectOutput(out.toFile())
                 .redirectError(dir.resolve("console-consumer.err").toFile()).start();

@@ -1,0 +1,85 @@
+package io.outboxrelay.relay.preflight;
+
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.outboxrelay.relay.config.RelayConfig;
+import io.outboxrelay.relay.postgres.ReplicationSlot;
+
+/**
+ * {@code slot.failover}: on PostgreSQL 17 and later the relay's slot should be a failover slot, which a physical standby
+ * with {@code sync_replication_slots=on} keeps in step, so that a promoted standby has it with the relay's position. Refuses
+ * {@code slot.failover=true} below 17; warns (one line each, the relay starts all the same) when physical standbys stream
+ * from this server but the slot is not a failover slot, or a standby's slot is missing from
+ * {@code synchronized_standby_slots} (a standby not listed there may be promoted without the relay's latest position).
+ */
+final class FailoverChecks {
+
+    /** The first major version with failover slots. */
+    static final int FAILOVER_SLOTS_SINCE = 17;
+    private static final Logger LOG = LoggerFactory.getLogger(FailoverChecks.class);
+
+    private final Database db;
+    private final String slot;
+    private final String wanted;
+
+    FailoverChecks(Database db) {
+        this.db = db;
+        this.slot = db.config().get(RelayConfig.SLOT_NAME);
+        this.wanted = db.config().get(RelayConfig.SLOT_FAILOVER);
+    }
+
+    /**
+     * @param major the server's major version
+     * @return Debezium's settings for a slot it creates: {@code slot.failover=true} when wanted and possible
+     */
+    Map<String, String> run(int major) throws SQLException {
+        if (wanted.equals("false")) {
+            return Map.of();
+        }
+        if (major < FAILOVER_SLOTS_SINCE) {
+            if (wanted.equals("true")) {
+                throw new StartupException("slot.failover=true needs PostgreSQL " + FAILOVER_SLOTS_SINCE + " or later, and "
+                        + db.where() + " runs " + major + ": set slot.failover=auto (or false); before 17 a failover ends in the"
+                        + " relay's gap refusal and recovery.resend.since (README 'PostgreSQL high availability')");
+            }
+            return Map.of();
+        }
+        List<String> standbys = standbySlots();
+        if (!standbys.isEmpty()) {
+            Optional<ReplicationSlot> ours = ReplicationSlot.read(db.connection(), slot);
+            if (ours.isPresent() && !Boolean.TRUE.equals(ours.get().failover())) {
+                LOG.warn("Replication slot '{}' is not a failover slot, but physical standbys stream from {} (slots {}): a"
+                        + " promoted standby will not have it; recreate it as one (relay detach, then relay attach with"
+                        + " slot.failover=auto) while nothing is written, or see README 'PostgreSQL high availability'",
+                        slot, db.where(), standbys);
+            }
+            String listedSetting = db.text("SELECT current_setting('synchronized_standby_slots', true)");
+            List<String> listed = listedSetting == null ? List.of()
+                    : Arrays.stream(listedSetting.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
+            List<String> missing = new ArrayList<>(standbys);
+            missing.removeAll(listed);
+            if (!missing.isEmpty()) {
+                LOG.warn("Physical standby slot(s) {} on {} are not in synchronized_standby_slots ('{}'): such a standby may be"
+                        + " promoted without the relay's latest position; on the primary: ALTER SYSTEM SET"
+                        + " synchronized_standby_slots = '{}'; SELECT pg_reload_conf()", missing, db.where(),
+                        listedSetting == null ? "" : listedSetting, String.join(",", standbys));
+            }
+        }
+        return Map.of("slot.failover", "true");
+    }
+
+    /** The physical slots standbys stream from now. */
+    private List<String> standbySlots() throws SQLException {
+        String names = db.text("SELECT string_agg(slot_name, ',' ORDER BY slot_name) FROM pg_replication_slots"
+                + " WHERE slot_type = 'physical' AND active");
+        return names == null ? List.of() : List.of(names.split(","));
+    }
+}
