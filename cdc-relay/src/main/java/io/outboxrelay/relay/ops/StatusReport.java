@@ -37,6 +37,8 @@ public final class StatusReport {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Duration DAEMON_TIMEOUT = Duration.ofSeconds(2);
+    /** Topics up to this many offsets are counted record by record. */
+    private static final long COUNTED_UP_TO = 10_000;
 
     private final Map<String, Object> fields;
     private final boolean slotExists;
@@ -121,7 +123,11 @@ public final class StatusReport {
         }
     }
 
-    /** Records in a topic now: the sum over its partitions of end minus beginning offsets; 0 if it does not exist. */
+    /**
+     * Records in a topic now, as a read_committed reader sees them: counted by reading when the topic spans at most
+     * {@value #COUNTED_UP_TO} offsets (exactly-once writes a transaction marker per batch, which takes an offset), else the
+     * sum over its partitions of end minus beginning offsets (an upper bound); 0 if it does not exist.
+     */
     private static long recordCount(Consumer<byte[], byte[]> consumer, String topic, Duration timeout) {
         List<TopicPartition> partitions = new ArrayList<>();
         for (PartitionInfo p : consumer.partitionsFor(topic, timeout)) {
@@ -132,7 +138,18 @@ public final class StatusReport {
         }
         Map<TopicPartition, Long> begin = consumer.beginningOffsets(partitions, timeout);
         Map<TopicPartition, Long> end = consumer.endOffsets(partitions, timeout);
-        return partitions.stream().mapToLong(tp -> end.get(tp) - begin.get(tp)).sum();
+        long span = partitions.stream().mapToLong(tp -> end.get(tp) - begin.get(tp)).sum();
+        if (span > COUNTED_UP_TO) {
+            return span;
+        }
+        consumer.assign(partitions);
+        consumer.seekToBeginning(partitions);
+        long counted = 0;
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (partitions.stream().anyMatch(tp -> consumer.position(tp, timeout) < end.get(tp)) && System.nanoTime() < deadline) {
+            counted += consumer.poll(Duration.ofMillis(200)).count();
+        }
+        return counted;
     }
 
     /** http://host:port of the daemon by this configuration; null when its port is not known (0) or disabled. */

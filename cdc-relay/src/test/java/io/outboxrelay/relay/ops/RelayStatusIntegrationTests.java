@@ -104,6 +104,31 @@ class RelayStatusIntegrationTests {
     }
 
     @Test
+    void exactlyOnceStatusNamesTheTransactionsAndCountsDeadLettersNotTransactionMarkers() throws Exception {
+        RelayFixture fixture = SharedInfrastructure.newFixture();
+        Map<String, String> exactlyOnce = Map.of("delivery.guarantee", "exactly-once");
+        RelayConfig config = fixture.relayConfig(exactlyOnce);
+        Path file = writeConfig(fixture, exactlyOnce);
+        try (RelayOperations ops = RelayOperations.start(config); Relay relay = Relay.start(config, ops)) {
+            RelayOperationsIntegrationTests.insertEvents(fixture, 10);
+            fixture.sql("INSERT INTO outbox.event (event_id, aggregate_type, aggregate_id, event_type, payload)"
+                    + " VALUES (gen_random_uuid(), 'not a topic', 'x', 'Bad', '{}')");
+            RelayOperationsIntegrationTests.insertEvents(fixture, 10);
+            await().atMost(Duration.ofSeconds(60)).until(() -> relay.stats().relayed() == 20 && relay.stats().deadLettered() == 1);
+
+            JsonNode status = status(file, "--json", "--daemon", ops.uri().toString()).json();
+            assertThat(status.get("delivery_guarantee").asText()).isEqualTo("exactly-once");
+            assertThat(status.get("transactional_id").asText()).isEqualTo(config.get(RelayConfig.RELAY_NAME));
+            assertThat(status.get("transactions_committed").asLong()).isPositive();
+            assertThat(status.get("last_transaction_committed_at").isNull()).isFalse();
+            assertThat(status.get("dead_letter_count").asLong()).as("the dead letter, not its transaction's marker").isEqualTo(1);
+            assertThat(status(file, "--daemon", ops.uri().toString()).stdout())
+                    .contains("exactly-once (transactional.id " + config.get(RelayConfig.RELAY_NAME) + ")")
+                    .contains(" committed, the last at ");
+        }
+    }
+
+    @Test
     void missingSlotIsReportedWithAHintAndExitCode3() throws Exception {
         RelayFixture fixture = SharedInfrastructure.newFixture();
         Outcome outcome = status(writeConfig(fixture, Map.of()), "--json");
