@@ -1,6 +1,7 @@
 package io.outboxrelay.relay.standby;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import java.io.Writer;
@@ -12,21 +13,30 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.common.IsolationLevel;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import io.outboxrelay.legacy.load.SampleEventLoad;
+import io.outboxrelay.relay.Relay;
+import io.outboxrelay.relay.RelayFailedException;
+import io.outboxrelay.relay.config.RelayConfig;
+import io.outboxrelay.relay.kafka.ProducerSettings;
 import io.outboxrelay.relay.testsupport.Delivery;
 import io.outboxrelay.relay.testsupport.RelayFixture;
 import io.outboxrelay.relay.testsupport.SharedInfrastructure;
 import io.outboxrelay.relay.testsupport.TestRunLogs;
+import io.outboxrelay.sql.OutboxHeaders;
 import io.outboxrelay.testkit.DeliveryCheck;
 
 /**
@@ -77,8 +87,9 @@ class ExactlyOnceTakeoverIntegrationTests {
                         .until(() -> HotStandbyIntegrationTests.logged(standby, newLog, "Relay state RUNNING"));
                 await().atMost(Duration.ofSeconds(60)).until(() -> HotStandbyIntegrationTests.eventsRelayed(standbyHttp) > 0);
                 signal("CONT", old);
-                // the old relay wakes with whatever it had read before it froze, and tries to send it
-                old.waitFor(20, TimeUnit.SECONDS);
+                // the old relay wakes with whatever it had read before it froze, and tries to commit it (fenced); with
+                // nothing read, Debezium retries the slot, which the new relay holds (nothing sent either way)
+                old.waitFor(5, TimeUnit.SECONDS);
             }
             finally {
                 load.stop();
@@ -111,6 +122,40 @@ class ExactlyOnceTakeoverIntegrationTests {
             standby.destroyForcibly();
             old.waitFor(30, TimeUnit.SECONDS);
             standby.waitFor(30, TimeUnit.SECONDS);
+        }
+    }
+
+    /**
+     * Fencing on its own, deterministically: a producer with the relay's transactional id (what a standby's start does)
+     * takes the id over while the relay runs; the relay's next batch is refused, it stops with one line, and nothing it
+     * tried to send becomes visible to a read_committed reader.
+     */
+    @Test
+    void aRelayWhoseTransactionalIdIsTakenOverStopsAndMakesNothingMoreVisible() throws Exception {
+        RelayFixture fixture = SharedInfrastructure.newFixture();
+        RelayConfig config = fixture.relayConfig(Map.of("delivery.guarantee", "exactly-once"));
+        try (Relay relay = Relay.start(config)) {
+            SampleEventLoad.Result before = new SampleEventLoad(fixture.dataSource())
+                    .run(new SampleEventLoad.Plan(20, 1, 5, 5, 0, 5, 50), n -> { });
+            await().atMost(Duration.ofSeconds(60)).until(() -> relay.stats().relayed() == 20);
+            try (KafkaProducer<byte[], byte[]> usurper = new KafkaProducer<>(ProducerSettings.transactional(config))) {
+                usurper.initTransactions();
+            }
+            SampleEventLoad.Result after = new SampleEventLoad(fixture.dataSource())
+                    .run(new SampleEventLoad.Plan(20, 1, 5, 5, 0, 5, 50), n -> { });
+            assertThatThrownBy(relay::awaitTermination).isInstanceOf(RelayFailedException.class)
+                    .hasMessageContaining("another relay took over transactional.id");
+            assertThat(relay.state()).isEqualTo(Relay.State.FAILED);
+
+            Delivery seen = readCommitted(fixture, before);
+            assertThat(seen.lost).isEmpty();
+            assertThat(seen.duplicates).isEmpty();
+            Set<UUID> refused = new HashSet<>();
+            after.committed().forEach(w -> refused.add(w.eventId()));
+            assertThat(seen.misrouted).as("events committed after the takeover are nowhere to be read").isEmpty();
+            assertThat(DeliveryCheck.readAll(fixture.kafka, fixture.sampleTopics(), IsolationLevel.READ_COMMITTED).values()
+                    .stream().flatMap(List::stream).map(r -> UUID.fromString(DeliveryCheck.header(r, OutboxHeaders.EVENT_ID))))
+                    .doesNotContainAnyElementsOf(refused);
         }
     }
 
