@@ -9,9 +9,15 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
+import java.util.TreeSet;
 
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 
 import io.outboxrelay.pipeline.PipelineCli;
 import io.outboxrelay.pipeline.compose.ComposeFile.Service;
@@ -25,7 +31,7 @@ import picocli.CommandLine;
  * compose.yaml cannot be run here (no Docker), so this pins down that it refers to what the project
  * builds and accepts: image names from the poms, commands the CLIs parse, configuration files that
  * exist and validate, environment variables the relay reads, and hosts, ports and roles that match
- * across services.
+ * across services, including what Prometheus scrapes and what Prometheus and Grafana mount from ops/.
  */
 class ComposeFileUnitTests {
 
@@ -33,6 +39,9 @@ class ComposeFileUnitTests {
     private static final String PIPELINE_IMAGE = System.getProperty("image.pipeline");
     /** Read by 'relay attach' besides the settings' own variables. */
     private static final List<String> ATTACH_VARIABLES = List.of("RELAY_ADMIN_PASSWORD", "RELAY_ROLE_PASSWORD");
+    /** Where the prom/prometheus image listens. */
+    private static final int PROMETHEUS_PORT = 9090;
+    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
 
     private static ComposeFile compose;
 
@@ -115,6 +124,81 @@ class ComposeFileUnitTests {
             assertThat(advertised).as(s.name()).contains("://" + s.option("--kafka").orElseThrow());
             assertThat(s.environment().get("PGPASSWORD")).as(s.name()).isEqualTo(postgresPassword);
         }
+    }
+
+    @Test
+    void prometheusAndGrafanaMountFilesOfTheRepositoryWhereTheyLookForThem() throws Exception {
+        Service prometheus = compose.services().get("prometheus");
+        Path config = mounted(prometheus, "/etc/prometheus/prometheus.yml");
+        for (JsonNode ruleFile : YAML.readTree(config.toFile()).path("rule_files")) {
+            mounted(prometheus, Path.of("/etc/prometheus").resolve(ruleFile.asText()).normalize().toString());
+        }
+
+        Service grafana = compose.services().get("grafana");
+        Path provisioning = mounted(grafana, "/etc/grafana/provisioning");
+        JsonNode datasource = YAML.readTree(provisioning.resolve("datasources/prometheus.yml").toFile()).get("datasources").get(0);
+        assertThat(datasource.get("type").asText()).isEqualTo("prometheus");
+        assertThat(datasource.get("url").asText()).as("grafana's data source is the prometheus service on its port")
+                .isEqualTo("http://prometheus:" + PROMETHEUS_PORT);
+        assertThat(prometheus.ports()).as("prometheus publishes the port it listens on").containsKey(PROMETHEUS_PORT);
+        JsonNode provider = YAML.readTree(provisioning.resolve("dashboards/outbox-relay.yml").toFile()).get("providers").get(0);
+        Path dashboards = mounted(grafana, provider.get("options").get("path").asText());
+        assertThat(dashboards.resolve("outbox-relay.json")).isRegularFile();
+        for (Service s : List.of(prometheus, grafana)) {
+            s.volumes().forEach((inContainer, onHost) -> assertThat(compose.directory().resolve(onHost).normalize())
+                    .as(s.name() + " mounts " + onHost + " at " + inContainer).exists());
+        }
+    }
+
+    @Test
+    void prometheusScrapesEveryRelayAndTheConsumersOnThePortsTheyListenOn() throws Exception {
+        Path config = mounted(compose.services().get("prometheus"), "/etc/prometheus/prometheus.yml");
+        Map<String, Set<String>> targets = new HashMap<>();
+        for (JsonNode job : YAML.readTree(config.toFile()).get("scrape_configs")) {
+            Set<String> jobTargets = new TreeSet<>();
+            job.path("static_configs").forEach(c -> c.path("targets").forEach(t -> jobTargets.add(t.asText())));
+            targets.put(job.get("job_name").asText(), jobTargets);
+        }
+        // job names as ops/prometheus/alerts.yml's OutboxTargetDown reads them
+        Map<String, Set<String>> expected = new HashMap<>();
+        for (Service s : compose.withImage(RELAY_IMAGE)) {
+            if (s.command().get(0).equals("run")) {
+                expected.computeIfAbsent("outbox-relay", j -> new TreeSet<>()).add(s.name() + ":" + relayConfig(s).getInt(RelayConfig.HTTP_PORT));
+            }
+        }
+        for (Service s : compose.withImage(PIPELINE_IMAGE)) {
+            if (s.command().get(0).equals("consumers")) {
+                expected.computeIfAbsent("outbox-consumers", j -> new TreeSet<>()).add(s.name() + ":" + consumersHttpPort(s));
+            }
+        }
+        assertThat(expected).containsKeys("outbox-relay", "outbox-consumers");
+        assertThat(targets).as("prometheus.yml's scrape targets: every relay 'run' and consumers service at its HTTP port")
+                .containsAllEntriesOf(expected);
+        for (Set<String> jobTargets : targets.values()) {
+            for (String target : jobTargets) {
+                Service s = compose.services().get(target.substring(0, target.lastIndexOf(':')));
+                assertThat(s).as("scrape target " + target + " is a compose service").isNotNull();
+                int port = Integer.parseInt(target.substring(target.lastIndexOf(':') + 1));
+                if (!s.ports().isEmpty()) {
+                    assertThat(s.ports()).as(s.name() + " publishes the port Prometheus scrapes").containsKey(port);
+                }
+            }
+        }
+    }
+
+    /** The port the consumers command serves /metrics on: its --http-port, or that option's default. */
+    private static int consumersHttpPort(Service s) {
+        CommandLine.ParseResult parsed = new CommandLine(new PipelineCli()).parseArgs(s.command().toArray(String[]::new));
+        return parsed.subcommand().commandSpec().findOption("--http-port").getValue();
+    }
+
+    /** The file or directory {@code s} mounts at {@code inContainer}, where it is in the repository. */
+    private static Path mounted(Service s, String inContainer) {
+        String onHost = s.volumes().get(inContainer);
+        assertThat(onHost).as(s.name() + " mounts " + inContainer).isNotNull();
+        Path path = compose.directory().resolve(onHost).normalize();
+        assertThat(path).as(s.name() + " mounts " + inContainer + " from").exists();
+        return path;
     }
 
     private static void assertParses(CommandLine cli, Service s) {
