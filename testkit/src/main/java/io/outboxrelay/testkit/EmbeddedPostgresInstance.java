@@ -210,7 +210,7 @@ final class EmbeddedPostgresInstance implements PostgresInstance {
     }
 
     /** zonky does not say where it unpacked the binaries: pg_ctl sits next to the running postmaster. */
-    private static Path pgCtl(Path data) throws IOException {
+    static Path pgCtl(Path data) throws IOException {
         long pid = Long.parseLong(Files.readAllLines(data.resolve("postmaster.pid")).get(0).trim());
         String postgres = ProcessHandle.of(pid).flatMap(p -> p.info().command())
                 .orElseThrow(() -> new IOException("no running postmaster with PID " + pid + " for " + data));
