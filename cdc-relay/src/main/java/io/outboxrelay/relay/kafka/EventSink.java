@@ -30,4 +30,12 @@ public interface EventSink extends DebeziumEngine.ChangeConsumer<RecordChangeEve
 
     /** Closes the producer, waiting at most {@code timeout} for what it has not sent yet. Idempotent. */
     void closeProducer(Duration timeout);
+
+    /**
+     * For a batch handed over after {@link #drainAndClose()}: neither sent nor marked (the next start reads it again).
+     * Parks until the engine's close interrupts this thread, so that the engine sees a cancelled poll, not a failure.
+     */
+    static void parkAfterClose() throws InterruptedException {
+        new java.util.concurrent.CountDownLatch(1).await();
+    }
 }

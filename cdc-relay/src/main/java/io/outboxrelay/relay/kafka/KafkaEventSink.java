@@ -108,9 +108,7 @@ public final class KafkaEventSink implements EventSink {
         batchLock.lockInterruptibly();
         try {
             if (closed) {
-                // Neither sent nor marked: the next start reads these again. Park until the engine's
-                // close interrupts this thread, so that the engine sees a cancelled poll, not a failure.
-                new java.util.concurrent.CountDownLatch(1).await();
+                EventSink.parkAfterClose();
             }
             this.committer = committer;
             mark(0); // a send Kafka refused since fails this batch before anything of it is sent

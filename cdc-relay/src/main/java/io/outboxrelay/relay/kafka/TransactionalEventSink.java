@@ -6,7 +6,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -111,9 +110,7 @@ public final class TransactionalEventSink implements EventSink {
         batchLock.lockInterruptibly();
         try {
             if (closed) {
-                // Neither sent nor marked: the next start reads these again. Park until the engine's close
-                // interrupts this thread, so that the engine sees a cancelled poll, not a failure.
-                new CountDownLatch(1).await();
+                EventSink.parkAfterClose();
             }
             List<ProducerRecord<byte[], byte[]>> routed = new ArrayList<>(records.size());
             for (RecordChangeEvent<SourceRecord> event : records) {

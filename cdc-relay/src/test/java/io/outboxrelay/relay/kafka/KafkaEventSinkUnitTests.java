@@ -7,12 +7,10 @@ import static org.awaitility.Awaitility.await;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.atomic.AtomicInteger;
 
 import org.apache.kafka.clients.producer.MockProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -24,7 +22,6 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.connect.source.SourceRecord;
 import org.junit.jupiter.api.Test;
 
-import io.debezium.engine.DebeziumEngine;
 import io.debezium.engine.RecordChangeEvent;
 import io.outboxrelay.relay.RelayStats;
 import io.outboxrelay.relay.routing.OutboxRouter;
@@ -369,30 +366,5 @@ class KafkaEventSinkUnitTests {
             events.add(() -> record);
         }
         return events;
-    }
-
-    private static final class RecordingCommitter implements DebeziumEngine.RecordCommitter<RecordChangeEvent<SourceRecord>> {
-        final List<RecordChangeEvent<SourceRecord>> marked = Collections.synchronizedList(new ArrayList<>());
-        final AtomicInteger batchesFinished = new AtomicInteger();
-
-        @Override
-        public void markProcessed(RecordChangeEvent<SourceRecord> record) {
-            marked.add(record);
-        }
-
-        @Override
-        public void markBatchFinished() {
-            batchesFinished.incrementAndGet();
-        }
-
-        @Override
-        public void markProcessed(RecordChangeEvent<SourceRecord> record, DebeziumEngine.Offsets offsets) {
-            marked.add(record);
-        }
-
-        @Override
-        public DebeziumEngine.Offsets buildOffsets() {
-            throw new UnsupportedOperationException();
-        }
     }
 }

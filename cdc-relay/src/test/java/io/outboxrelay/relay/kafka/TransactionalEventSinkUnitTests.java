@@ -24,7 +24,6 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.connect.source.SourceRecord;
 import org.junit.jupiter.api.Test;
 
-import io.debezium.engine.DebeziumEngine;
 import io.debezium.engine.RecordChangeEvent;
 import io.outboxrelay.relay.RelayStats;
 import io.outboxrelay.relay.routing.OutboxRouter;
@@ -38,7 +37,7 @@ class TransactionalEventSinkUnitTests {
     private final RelayStats stats = new RelayStats();
     private final RefusingProducer producer = new RefusingProducer();
     private final TransactionalEventSink sink = sink(producer);
-    private final Committer committer = new Committer();
+    private final RecordingCommitter committer = new RecordingCommitter();
 
     @Test
     void commitsABatchsEventsAndThePositionAfterItsLastRecordInOneTransactionThenMarksThem() throws Exception {
@@ -51,7 +50,7 @@ class TransactionalEventSinkUnitTests {
         assertThat(new String(position.key(), StandardCharsets.UTF_8)).isEqualTo("[\"relay-x\",{\"server\":\"test\"}]");
         assertThat(SavedPosition.parse(position.value()).lsn()).as("the last record's offset").isEqualTo("0/9");
         assertThat(committer.marked).hasSize(3);
-        assertThat(committer.batchesFinished).isEqualTo(1);
+        assertThat(committer.batchesFinished.get()).isEqualTo(1);
         assertThat(stats.relayed()).isEqualTo(3);
         assertThat(stats.transactions()).isEqualTo(1);
         assertThat(stats.lastTransactionAt()).isNotNull();
@@ -204,31 +203,6 @@ class TransactionalEventSinkUnitTests {
         public void abortTransaction() {
             aborts++;
             super.abortTransaction();
-        }
-    }
-
-    private static final class Committer implements DebeziumEngine.RecordCommitter<RecordChangeEvent<SourceRecord>> {
-        final List<RecordChangeEvent<SourceRecord>> marked = new ArrayList<>();
-        int batchesFinished;
-
-        @Override
-        public void markProcessed(RecordChangeEvent<SourceRecord> record) {
-            marked.add(record);
-        }
-
-        @Override
-        public void markBatchFinished() {
-            batchesFinished++;
-        }
-
-        @Override
-        public void markProcessed(RecordChangeEvent<SourceRecord> record, DebeziumEngine.Offsets offsets) {
-            marked.add(record);
-        }
-
-        @Override
-        public DebeziumEngine.Offsets buildOffsets() {
-            throw new UnsupportedOperationException();
         }
     }
 }
