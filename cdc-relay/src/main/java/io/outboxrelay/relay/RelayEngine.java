@@ -77,7 +77,7 @@ final class RelayEngine {
         Duration ackTimeout = Duration.ofMillis(config.getInt(RelayConfig.KAFKA_ACK_TIMEOUT_MS));
         if (config.exactlyOnce()) {
             sink = new TransactionalEventSink(new KafkaProducer<>(ProducerSettings.transactional(config)),
-                    config.get(RelayConfig.RELAY_NAME), config.get(RelayConfig.OFFSET_TOPIC), router, stats, topics, ackTimeout);
+                    ProducerSettings.transactionalId(config), config.get(RelayConfig.OFFSET_TOPIC), router, stats, topics, ackTimeout);
         }
         else {
             // as many records awaiting acknowledgement as Debezium's queue holds: a full queue's worth in flight

@@ -98,7 +98,7 @@ final class EmbeddedPostgresInstance implements PostgresInstance {
         }
     }
 
-    private static String tail(Path log) {
+    static String tail(Path log) {
         try {
             List<String> lines = Files.readAllLines(log);
             return String.join("\n", lines.subList(Math.max(0, lines.size() - 15), lines.size()));
@@ -181,32 +181,41 @@ final class EmbeddedPostgresInstance implements PostgresInstance {
         long start = System.nanoTime();
         try {
             // pg_ctl restart starts the server with the options it was started with (postmaster.opts): same port
-            List<String> command = new ArrayList<>();
-            if (LinuxUtils.isUnshareAvailable()) {
-                // as zonky does: pg_ctl refuses to run as root, so run it in a user namespace of its own
-                command.addAll(List.of("unshare", "-U"));
-            }
-            command.addAll(List.of(pgCtl(data).toString(), "restart", "-D", data.toString(),
-                    "-m", "immediate", "-w", "-t", "60", "-l", directory.resolve("postgres.log").toString()));
-            Process pgCtl = new ProcessBuilder(command)
-                    .redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.appendTo(directory.resolve("pg_ctl.log").toFile()))
-                    .start();
-            if (!pgCtl.waitFor(90, TimeUnit.SECONDS)) {
-                pgCtl.destroyForcibly();
-                throw new IOException("pg_ctl restart did not finish within 90 s");
-            }
-            if (pgCtl.exitValue() != 0) {
-                throw new IOException("pg_ctl restart exited with " + pgCtl.exitValue() + ":\n"
-                        + tail(directory.resolve("pg_ctl.log")) + "\nthe server log ends with:\n" + tail(directory.resolve("postgres.log")));
-            }
+            runPgCtl(List.of(pgCtl(data).toString(), "restart", "-D", data.toString(), "-m", "immediate", "-w", "-t", "60",
+                    "-l", directory.resolve("postgres.log").toString()), directory.resolve("pg_ctl.log"));
         } catch (IOException e) {
-            throw new InfrastructureException("Could not restart " + this + ": " + e.getMessage(), e);
+            throw new InfrastructureException("Could not restart " + this + ": " + e.getMessage() + "\nthe server log ends with:\n"
+                    + tail(directory.resolve("postgres.log")), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new InfrastructureException("Interrupted while restarting " + this, e);
         }
         LOG.info("{} restarted (immediate) in {} ms", this, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
+    }
+
+    /**
+     * Runs {@code pg_ctl} (the command with its arguments) as zonky does: pg_ctl refuses to run as root, so in a user
+     * namespace of its own where unshare is available; its output goes to {@code log}.
+     *
+     * @throws IOException when it does not finish within 90 s or exits with an error, quoting the end of {@code log}
+     */
+    static void runPgCtl(List<String> pgCtlCommand, Path log) throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>();
+        if (LinuxUtils.isUnshareAvailable()) {
+            command.addAll(List.of("unshare", "-U"));
+        }
+        command.addAll(pgCtlCommand);
+        Process pgCtl = new ProcessBuilder(command)
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+                .start();
+        if (!pgCtl.waitFor(90, TimeUnit.SECONDS)) {
+            pgCtl.destroyForcibly();
+            throw new IOException(String.join(" ", pgCtlCommand) + " did not finish within 90 s");
+        }
+        if (pgCtl.exitValue() != 0) {
+            throw new IOException(String.join(" ", pgCtlCommand) + " exited with " + pgCtl.exitValue() + ":\n" + tail(log));
+        }
     }
 
     /** zonky does not say where it unpacked the binaries: pg_ctl sits next to the running postmaster. */

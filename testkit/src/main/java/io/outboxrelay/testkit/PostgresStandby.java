@@ -14,10 +14,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
-import io.zonky.test.db.postgres.util.LinuxUtils;
 
 /**
  * A streaming physical standby of an embedded PostgreSQL (17+ for slot synchronization), built as an operator without
@@ -156,7 +154,8 @@ public final class PostgresStandby implements AutoCloseable {
     /** Stops {@code primary} as a crash would ({@code pg_ctl stop -m immediate}). */
     public static void killPrimary(PostgresInstance primary) throws IOException, InterruptedException {
         Path source = ((EmbeddedPostgresInstance) primary).directory().resolve("data");
-        run(List.of(EmbeddedPostgresInstance.pgCtl(source).toString(), "stop", "-D", source.toString(), "-m", "immediate",
+        EmbeddedPostgresInstance.runPgCtl(List.of(EmbeddedPostgresInstance.pgCtl(source).toString(), "stop", "-D",
+                source.toString(), "-m", "immediate",
                 "-w", "-t", "60"), ((EmbeddedPostgresInstance) primary).directory().resolve("pg_ctl.log"));
     }
 
@@ -164,33 +163,13 @@ public final class PostgresStandby implements AutoCloseable {
         List<String> command = new ArrayList<>(List.of(pgCtl.toString(), action, "-D", data.toString()));
         command.addAll(List.of(options));
         try {
-            run(command, directory.resolve("pg_ctl.log"));
+            EmbeddedPostgresInstance.runPgCtl(command, directory.resolve("pg_ctl.log"));
         }
         catch (IOException e) {
             Path log = directory.resolve("postgres.log");
             throw Files.exists(log) ? new IOException(e.getMessage() + "; the server log ends with: "
-                    + String.join("\n", tailOf(log)), e) : e;
+                    + EmbeddedPostgresInstance.tail(log), e) : e;
         }
-    }
-
-    private static void run(List<String> pgCtlCommand, Path log) throws IOException, InterruptedException {
-        List<String> command = new ArrayList<>();
-        if (LinuxUtils.isUnshareAvailable()) {
-            command.addAll(List.of("unshare", "-U")); // pg_ctl refuses to run as root, as zonky knows
-        }
-        command.addAll(pgCtlCommand);
-        Process p = new ProcessBuilder(command).redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
-        if (!p.waitFor(90, TimeUnit.SECONDS) || p.exitValue() != 0) {
-            p.destroyForcibly();
-            throw new IOException(String.join(" ", pgCtlCommand) + " failed; its log ends with: "
-                    + String.join("\n", tailOf(log)));
-        }
-    }
-
-    private static List<String> tailOf(Path log) throws IOException {
-        List<String> lines = Files.readAllLines(log);
-        return lines.subList(Math.max(0, lines.size() - 10), lines.size());
     }
 
     private static Connection connect(PostgresInstance primary) throws SQLException {

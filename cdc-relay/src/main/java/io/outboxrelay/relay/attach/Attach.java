@@ -6,6 +6,7 @@ import java.util.List;
 
 import io.outboxrelay.relay.config.RelayConfig;
 import io.outboxrelay.relay.error.Causes;
+import io.outboxrelay.relay.postgres.FailoverSlots;
 import io.outboxrelay.relay.postgres.ReplicationSlot;
 
 /**
@@ -99,18 +100,12 @@ public final class Attach {
 
     /** Whether the slot is created as a failover slot (slot.failover, PostgreSQL 17+). */
     private static boolean failoverSlot(AdminSession session, RelayConfig config) throws SQLException {
-        String wanted = config.get(RelayConfig.SLOT_FAILOVER);
-        int major;
-        try (var st = session.connection().createStatement();
-             var rs = st.executeQuery("SELECT current_setting('server_version_num')::int / 10000")) {
-            rs.next();
-            major = rs.getInt(1);
+        int major = FailoverSlots.majorVersion(session.connection());
+        String unavailable = FailoverSlots.unavailable(config, major, "this server");
+        if (unavailable != null) {
+            throw new RefusedException(unavailable, null);
         }
-        if (wanted.equals("true") && major < 17) {
-            throw new RefusedException("slot.failover=true needs PostgreSQL 17 or later, and this server runs " + major
-                    + ": set slot.failover=auto (or false)", null);
-        }
-        return !wanted.equals("false") && major >= 17;
+        return FailoverSlots.wanted(config, major);
     }
 
     static boolean isPermission(SQLException e) {

@@ -42,6 +42,16 @@ public final class ProducerSettings {
         return props;
     }
 
+    /** The producer's {@code transactional.id} (the relay's name) with delivery.guarantee=exactly-once; null otherwise. */
+    public static String transactionalId(RelayConfig config) {
+        return config.exactlyOnce() ? config.get(RelayConfig.RELAY_NAME) : null;
+    }
+
+    /** How long a transaction may stay open: kafka.producer.transaction.timeout.ms or Kafka's default. */
+    public static Duration transactionTimeout(RelayConfig config) {
+        return millis(config, ProducerConfig.TRANSACTION_TIMEOUT_CONFIG);
+    }
+
     /** How long the producer tries to deliver a record before it fails it: kafka.producer.delivery.timeout.ms or Kafka's default. */
     public static Duration deliveryTimeout(RelayConfig config) {
         return millis(config, ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG);

@@ -54,32 +54,49 @@ public record SavedPosition(String lsn, Long txId, Instant committedAt, String f
      * @return null when the topic does not exist or holds no position for {@code relayName}
      */
     public static SavedPosition read(Consumer<byte[], byte[]> consumer, String topic, String relayName, Duration timeout) {
+        byte[][] last = {null};
+        boolean[] found = {false};
+        boolean exists = readAll(consumer, topic, timeout, r -> {
+            if (isFor(r.key(), relayName)) {
+                last[0] = r.value();
+                found[0] = true;
+            }
+        });
+        return exists && found[0] && last[0] != null ? parse(last[0]) : null;
+    }
+
+    /**
+     * Hands {@code each} every record of {@code topic} from its beginning to the end it has now (as the consumer's
+     * isolation level sees it), in partition order.
+     *
+     * @return false when the topic does not exist (or has no partitions)
+     * @throws org.apache.kafka.common.errors.TimeoutException when the end is not reached within {@code timeout}
+     */
+    public static boolean readAll(Consumer<byte[], byte[]> consumer, String topic, Duration timeout,
+                                  java.util.function.Consumer<ConsumerRecord<byte[], byte[]>> each) {
         List<TopicPartition> partitions = new ArrayList<>();
         for (PartitionInfo p : consumer.partitionsFor(topic, timeout)) {
             partitions.add(new TopicPartition(topic, p.partition()));
         }
         if (partitions.isEmpty()) {
-            return null;
+            return false;
         }
         consumer.assign(partitions);
         consumer.seekToBeginning(partitions);
         Map<TopicPartition, Long> end = consumer.endOffsets(partitions, timeout);
-        byte[] last = null;
-        boolean found = false;
         long deadline = System.nanoTime() + timeout.toNanos();
         while (partitions.stream().anyMatch(tp -> consumer.position(tp, timeout) < end.get(tp))) {
             if (System.nanoTime() > deadline) {
                 throw new org.apache.kafka.common.errors.TimeoutException(
-                        "could not read offset topic " + topic + " to its end within " + timeout.toMillis() + " ms");
+                        "could not read topic " + topic + " to its end within " + timeout.toMillis() + " ms");
             }
             for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
-                if (r.offset() < end.get(new TopicPartition(r.topic(), r.partition())) && isFor(r.key(), relayName)) {
-                    last = r.value();
-                    found = true;
+                if (r.offset() < end.get(new TopicPartition(r.topic(), r.partition()))) {
+                    each.accept(r);
                 }
             }
         }
-        return found && last != null ? parse(last) : null;
+        return true;
     }
 
     /** Debezium's key: {@code ["<engine name>", {"server": "<topic prefix>"}]}, both the relay's name. */

@@ -20,6 +20,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.outboxrelay.relay.Relay;
 import io.outboxrelay.relay.RelayStats;
 import io.outboxrelay.relay.config.RelayConfig;
+import io.outboxrelay.relay.kafka.ProducerSettings;
 import io.outboxrelay.relay.preflight.StartupException;
 
 /**
@@ -62,7 +63,7 @@ public final class RelayOperations implements Relay.Listener, AutoCloseable {
     private RelayOperations(RelayConfig config) {
         relayName = config.get(RelayConfig.RELAY_NAME);
         deliveryGuarantee = config.get(RelayConfig.DELIVERY_GUARANTEE);
-        transactionalId = config.exactlyOnce() ? relayName : null;
+        transactionalId = ProducerSettings.transactionalId(config);
         registry.config().commonTags("relay", relayName);
         slot = new SlotPoller(config);
         metrics = new RelayMetrics(registry, this::stats, () -> state, slot::last);

@@ -24,6 +24,7 @@ import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.outboxrelay.relay.config.RelayConfig;
+import io.outboxrelay.relay.kafka.ProducerSettings;
 import io.outboxrelay.relay.kafka.SavedPosition;
 import io.outboxrelay.relay.postgres.ReplicationSlot;
 
@@ -77,7 +78,7 @@ public final class StatusReport {
         }
         if (live == null) { // what the configuration says, without the running relay's figures
             out.put("delivery_guarantee", config.get(RelayConfig.DELIVERY_GUARANTEE));
-            out.put("transactional_id", config.exactlyOnce() ? config.get(RelayConfig.RELAY_NAME) : null);
+            out.put("transactional_id", ProducerSettings.transactionalId(config));
         }
         return new StatusReport(out, slot.isPresent());
     }
@@ -142,14 +143,9 @@ public final class StatusReport {
         if (span > COUNTED_UP_TO) {
             return span;
         }
-        consumer.assign(partitions);
-        consumer.seekToBeginning(partitions);
-        long counted = 0;
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (partitions.stream().anyMatch(tp -> consumer.position(tp, timeout) < end.get(tp)) && System.nanoTime() < deadline) {
-            counted += consumer.poll(Duration.ofMillis(200)).count();
-        }
-        return counted;
+        long[] counted = {0};
+        SavedPosition.readAll(consumer, topic, timeout, r -> counted[0]++);
+        return counted[0];
     }
 
     /** http://host:port of the daemon by this configuration; null when its port is not known (0) or disabled. */

@@ -11,6 +11,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.outboxrelay.relay.config.RelayConfig;
+import io.outboxrelay.relay.postgres.FailoverSlots;
 import io.outboxrelay.relay.postgres.ReplicationSlot;
 
 /**
@@ -22,18 +23,14 @@ import io.outboxrelay.relay.postgres.ReplicationSlot;
  */
 final class FailoverChecks {
 
-    /** The first major version with failover slots. */
-    static final int FAILOVER_SLOTS_SINCE = 17;
     private static final Logger LOG = LoggerFactory.getLogger(FailoverChecks.class);
 
     private final Database db;
     private final String slot;
-    private final String wanted;
 
     FailoverChecks(Database db) {
         this.db = db;
         this.slot = db.config().get(RelayConfig.SLOT_NAME);
-        this.wanted = db.config().get(RelayConfig.SLOT_FAILOVER);
     }
 
     /**
@@ -41,15 +38,11 @@ final class FailoverChecks {
      * @return Debezium's settings for a slot it creates: {@code slot.failover=true} when wanted and possible
      */
     Map<String, String> run(int major) throws SQLException {
-        if (wanted.equals("false")) {
-            return Map.of();
+        String unavailable = FailoverSlots.unavailable(db.config(), major, db.where());
+        if (unavailable != null) {
+            throw new StartupException(unavailable);
         }
-        if (major < FAILOVER_SLOTS_SINCE) {
-            if (wanted.equals("true")) {
-                throw new StartupException("slot.failover=true needs PostgreSQL " + FAILOVER_SLOTS_SINCE + " or later, and "
-                        + db.where() + " runs " + major + ": set slot.failover=auto (or false); before 17 a failover ends in the"
-                        + " relay's gap refusal and recovery.resend.since (README 'PostgreSQL high availability')");
-            }
+        if (!FailoverSlots.wanted(db.config(), major)) {
             return Map.of();
         }
         List<String> standbys = standbySlots();

@@ -12,7 +12,6 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.TopicDescription;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.Node;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.errors.AuthorizationException;
@@ -52,7 +51,7 @@ final class TransactionChecks {
         if (broker == null) {
             return;
         }
-        long relayTimeout = relayTransactionTimeoutMs();
+        long relayTimeout = ProducerSettings.transactionTimeout(config).toMillis();
         long brokerMax = Long.parseLong(broker.getOrDefault("transaction.max.timeout.ms", "900000"));
         if (relayTimeout > brokerMax) {
             throw new StartupException("delivery.guarantee=exactly-once: the relay's transaction.timeout.ms (" + relayTimeout
@@ -106,11 +105,5 @@ final class TransactionChecks {
             }
             throw e;
         }
-    }
-
-    private long relayTransactionTimeoutMs() {
-        Object given = ProducerSettings.transactional(config).get(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG);
-        return Long.parseLong(String.valueOf(given == null ? ProducerConfig.configDef().defaultValues()
-                .get(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG) : given).trim());
     }
 }

@@ -3,10 +3,7 @@ package io.outboxrelay.relay.failover;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.io.Writer;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -22,7 +19,6 @@ import org.postgresql.ds.PGSimpleDataSource;
 
 import io.outboxrelay.legacy.load.SampleEventLoad;
 import io.outboxrelay.relay.Relay;
-import io.outboxrelay.relay.cli.RelayCli;
 import io.outboxrelay.relay.config.RelayConfig;
 import io.outboxrelay.relay.testsupport.RelayFixture;
 import io.outboxrelay.relay.testsupport.SharedInfrastructure;
@@ -31,7 +27,6 @@ import io.outboxrelay.testkit.Infrastructure;
 import io.outboxrelay.testkit.PostgresInstance;
 import io.outboxrelay.testkit.PostgresStandby;
 
-import picocli.CommandLine;
 
 /**
  * Issue 17's failover on real servers: a PostgreSQL 17 primary and a streaming standby with slot synchronization, the
@@ -55,7 +50,8 @@ class FailoverIntegrationTests {
         try {
             RelayFixture fixture = new RelayFixture(primary, SharedInfrastructure.kafka());
             String slot = fixture.relayConfig().get(RelayConfig.SLOT_NAME);
-            assertThat(attach(fixture)).isZero();
+            StringWriter attached = new StringWriter();
+            assertThat(fixture.attach(dir, Map.of(), attached)).as(attached.toString()).isZero();
             standby = PostgresStandby.start(primary, STANDBY_SLOT);
             fixture.sql("ALTER SYSTEM SET synchronized_standby_slots = '" + STANDBY_SLOT + "'");
             fixture.sql("SELECT pg_reload_conf()");
@@ -120,19 +116,5 @@ class FailoverIntegrationTests {
                 return rs.next() && rs.getBoolean(1);
             }
         }
-    }
-
-    private int attach(RelayFixture fixture) throws Exception {
-        Path config = dir.resolve("relay.properties");
-        try (Writer w = Files.newBufferedWriter(config)) {
-            fixture.relayProperties(Map.of()).store(w, null);
-        }
-        CommandLine cli = RelayCli.commandLine(Map.of());
-        StringWriter out = new StringWriter();
-        cli.setOut(new PrintWriter(out));
-        cli.setErr(new PrintWriter(out));
-        int code = cli.execute("attach", "--config", config.toString());
-        System.out.print(out);
-        return code;
     }
 }

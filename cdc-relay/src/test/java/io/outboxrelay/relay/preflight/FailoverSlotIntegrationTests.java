@@ -3,10 +3,7 @@ package io.outboxrelay.relay.preflight;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.io.Writer;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -22,14 +19,12 @@ import org.postgresql.PGProperty;
 import org.postgresql.replication.LogSequenceNumber;
 import org.postgresql.replication.PGReplicationStream;
 
-import io.outboxrelay.relay.cli.RelayCli;
 import io.outboxrelay.relay.config.RelayConfig;
 import io.outboxrelay.relay.postgres.ReplicationSlot;
 import io.outboxrelay.relay.testsupport.CapturedLogs;
 import io.outboxrelay.relay.testsupport.RelayFixture;
 import io.outboxrelay.relay.testsupport.SharedInfrastructure;
 
-import picocli.CommandLine;
 
 /** {@code slot.failover} on PostgreSQL 17+: attach makes a failover slot, and pre-flight says when a standby could not follow. */
 class FailoverSlotIntegrationTests {
@@ -42,14 +37,14 @@ class FailoverSlotIntegrationTests {
         RelayFixture fixture = SharedInfrastructure.newFixture();
         assumeTrue(major(fixture) >= 17, "failover slots need PostgreSQL 17");
         StringWriter out = new StringWriter();
-        assertThat(attach(fixture, Map.of(), out)).as(out.toString()).isZero();
+        assertThat(fixture.attach(dir, Map.of(), out)).as(out.toString()).isZero();
         assertThat(out.toString()).contains("(pgoutput) as a failover slot").contains("sync_replication_slots=on")
                 .contains("synchronized_standby_slots");
         assertThat(slot(fixture, Map.of()).failover()).isTrue();
         assertThat(slot(fixture, Map.of()).synced()).as("on the primary").isFalse();
 
         RelayFixture notFailover = SharedInfrastructure.newFixture();
-        assertThat(attach(notFailover, Map.of("slot.failover", "false"), new StringWriter())).isZero();
+        assertThat(notFailover.attach(dir, Map.of("slot.failover", "false"), new StringWriter())).isZero();
         assertThat(slot(notFailover, Map.of()).failover()).isFalse();
     }
 
@@ -57,7 +52,7 @@ class FailoverSlotIntegrationTests {
     void preflightWarnsWhenAStandbyStreamsButTheSlotIsNoFailoverSlotNorTheStandbySynchronized() throws Exception {
         RelayFixture fixture = SharedInfrastructure.newFixture();
         assumeTrue(major(fixture) >= 17, "failover slots need PostgreSQL 17");
-        assertThat(attach(fixture, Map.of("slot.failover", "false"), new StringWriter())).isZero();
+        assertThat(fixture.attach(dir, Map.of("slot.failover", "false"), new StringWriter())).isZero();
         String standbySlot = "standby_" + fixture.topicPrefix.replace('-', '_');
         try (Connection replication = physicalReplication(fixture);
              PGReplicationStream stream = streamFrom(replication, standbySlot, fixture);
@@ -79,17 +74,6 @@ class FailoverSlotIntegrationTests {
                         return true;
                     });
         }
-    }
-
-    private int attach(RelayFixture fixture, Map<String, String> settings, StringWriter out) throws Exception {
-        Path config = dir.resolve(fixture.topicPrefix + ".properties");
-        try (Writer w = Files.newBufferedWriter(config)) {
-            fixture.relayProperties(settings).store(w, null);
-        }
-        CommandLine cli = RelayCli.commandLine(Map.of());
-        cli.setOut(new PrintWriter(out));
-        cli.setErr(new PrintWriter(out));
-        return cli.execute("attach", "--config", config.toString());
     }
 
     private static ReplicationSlot slot(RelayFixture fixture, Map<String, String> settings) throws Exception {

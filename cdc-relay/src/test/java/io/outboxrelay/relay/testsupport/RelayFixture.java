@@ -81,6 +81,23 @@ public final class RelayFixture {
         return p;
     }
 
+    /**
+     * {@code relay attach} as the superuser, with these settings written to a configuration file in {@code dir}; its
+     * output (stdout and stderr) goes to {@code out}.
+     *
+     * @return attach's exit code
+     */
+    public int attach(java.nio.file.Path dir, Map<String, String> settings, java.io.Writer out) throws java.io.IOException {
+        java.nio.file.Path config = dir.resolve(topicPrefix + "-attach.properties");
+        try (java.io.Writer w = java.nio.file.Files.newBufferedWriter(config)) {
+            relayProperties(settings).store(w, null);
+        }
+        picocli.CommandLine cli = io.outboxrelay.relay.cli.RelayCli.commandLine(Map.of());
+        cli.setOut(new java.io.PrintWriter(out));
+        cli.setErr(new java.io.PrintWriter(out));
+        return cli.execute("attach", "--config", config.toString());
+    }
+
     public RelayConfig relayConfig(Map<String, String> overrides) {
         return RelayConfig.from(relayProperties(overrides), Map.of());
     }
