@@ -13,10 +13,13 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.outboxrelay.relay.config.DatabaseHosts;
 import io.outboxrelay.relay.config.RelayConfig;
 import io.outboxrelay.relay.error.Causes;
 import io.outboxrelay.relay.kafka.KafkaEventSink;
 import io.outboxrelay.relay.kafka.SendFailedException;
+import io.outboxrelay.relay.postgres.Primary;
+import io.outboxrelay.relay.postgres.PrimaryWatch;
 import io.outboxrelay.relay.preflight.Preflight;
 import io.outboxrelay.relay.preflight.StartPosition;
 import io.outboxrelay.relay.preflight.StartupException;
@@ -33,6 +36,11 @@ import io.outboxrelay.relay.standby.Standby;
  * {@link #awaitTermination()} blocks until the relay stops and tells whether it failed. A
  * {@link Listener} given to {@link #start(RelayConfig, Listener)} hears of every state change, from
  * the first (to STANDBY or STARTING) on.
+ *
+ * <p>With several hosts in {@link RelayConfig#DATABASE_HOST} the relay streams from the writable one and watches it
+ * ({@link PrimaryWatch}): when a standby has been promoted in its place, the relay stops gracefully and
+ * {@link #awaitTermination()} says so; {@link #primaryMovedTo()} names the new primary, which the next
+ * {@link #start(RelayConfig)} finds by itself ({@code relay run} does that at once).
  *
  * <p>This class keeps the state; the engine, the sink and the watchdog that notices a stall are its
  * {@code RelayEngine}.
@@ -63,11 +71,14 @@ public final class Relay implements AutoCloseable {
     private final CompletableFuture<Void> terminated = new CompletableFuture<>();
     private final AtomicBoolean failed = new AtomicBoolean();
     private final RelayEngine engine;
+    private volatile DatabaseHosts.Host primary;
+    private volatile DatabaseHosts.Host movedTo;
+    private volatile PrimaryWatch primaryWatch;
 
     private Relay(RelayConfig config, Listener listener) {
         this.config = config;
         this.listener = listener;
-        this.engine = new RelayEngine(config, stats, () -> streaming.complete(null), this::onEngineStopped, this::fail,
+        this.engine = new RelayEngine(stats, () -> streaming.complete(null), this::onEngineStopped, this::fail,
                 this::failIfRunning);
     }
 
@@ -91,11 +102,13 @@ public final class Relay implements AutoCloseable {
         Standby claim = config.getBoolean(RelayConfig.STANDBY) ? relay.standBy() : null;
         relay.move(claim == null ? State.NEW : State.STANDBY, State.STARTING);
         try {
-            StartPosition position = Preflight.check(config);
-            relay.engine.start(position);
-            relay.awaitStreaming();
+            RelayConfig streamFrom = relay.findPrimary();
+            StartPosition position = Preflight.check(streamFrom);
+            relay.engine.start(streamFrom, position);
+            relay.awaitStreaming(streamFrom);
             relay.engine.streaming();
             relay.move(State.STARTING, State.RUNNING);
+            relay.watchPrimary();
             return relay;
         }
         catch (RuntimeException e) {
@@ -132,12 +145,48 @@ public final class Relay implements AutoCloseable {
         }
     }
 
-    private void awaitStreaming() {
+    /** The configuration with the one host to stream from: the writable one of several. */
+    private RelayConfig findPrimary() {
+        try {
+            primary = Primary.find(config);
+        }
+        catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new StartupException("interrupted while looking for the PostgreSQL primary", e);
+        }
+        return config.pinnedTo(primary);
+    }
+
+    private void watchPrimary() {
+        if (config.databaseHosts().several()) {
+            primaryWatch = PrimaryWatch.start(config, primary, this::primaryMoved, this::failIfRunning);
+        }
+    }
+
+    /** A standby was promoted: stop gracefully (on a thread of its own: close waits), telling why. */
+    private void primaryMoved(DatabaseHosts.Host to) {
+        movedTo = to;
+        Thread stopper = new Thread(this::close, "relay-primary-moved");
+        stopper.setDaemon(true);
+        stopper.start();
+    }
+
+    /** The host this relay streams from (of those in database.host); null before it has found it. */
+    public DatabaseHosts.Host primary() {
+        return primary;
+    }
+
+    /** The host that became the primary while this relay ran, which made it stop; null otherwise. */
+    public DatabaseHosts.Host primaryMovedTo() {
+        return movedTo;
+    }
+
+    private void awaitStreaming(RelayConfig streamFrom) {
         int timeoutMs = Math.max(60_000, config.getInt(RelayConfig.STARTUP_TIMEOUT_MS) * 2);
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
         try {
             streaming.get(timeoutMs, TimeUnit.MILLISECONDS);
-            try (SlotWatch slot = new SlotWatch(config)) {
+            try (SlotWatch slot = new SlotWatch(streamFrom)) {
                 while (!slot.isActive()) {
                     if (terminated.isDone()) {
                         streaming.get(); // the engine failed after polling started: report why
@@ -212,6 +261,7 @@ public final class Relay implements AutoCloseable {
         if (!failed.compareAndSet(false, true)) {
             return;
         }
+        stopWatchingPrimary();
         streaming.completeExceptionally(cause);
         if (!Causes.hasCause(cause, SendFailedException.class)) {
             stats.recordError(); // a failed send was counted where it failed
@@ -234,6 +284,7 @@ public final class Relay implements AutoCloseable {
         }
         LOG.info("Relay state STOPPING");
         listener.stateChanged(this, State.STOPPING);
+        stopWatchingPrimary();
         engine.drain();
         try {
             engine.closeEngine();
@@ -271,6 +322,10 @@ public final class Relay implements AutoCloseable {
     public void awaitTermination() throws InterruptedException {
         try {
             terminated.get();
+            if (movedTo != null) {
+                throw new RelayFailedException("relay stopped: the PostgreSQL primary moved from " + primary + " to "
+                        + movedTo + "; start the relay again to stream from it", null);
+            }
         }
         catch (ExecutionException e) {
             throw new RelayFailedException("relay stopped: " + Causes.rootMessage(e.getCause()), e.getCause());
@@ -294,6 +349,13 @@ public final class Relay implements AutoCloseable {
         }
         catch (ExecutionException | TimeoutException e) {
             LOG.debug("Relay ended with {}", e.toString());
+        }
+    }
+
+    private void stopWatchingPrimary() {
+        PrimaryWatch watch = primaryWatch;
+        if (watch != null) {
+            watch.close();
         }
     }
 

@@ -36,12 +36,12 @@ import io.outboxrelay.relay.routing.OutboxRouter;
  */
 final class RelayEngine {
 
-    private final RelayConfig config;
     private final RelayStats stats;
     private final Runnable pollingStarted;
     private final DebeziumEngine.CompletionCallback stopped;
     private final Consumer<Throwable> fail;
     private final Consumer<String> failIfRunning;
+    private RelayConfig config;
     private final ExecutorService engineThread = Executors.newSingleThreadExecutor(r -> new Thread(r, "relay-engine"));
     private TopicProvisioner topics;
     private EventSink sink;
@@ -55,9 +55,8 @@ final class RelayEngine {
      * @param failIfRunning  fails the relay, if it is running, for the reason given: a refused send or a stall the
      *                       watchdog noticed on its own thread
      */
-    RelayEngine(RelayConfig config, RelayStats stats, Runnable pollingStarted, DebeziumEngine.CompletionCallback stopped,
+    RelayEngine(RelayStats stats, Runnable pollingStarted, DebeziumEngine.CompletionCallback stopped,
                 Consumer<Throwable> fail, Consumer<String> failIfRunning) {
-        this.config = config;
         this.stats = stats;
         this.pollingStarted = pollingStarted;
         this.stopped = stopped;
@@ -65,8 +64,13 @@ final class RelayEngine {
         this.failIfRunning = failIfRunning;
     }
 
-    /** Builds the parts and runs the engine on its thread; returns without waiting for streaming. */
-    void start(StartPosition position) {
+    /**
+     * Builds the parts and runs the engine on its thread; returns without waiting for streaming.
+     *
+     * @param config the relay's configuration with the one database host to stream from
+     */
+    void start(RelayConfig config, StartPosition position) {
+        this.config = config;
         OutboxRouter router = new OutboxRouter(config.get(RelayConfig.TOPIC_PATTERN), config.get(RelayConfig.DEAD_LETTER_TOPIC),
                 config.headerColumns(), config.getBoolean(RelayConfig.OUTBOX_MESSAGES), config.get(RelayConfig.OFFSET_TOPIC));
         Map<String, Object> topicAdmin = ProducerSettings.admin(config, "topics");

@@ -39,8 +39,7 @@ final class AdminSession implements AutoCloseable {
 
     /** @throws RefusedException with one line naming what to check when the connection fails */
     static AdminSession open(RelayConfig config, String user, String password, String purpose) {
-        String where = config.get(RelayConfig.DATABASE_HOST) + ":" + config.get(RelayConfig.DATABASE_PORT) + "/"
-                + config.get(RelayConfig.DATABASE_NAME);
+        String where = config.databaseWhere();
         try {
             Connection connection = config.connectToDatabase(purpose, user, password);
             return new AdminSession(config, user, password, connection, where);
@@ -81,8 +80,10 @@ final class AdminSession implements AutoCloseable {
     /** The same database and administrator for Flyway, which opens its own connections. */
     DataSource dataSource() {
         PGSimpleDataSource ds = new PGSimpleDataSource();
-        ds.setServerNames(new String[] {config.get(RelayConfig.DATABASE_HOST)});
-        ds.setPortNumbers(new int[] {config.getInt(RelayConfig.DATABASE_PORT)});
+        var hosts = config.databaseHosts().hosts();
+        ds.setServerNames(hosts.stream().map(h -> h.name()).toArray(String[]::new));
+        ds.setPortNumbers(hosts.stream().mapToInt(h -> h.port()).toArray());
+        ds.setTargetServerType("primary"); // the writable one of several
         ds.setDatabaseName(config.get(RelayConfig.DATABASE_NAME));
         ds.setUser(user);
         ds.setPassword(password);

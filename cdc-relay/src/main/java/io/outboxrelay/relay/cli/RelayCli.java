@@ -9,6 +9,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.outboxrelay.relay.Relay;
+import io.outboxrelay.relay.RelayFailedException;
 import io.outboxrelay.relay.config.RelayConfig;
 import io.outboxrelay.relay.config.Setting;
 import io.outboxrelay.relay.error.RelayException;
@@ -60,6 +61,7 @@ public final class RelayCli {
 
     @Command(name = "run", mixinStandardHelpOptions = true,
             description = {"Run the relay until SIGTERM or Ctrl-C; stops gracefully (sends acknowledged, position saved).",
+                    "With several hosts in database.host, follows a promoted standby (stops, then starts on it).",
                     "Serves /metrics (Prometheus), /health/live, /health/ready and /status on http.port (default 8080)."},
             footer = {"", "Examples:",
                     "  relay run --config relay.properties",
@@ -103,32 +105,50 @@ public final class RelayCli {
                 stopped.countDown();
             };
             // A standby may wait for hours before Relay.start returns: a stop asked for meanwhile interrupts the wait.
-            boolean standby = relayConfig.getBoolean(RelayConfig.STANDBY);
-            if (standby) {
+            boolean stopHandled = relayConfig.getBoolean(RelayConfig.STANDBY);
+            if (stopHandled) {
                 Signals.onTermination(stop);
             }
             Relay relay;
-            try {
-                relay = Relay.start(relayConfig, ops);
-            }
-            catch (StartupException e) {
-                if (stopAsked.get()) {
-                    LOG.info("Stopped before the relay started ({})", e.getMessage());
-                    return EXIT_OK;
+            while (true) {
+                try {
+                    relay = Relay.start(relayConfig, ops);
                 }
-                throw e;
-            }
-            synchronized (started) {
-                started.set(relay);
-                if (stopAsked.get()) {
-                    Thread.interrupted(); // the interrupt meant for the start that has just ended
-                    relay.close();
+                catch (StartupException e) {
+                    if (stopAsked.get()) {
+                        LOG.info("Stopped before the relay started ({})", e.getMessage());
+                        return EXIT_OK;
+                    }
+                    throw e;
+                }
+                synchronized (started) {
+                    started.set(relay);
+                    if (stopAsked.get()) {
+                        Thread.interrupted(); // the interrupt meant for the start that has just ended
+                        relay.close();
+                    }
+                }
+                if (!stopHandled) {
+                    Signals.onTermination(stop);
+                    stopHandled = true;
+                }
+                try {
+                    relay.awaitTermination(); // a RelayFailedException from here is exit code 1
+                    break;
+                }
+                catch (RelayFailedException e) {
+                    if (relay.primaryMovedTo() == null) {
+                        throw e;
+                    }
+                    if (stopAsked.get()) {
+                        break; // it had stopped gracefully
+                    }
+                    synchronized (started) {
+                        started.set(null); // a stop asked for while the next relay starts interrupts that start
+                    }
+                    LOG.warn("Starting again on the new PostgreSQL primary {}", relay.primaryMovedTo());
                 }
             }
-            if (!standby) {
-                Signals.onTermination(stop);
-            }
-            relay.awaitTermination(); // a RelayFailedException from here is exit code 1
             stopped.await();
             LOG.info("Relay stopped cleanly after relaying {} events ({} dead letters)",
                     relay.stats().relayed(), relay.stats().deadLettered());

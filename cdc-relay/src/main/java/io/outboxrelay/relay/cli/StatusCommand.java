@@ -71,6 +71,9 @@ final class StatusCommand implements Callable<Integer> {
         List<String[]> lines = new ArrayList<>();
         lines.add(line("relay", f.get("relay_name")));
         lines.add(line("database", f.get("database")));
+        if (String.valueOf(f.get("database")).contains(",")) {
+            lines.add(line("primary", f.get("database_primary") + " (the writable one of database.host)"));
+        }
         if (Boolean.TRUE.equals(f.get("slot_exists"))) {
             lines.add(line("slot", f.get("slot_name") + (Boolean.TRUE.equals(f.get("slot_active"))
                     ? " (active, pid " + f.get("slot_active_pid") + ")" : " (inactive: no relay attached)")));

@@ -37,8 +37,6 @@ public final class RelayConfig {
      */
     private static final Pattern LEGAL_NAME = Pattern.compile("[a-z_][a-z0-9_]{0,62}");
     private static final String LEGAL_NAME_TEXT = "lower-case letters, digits and _ (at most 63), starting with a letter or _";
-    /** A host name, an IPv4 address or a bracketed IPv6 address: nothing that could extend the JDBC URL it goes into. */
-    private static final Pattern LEGAL_HOST = Pattern.compile("[A-Za-z0-9._-]{1,253}|\\[[0-9A-Fa-f:.]{2,45}\\]");
     /** Debezium puts database.name into its JDBC URL unescaped: '/', '?', '&', '#' would add URL parameters. */
     private static final Pattern LEGAL_DATABASE = Pattern.compile("[^/?&#;=\\\\\\s\"']{1,63}");
 
@@ -46,10 +44,13 @@ public final class RelayConfig {
             "Name of this relay: Debezium's connector name and topic prefix, and the Kafka client id.")
             .validatedBy(v -> TopicNames.isLegal(v) && v.length() <= 200, "letters, digits, '.', '_' and '-' (at most 200)");
     public static final Setting DATABASE_HOST = Setting.optional("database.host", "localhost",
-            "PostgreSQL host holding the outbox table.")
-            .validatedBy(v -> LEGAL_HOST.matcher(v).matches(), "a host name, an IPv4 address or an IPv6 address in []");
+            "PostgreSQL host holding the outbox table; or a primary and its standbys, comma-separated, each with an"
+                    + " optional :port (db1:5432,db2:5432): the relay connects to the writable one and, after a failover,"
+                    + " follows the standby that was promoted (which needs a failover slot, PostgreSQL 17+).")
+            .validatedBy(DatabaseHosts::isLegal,
+                    "a host name, an IPv4 address or an IPv6 address in [], with an optional :port; several comma-separated");
     public static final Setting DATABASE_PORT = Setting.optional("database.port", "5432",
-            "PostgreSQL port.").positiveInt();
+            "PostgreSQL port (for the hosts in database.host without their own).").positiveInt();
     public static final Setting DATABASE_NAME = Setting.required("database.name",
             "PostgreSQL database holding the outbox table.")
             .validatedBy(v -> LEGAL_DATABASE.matcher(v).matches(),
@@ -321,15 +322,26 @@ public final class RelayConfig {
 
     /** As {@link #connectToDatabase(String)}, but as another role (an administrator installing what the relay needs). */
     public java.sql.Connection connectToDatabase(String purpose, String user, String password) throws java.sql.SQLException {
-        String url = "jdbc:postgresql://" + get(DATABASE_HOST) + ":" + get(DATABASE_PORT) + "/" + get(DATABASE_NAME);
-        Properties props = new Properties();
-        props.setProperty("user", user);
-        props.setProperty("password", password);
-        String timeoutSeconds = String.valueOf(Math.max(1, getInt(STARTUP_TIMEOUT_MS) / 1000));
-        props.setProperty("connectTimeout", timeoutSeconds);
-        props.setProperty("loginTimeout", timeoutSeconds);
-        props.setProperty("ApplicationName", get(RELAY_NAME) + "-" + purpose);
-        return java.sql.DriverManager.getConnection(url, props);
+        return databaseHosts().connect(get(DATABASE_NAME), user, password, Math.max(1, getInt(STARTUP_TIMEOUT_MS) / 1000),
+                get(RELAY_NAME) + "-" + purpose);
+    }
+
+    /** {@link #DATABASE_HOST} and {@link #DATABASE_PORT} as the list of hosts they name. */
+    public DatabaseHosts databaseHosts() {
+        return DatabaseHosts.parse(get(DATABASE_HOST), getInt(DATABASE_PORT));
+    }
+
+    /** host:port/database for messages; every host of several. */
+    public String databaseWhere() {
+        return databaseHosts() + "/" + get(DATABASE_NAME);
+    }
+
+    /** This configuration with {@code host} as its only database host: the primary a relay found among several. */
+    public RelayConfig pinnedTo(DatabaseHosts.Host host) {
+        Map<String, String> copy = new TreeMap<>(values);
+        copy.put(DATABASE_HOST.name(), host.name());
+        copy.put(DATABASE_PORT.name(), String.valueOf(host.port()));
+        return new RelayConfig(copy);
     }
 
     /** Settings under {@code prefix}, with the prefix removed. */

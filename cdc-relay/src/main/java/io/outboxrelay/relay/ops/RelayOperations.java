@@ -170,6 +170,8 @@ public final class RelayOperations implements Relay.Listener, AutoCloseable {
         out.put("transactional_id", transactionalId);
         out.put("transactions_committed", s == null ? 0 : s.transactions());
         out.put("last_transaction_committed_at", s == null || s.lastTransactionAt() == null ? null : s.lastTransactionAt().toString());
+        Relay r = relay;
+        out.put("database_primary", r == null || r.primary() == null ? null : r.primary().toString());
         return out;
     }
 

@@ -23,9 +23,11 @@ import org.apache.kafka.common.TopicPartition;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import io.outboxrelay.relay.config.DatabaseHosts;
 import io.outboxrelay.relay.config.RelayConfig;
 import io.outboxrelay.relay.kafka.ProducerSettings;
 import io.outboxrelay.relay.kafka.SavedPosition;
+import io.outboxrelay.relay.postgres.Primary;
 import io.outboxrelay.relay.postgres.ReplicationSlot;
 
 /**
@@ -57,6 +59,10 @@ public final class StatusReport {
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("relay_name", config.get(RelayConfig.RELAY_NAME));
         out.put("database", where(config));
+        // with several hosts, the one that is writable now: the slot is read there
+        DatabaseHosts.Host primary = findPrimary(config);
+        out.put("database_primary", primary.toString());
+        config = config.pinnedTo(primary);
         out.put("slot_name", config.get(RelayConfig.SLOT_NAME));
         Optional<ReplicationSlot> slot = readSlot(config);
         out.put("slot_exists", slot.isPresent());
@@ -89,6 +95,19 @@ public final class StatusReport {
 
     public boolean slotExists() {
         return slotExists;
+    }
+
+    private static DatabaseHosts.Host findPrimary(RelayConfig config) {
+        try {
+            return Primary.find(config);
+        }
+        catch (Primary.NotFoundException e) {
+            throw new StatusException(e.getMessage(), e);
+        }
+        catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new StatusException("interrupted while looking for the PostgreSQL primary", e);
+        }
     }
 
     private static Optional<ReplicationSlot> readSlot(RelayConfig config) {
@@ -175,7 +194,6 @@ public final class StatusReport {
     }
 
     private static String where(RelayConfig config) {
-        return config.get(RelayConfig.DATABASE_HOST) + ":" + config.get(RelayConfig.DATABASE_PORT) + "/"
-                + config.get(RelayConfig.DATABASE_NAME);
+        return config.databaseWhere();
     }
 }

@@ -17,8 +17,7 @@ final class DatabaseChecks {
 
     DatabaseChecks(RelayConfig config) {
         this.config = config;
-        this.where = config.get(RelayConfig.DATABASE_HOST) + ":" + config.get(RelayConfig.DATABASE_PORT) + "/"
-                + config.get(RelayConfig.DATABASE_NAME);
+        this.where = config.databaseWhere();
     }
 
     /**

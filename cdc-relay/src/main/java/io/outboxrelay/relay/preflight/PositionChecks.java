@@ -46,8 +46,7 @@ final class PositionChecks {
 
     PositionChecks(RelayConfig config) {
         this.config = config;
-        this.where = config.get(RelayConfig.DATABASE_HOST) + ":" + config.get(RelayConfig.DATABASE_PORT) + "/"
-                + config.get(RelayConfig.DATABASE_NAME);
+        this.where = config.databaseWhere();
         this.slot = config.get(RelayConfig.SLOT_NAME);
         this.relay = config.get(RelayConfig.RELAY_NAME);
         this.offsetTopic = config.get(RelayConfig.OFFSET_TOPIC);

@@ -86,8 +86,7 @@ public final class Standby implements AutoCloseable {
                     waitingFor = "replication slot '" + slot + "' is in use by " + holder;
                 }
                 catch (SQLException e) {
-                    waitingFor = "cannot reach PostgreSQL at " + config.get(RelayConfig.DATABASE_HOST) + ":"
-                            + config.get(RelayConfig.DATABASE_PORT) + "/" + config.get(RelayConfig.DATABASE_NAME) + " ("
+                    waitingFor = "cannot reach PostgreSQL at " + config.databaseWhere() + " ("
                             + Causes.firstLine(e) + ")";
                     closeQuietly(connection);
                     connection = null;
