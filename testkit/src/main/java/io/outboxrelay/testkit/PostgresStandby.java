@@ -23,10 +23,13 @@ import java.util.stream.Stream;
  * {@code pg_backup_start}, a copy of the data directory, {@code pg_backup_stop} and its backup label,
  * {@code standby.signal} and {@code primary_conninfo}. It runs with {@code sync_replication_slots=on} and
  * {@code hot_standby_feedback=on}, so that the primary's failover slots are kept in step on it; {@link #promote()} makes
- * it the primary, {@link #killPrimary(PostgresInstance)} ends the old one as a crash would.
+ * it the primary, {@link #killPrimary(PostgresInstance)} ends the old one as a crash would. A promoted standby is a
+ * primary like any other: a new standby can be built from it (on the old primary's port, for failovers back and forth).
  */
-public final class PostgresStandby implements AutoCloseable {
+public final class PostgresStandby implements PostgresInstance {
 
+    /** Not a setting: the primary's major version, passed from the copy to the configuration. */
+    private static final String MAJOR_VERSION = "(major version)";
     private static final Set<String> NOT_COPIED = Set.of("postmaster.pid", "postmaster.opts", "pg_wal", "pg_replslot",
             "pg_stat_tmp", "backup_label", "standby.signal");
 
@@ -46,13 +49,25 @@ public final class PostgresStandby implements AutoCloseable {
 
     /** Builds and starts a standby of {@code primary} streaming through the physical slot {@code slot} (created here). */
     public static PostgresStandby start(PostgresInstance primary, String slot) {
-        if (!(primary instanceof EmbeddedPostgresInstance embedded)) {
-            throw new IllegalArgumentException("a standby needs an embedded primary, not " + primary);
-        }
         try {
-            Path source = embedded.directory().resolve("data");
+            return start(primary, slot, Local.freePort());
+        }
+        catch (IOException e) {
+            throw new InfrastructureException("no free port for a standby of " + primary + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * As {@link #start(PostgresInstance, String)}, listening on {@code port} (a crashed primary's, whose data directory
+     * is given up: it comes back as a standby of the server promoted in its place).
+     *
+     * @param primary an embedded server or a promoted standby
+     */
+    public static PostgresStandby start(PostgresInstance primary, String slot, int port) {
+        Path source = dataDirectory(primary);
+        try {
             PostgresStandby standby = new PostgresStandby(Local.createTempDirectory("outbox-pg-standby-"),
-                    EmbeddedPostgresInstance.pgCtl(source), Local.freePort(), primary);
+                    EmbeddedPostgresInstance.pgCtl(source), port, primary);
             try {
                 Map<String, String> settings = standby.copyFrom(source, slot);
                 standby.configure(slot, settings);
@@ -76,11 +91,25 @@ public final class PostgresStandby implements AutoCloseable {
         }
     }
 
+    private static Path dataDirectory(PostgresInstance server) {
+        if (server instanceof EmbeddedPostgresInstance embedded) {
+            return embedded.directory().resolve("data");
+        }
+        if (server instanceof PostgresStandby standby) {
+            return standby.data;
+        }
+        throw new IllegalArgumentException("a standby needs an embedded primary or a promoted standby, not " + server);
+    }
+
     /** @return the primary's settings given on its command line, for the standby (it needs wal_level and the limits) */
     private Map<String, String> copyFrom(Path source, String slot) throws SQLException, IOException {
         Map<String, String> settings = new LinkedHashMap<>();
         try (Connection c = connect(primary); Statement st = c.createStatement()) {
             st.execute("SELECT pg_create_physical_replication_slot('" + slot + "', true)");
+            try (ResultSet rs = st.executeQuery("SELECT current_setting('server_version_num')::int / 10000")) {
+                rs.next();
+                settings.put(MAJOR_VERSION, rs.getString(1));
+            }
             try (ResultSet rs = st.executeQuery("SELECT name, setting FROM pg_settings WHERE source = 'command line'"
                     + " AND name NOT IN ('port', 'listen_addresses', 'data_directory')")) {
                 while (rs.next()) {
@@ -125,25 +154,40 @@ public final class PostgresStandby implements AutoCloseable {
 
     private void configure(String slot, Map<String, String> settings) throws IOException {
         List<String> lines = new ArrayList<>();
+        int major = Integer.parseInt(settings.remove(MAJOR_VERSION));
         settings.forEach((k, v) -> lines.add(k + " = '" + v.replace("'", "''") + "'"));
         lines.add("primary_conninfo = 'host=" + Local.HOST + " port=" + primary.port() + " user=" + primary.superuser()
                 + " password=" + primary.superuserPassword() + " dbname=postgres application_name=outbox_standby'");
         lines.add("primary_slot_name = '" + slot + "'");
         lines.add("hot_standby = on");
         lines.add("hot_standby_feedback = on");
-        lines.add("sync_replication_slots = on");
+        if (major >= 17) { // slot synchronization (failover slots) came with 17
+            lines.add("sync_replication_slots = on");
+        }
         Files.write(data.resolve("postgresql.auto.conf"), lines, StandardOpenOption.APPEND);
         Files.createFile(data.resolve("standby.signal"));
     }
 
+    @Override
+    public String host() {
+        return Local.HOST;
+    }
+
     /** The standby's port (on {@link Local#HOST}). */
+    @Override
     public int port() {
         return port;
     }
 
-    /** A JDBC URL for {@code database} on the standby. */
-    public String jdbcUrl(String database) {
-        return "jdbc:postgresql://" + Local.HOST + ":" + port + "/" + database;
+    /** The primary's superuser: the standby is a copy of its cluster. */
+    @Override
+    public String superuser() {
+        return primary.superuser();
+    }
+
+    @Override
+    public String superuserPassword() {
+        return primary.superuserPassword();
     }
 
     /** Makes it the primary and waits until it accepts writes. */
@@ -153,6 +197,10 @@ public final class PostgresStandby implements AutoCloseable {
 
     /** Stops {@code primary} as a crash would ({@code pg_ctl stop -m immediate}). */
     public static void killPrimary(PostgresInstance primary) throws IOException, InterruptedException {
+        if (primary instanceof PostgresStandby promoted) {
+            promoted.pgCtl("stop", "-m", "immediate", "-w", "-t", "60");
+            return;
+        }
         Path source = ((EmbeddedPostgresInstance) primary).directory().resolve("data");
         EmbeddedPostgresInstance.runPgCtl(List.of(EmbeddedPostgresInstance.pgCtl(source).toString(), "stop", "-D",
                 source.toString(), "-m", "immediate",
@@ -174,6 +222,11 @@ public final class PostgresStandby implements AutoCloseable {
 
     private static Connection connect(PostgresInstance primary) throws SQLException {
         return DriverManager.getConnection(primary.jdbcUrl("postgres"), primary.superuser(), primary.superuserPassword());
+    }
+
+    @Override
+    public String toString() {
+        return "PostgreSQL standby " + Local.HOST + ":" + port + " of " + primary.host() + ":" + primary.port();
     }
 
     @Override

@@ -17,7 +17,7 @@ import io.outboxrelay.sql.OutboxSchema;
  * with Debezium 3.6.1 streaming with pgoutput from an existing publication
  * (publication.autocreate.mode=disabled): it needs LOGIN, REPLICATION and CONNECT on the database,
  * nothing on the outbox table itself while snapshot.mode=no_data (the changes arrive through the
- * slot); a snapshot (initial, when_needed) reads the table and needs SELECT. The relay's own
+ * slot); a snapshot (initial, when_needed) and recovery.resend.since (after a gap) read the table and need SELECT. The relay's own
  * pre-flight check looks the outbox table up (USAGE on its schema), and the heartbeat writes
  * outbox.heartbeat.
  *
@@ -79,9 +79,10 @@ final class RelayRole {
                     "ALTER ROLE " + quoted + " PASSWORD '****'",
                     connection -> connection.unwrap(PGConnection.class).alterUserPassword(role, password.toCharArray(), null)));
         }
-        if (!snapshotReadsTable()) {
+        if (!readsTable()) {
             changes.say("not granted: SELECT on table " + config.get(RelayConfig.OUTBOX_TABLE)
-                    + " (streaming needs none with snapshot.mode=no_data; run attach again after changing snapshot.mode)");
+                    + " (streaming needs none with snapshot.mode=no_data; run attach again after changing snapshot.mode"
+                    + " or setting recovery.resend.since)");
         }
         for (Grant grant : needed()) {
             Set<String> missing = new LinkedHashSet<>(grant.privileges());
@@ -112,7 +113,7 @@ final class RelayRole {
         if (!heartbeat.schema().equals(outbox.schema())) {
             grants.add(new Grant("SCHEMA", null, heartbeat.schema(), List.of("USAGE")));
         }
-        if (snapshotReadsTable()) {
+        if (readsTable()) {
             grants.add(new Grant("TABLE", outbox.schema(), outbox.table(), List.of("SELECT")));
         }
         // Debezium's heartbeat.action.query writes the heartbeat row so the slot moves on an idle outbox
@@ -120,9 +121,12 @@ final class RelayRole {
         return grants;
     }
 
-    /** snapshot.mode initial and when_needed read the outbox table with SELECT; no_data only streams. */
-    private boolean snapshotReadsTable() {
-        return !config.get(RelayConfig.SNAPSHOT_MODE).equals("no_data");
+    /**
+     * snapshot.mode initial and when_needed read the outbox table with SELECT, and so does recovery.resend.since
+     * (re-sending a gap); no_data only streams.
+     */
+    private boolean readsTable() {
+        return !config.get(RelayConfig.SNAPSHOT_MODE).equals("no_data") || !config.get(RelayConfig.RECOVERY_RESEND_SINCE).isBlank();
     }
 
     /** Privileges granted to the role itself on the object (none if the object does not exist yet). */
