@@ -194,6 +194,9 @@ class FailoverIntegrationTests {
             RelayFixture fixture = new RelayFixture(primary, SharedInfrastructure.kafka());
             PostgresStandby standby = standBy(primary, 0, 0, servers, false);
             String hosts = "127.0.0.1:" + standby.port() + ",127.0.0.1:" + primary.port();
+            StringWriter refused = new StringWriter();
+            assertThat(attach(fixture, hosts, Map.of("slot.failover", "true"), refused)).as(refused.toString()).isNotZero();
+            assertThat(refused.toString()).contains("slot.failover=true needs PostgreSQL 17 or later, and this server runs 16");
             StringWriter attached = new StringWriter();
             assertThat(attach(fixture, hosts, attached)).as(attached.toString()).isZero();
             Path log = dir.resolve("relay-16.log");
