@@ -149,6 +149,9 @@ public final class Relay implements AutoCloseable {
     private RelayConfig findPrimary() {
         try {
             primary = Primary.find(config);
+            if (config.databaseHosts().several()) {
+                LOG.info("PostgreSQL primary is {} (database.host lists {})", primary, config.databaseHosts());
+            }
         }
         catch (InterruptedException e) {
             Thread.currentThread().interrupt();

@@ -11,9 +11,6 @@ import java.util.List;
 import java.util.Properties;
 import java.util.stream.Collectors;
 
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import io.outboxrelay.relay.config.DatabaseHosts;
 import io.outboxrelay.relay.config.RelayConfig;
 import io.outboxrelay.relay.error.Causes;
@@ -59,8 +56,6 @@ public final class Primary {
     private static final int PROBE_TIMEOUT_SECONDS = 3;
     private static final Duration BETWEEN_ROUNDS = Duration.ofMillis(500);
 
-    private static final Logger LOG = LoggerFactory.getLogger(Primary.class);
-
     private Primary() {
     }
 
@@ -75,10 +70,8 @@ public final class Primary {
         if (!hosts.several()) {
             return hosts.hosts().get(0);
         }
-        DatabaseHosts.Host primary = find(config, config.get(RelayConfig.DATABASE_USER),
-                config.get(RelayConfig.DATABASE_PASSWORD), Duration.ofMillis(config.getInt(RelayConfig.STARTUP_TIMEOUT_MS)));
-        LOG.info("PostgreSQL primary is {} (database.host lists {})", primary, hosts);
-        return primary;
+        return find(config, config.get(RelayConfig.DATABASE_USER), config.get(RelayConfig.DATABASE_PASSWORD),
+                Duration.ofMillis(config.getInt(RelayConfig.STARTUP_TIMEOUT_MS)));
     }
 
     /**

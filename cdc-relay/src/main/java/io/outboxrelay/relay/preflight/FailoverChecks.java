@@ -18,7 +18,7 @@ import io.outboxrelay.relay.postgres.ReplicationSlot;
  * {@code slot.failover}: on PostgreSQL 17 and later the relay's slot should be a failover slot, which a physical standby
  * with {@code sync_replication_slots=on} keeps in step, so that a promoted standby has it with the relay's position. Refuses
  * {@code slot.failover=true} below 17; warns (one line each, the relay starts all the same) when physical standbys stream
- * from this server but the slot is not a failover slot, or a standby's slot is missing from
+ * from this server but the slot is not a failover slot (or cannot be one, below 17), or a standby's slot is missing from
  * {@code synchronized_standby_slots} (a standby not listed there may be promoted without the relay's latest position).
  */
 final class FailoverChecks {
@@ -43,6 +43,13 @@ final class FailoverChecks {
             throw new StartupException(unavailable);
         }
         if (!FailoverSlots.wanted(db.config(), major)) {
+            List<String> standbys = major < FailoverSlots.SINCE ? standbySlots() : List.of();
+            if (!standbys.isEmpty()) {
+                LOG.warn("Physical standbys stream from {} (slots {}), but PostgreSQL {} has no failover slots: after a"
+                        + " failover the relay refuses to start on the promoted standby (its slot is missing), and"
+                        + " recovery.resend.since re-sends what it missed; see README 'PostgreSQL high availability'",
+                        db.where(), standbys, major);
+            }
             return Map.of();
         }
         List<String> standbys = standbySlots();
