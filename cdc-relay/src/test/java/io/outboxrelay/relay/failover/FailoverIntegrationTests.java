@@ -38,6 +38,7 @@ import io.outboxrelay.relay.cli.RelayCli;
 import io.outboxrelay.relay.config.RelayConfig;
 import io.outboxrelay.relay.testsupport.OpsHttp;
 import io.outboxrelay.relay.testsupport.RelayFixture;
+import io.outboxrelay.relay.testsupport.RelayProcesses;
 import io.outboxrelay.relay.testsupport.SharedInfrastructure;
 import io.outboxrelay.testkit.DeliveryCheck;
 import io.outboxrelay.testkit.Infrastructure;
@@ -64,7 +65,6 @@ class FailoverIntegrationTests {
     private static final String STANDBY_SLOT = "outbox_standby";
     private static final String ROLE = "relay_failover";
     private static final String ROLE_PASSWORD = "failover-secret-7";
-    private static final Pattern HTTP_PORT = Pattern.compile("Metrics, health and status on http://[^:]+:(\\d+)");
 
     @TempDir
     Path dir;
@@ -89,10 +89,10 @@ class FailoverIntegrationTests {
             PGSimpleDataSource onBoth = dataSource(fixture, primary.port(), standby.port());
             String slot = fixture.relayConfig().get(RelayConfig.SLOT_NAME);
 
-            relay = startRelay(relayConfig(fixture, hosts, Map.of("delivery.guarantee", delivery)), log);
+            relay = RelayProcesses.start(relayConfig(fixture, hosts, Map.of("delivery.guarantee", delivery)), log);
             Process running = relay;
-            await().atMost(Duration.ofSeconds(60)).until(() -> logged(running, log, "Relay state RUNNING"));
-            URI base = URI.create("http://127.0.0.1:" + httpPort(log));
+            await().atMost(Duration.ofSeconds(60)).until(() -> RelayProcesses.logged(running, log, "Relay state RUNNING"));
+            URI base = URI.create("http://127.0.0.1:" + RelayProcesses.httpPort(log));
             assertThat(status(base).path("database_primary").asText()).isEqualTo("127.0.0.1:" + primary.port());
 
             AtomicLong batches = new AtomicLong();
@@ -200,10 +200,10 @@ class FailoverIntegrationTests {
             StringWriter attached = new StringWriter();
             assertThat(attach(fixture, hosts, attached)).as(attached.toString()).isZero();
             Path log = dir.resolve("relay-16.log");
-            Process relay = startRelay(relayConfig(fixture, hosts, Map.of()), log);
+            Process relay = RelayProcesses.start(relayConfig(fixture, hosts, Map.of()), log);
             relays.add(relay);
-            await().atMost(Duration.ofSeconds(60)).until(() -> logged(relay, log, "Relay state RUNNING"));
-            URI base = URI.create("http://127.0.0.1:" + httpPort(log));
+            await().atMost(Duration.ofSeconds(60)).until(() -> RelayProcesses.logged(relay, log, "Relay state RUNNING"));
+            URI base = URI.create("http://127.0.0.1:" + RelayProcesses.httpPort(log));
             PGSimpleDataSource onBoth = dataSource(fixture, primary.port(), standby.port());
             AtomicLong batches = new AtomicLong();
             load = CompletableFuture.runAsync(() -> steadyLoad(onBoth, loading, batches));
@@ -226,9 +226,9 @@ class FailoverIntegrationTests {
             StringWriter reattached = new StringWriter();
             assertThat(attach(fixture, hosts, resendSince, reattached)).as(reattached.toString()).isZero();
             Path log2 = dir.resolve("relay-16-resend.log");
-            Process resend = startRelay(relayConfig(fixture, hosts, resendSince), log2);
+            Process resend = RelayProcesses.start(relayConfig(fixture, hosts, resendSince), log2);
             relays.add(resend);
-            await().atMost(Duration.ofSeconds(60)).until(() -> logged(resend, log2, "Relay state RUNNING"));
+            await().atMost(Duration.ofSeconds(60)).until(() -> RelayProcesses.logged(resend, log2, "Relay state RUNNING"));
             long batchesNow = batches.get();
             await().atMost(Duration.ofSeconds(30)).until(() -> batches.get() > batchesNow + 20);
             loading.set(false);
@@ -315,28 +315,6 @@ class FailoverIntegrationTests {
                 }
             }
         }
-    }
-
-    private static Process startRelay(Path config, Path log) throws IOException {
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        return new ProcessBuilder(java, "-Xmx384m", "-cp", System.getProperty("java.class.path"),
-                RelayCli.class.getName(), "run", "--config", config.toString())
-                .redirectErrorStream(true)
-                .redirectOutput(log.toFile())
-                .start();
-    }
-
-    private static boolean logged(Process process, Path log, String text) throws IOException {
-        if (!process.isAlive()) {
-            throw new AssertionError("relay exited with " + process.exitValue() + ":\n" + Files.readString(log));
-        }
-        return Files.readString(log).contains(text);
-    }
-
-    private static int httpPort(Path log) throws IOException {
-        Matcher m = HTTP_PORT.matcher(Files.readString(log));
-        assertThat(m.find()).as("the relay logs its HTTP port").isTrue();
-        return Integer.parseInt(m.group(1));
     }
 
     /** The relay's /status; null while it does not answer. */

@@ -34,6 +34,7 @@ import io.outboxrelay.relay.config.RelayConfig;
 import io.outboxrelay.relay.kafka.ProducerSettings;
 import io.outboxrelay.relay.testsupport.Delivery;
 import io.outboxrelay.relay.testsupport.RelayFixture;
+import io.outboxrelay.relay.testsupport.RelayProcesses;
 import io.outboxrelay.relay.testsupport.SharedInfrastructure;
 import io.outboxrelay.relay.testsupport.TestRunLogs;
 import io.outboxrelay.sql.OutboxHeaders;
@@ -62,14 +63,14 @@ class ExactlyOnceTakeoverIntegrationTests {
         }
         Path oldLog = TestRunLogs.file("exactly-once-takeover-old.log");
         Path newLog = TestRunLogs.file("exactly-once-takeover-new.log");
-        Process old = HotStandbyIntegrationTests.startRelay(config, oldLog);
+        Process old = RelayProcesses.start(config, oldLog);
         await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(100))
-                .until(() -> HotStandbyIntegrationTests.logged(old, oldLog, "Relay state RUNNING"));
-        Process standby = HotStandbyIntegrationTests.startRelay(config, newLog);
+                .until(() -> RelayProcesses.logged(old, oldLog, "Relay state RUNNING"));
+        Process standby = RelayProcesses.start(config, newLog);
         try {
             await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100))
-                    .until(() -> HotStandbyIntegrationTests.logged(standby, newLog, "Standing by: "));
-            URI standbyHttp = URI.create("http://127.0.0.1:" + HotStandbyIntegrationTests.httpPort(newLog));
+                    .until(() -> RelayProcesses.logged(standby, newLog, "Standing by: "));
+            URI standbyHttp = URI.create("http://127.0.0.1:" + RelayProcesses.httpPort(newLog));
             HotStandbyIntegrationTests.SteadyLoad load = new HotStandbyIntegrationTests.SteadyLoad(fixture);
             SampleEventLoad.Result big = null;
             List<String> topics = fixture.sampleTopics();
@@ -84,7 +85,7 @@ class ExactlyOnceTakeoverIntegrationTests {
                 signal("STOP", old);
                 terminateWalSender(fixture, "slot_" + fixture.topicPrefix.replace('-', '_'));
                 await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(50))
-                        .until(() -> HotStandbyIntegrationTests.logged(standby, newLog, "Relay state RUNNING"));
+                        .until(() -> RelayProcesses.logged(standby, newLog, "Relay state RUNNING"));
                 await().atMost(Duration.ofSeconds(60)).until(() -> HotStandbyIntegrationTests.eventsRelayed(standbyHttp) > 0);
                 signal("CONT", old);
                 // the old relay wakes with whatever it had read before it froze, and tries to commit it (fenced); with

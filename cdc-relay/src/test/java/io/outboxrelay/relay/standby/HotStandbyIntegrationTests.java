@@ -16,8 +16,6 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -29,6 +27,7 @@ import io.outboxrelay.relay.cli.RelayCli;
 import io.outboxrelay.relay.testsupport.Delivery;
 import io.outboxrelay.relay.testsupport.OpsHttp;
 import io.outboxrelay.relay.testsupport.RelayFixture;
+import io.outboxrelay.relay.testsupport.RelayProcesses;
 import io.outboxrelay.relay.testsupport.SharedInfrastructure;
 import io.outboxrelay.relay.testsupport.TestRunLogs;
 
@@ -38,8 +37,6 @@ import io.outboxrelay.relay.testsupport.TestRunLogs;
  * losing nothing.
  */
 class HotStandbyIntegrationTests {
-
-    private static final Pattern HTTP_PORT = Pattern.compile("Metrics, health and status on http://[^:]+:(\\d+)");
 
     @TempDir
     Path dir;
@@ -54,17 +51,17 @@ class HotStandbyIntegrationTests {
         // both at once, racing for the free slot: one streams, the other stands by
         Path firstLog = TestRunLogs.file("hot-standby-1.log");
         Path secondLog = TestRunLogs.file("hot-standby-2.log");
-        Process first = startRelay(config, firstLog);
-        Process second = startRelay(config, secondLog);
+        Process first = RelayProcesses.start(config, firstLog);
+        Process second = RelayProcesses.start(config, secondLog);
         await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(100))
-                .until(() -> logged(first, firstLog, "Relay state RUNNING") || logged(second, secondLog, "Relay state RUNNING"));
-        boolean firstWon = logged(first, firstLog, "Relay state RUNNING");
+                .until(() -> RelayProcesses.logged(first, firstLog, "Relay state RUNNING") || RelayProcesses.logged(second, secondLog, "Relay state RUNNING"));
+        boolean firstWon = RelayProcesses.logged(first, firstLog, "Relay state RUNNING");
         Process active = firstWon ? first : second;
         Process standby = firstWon ? second : first;
         Path standbyLog = firstWon ? secondLog : firstLog;
-        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100)).until(() -> logged(standby, standbyLog, "Standing by: "));
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100)).until(() -> RelayProcesses.logged(standby, standbyLog, "Standing by: "));
         assertThat(Files.readString(standbyLog)).doesNotContain("Relay state STARTING");
-        URI standbyHttp = URI.create("http://127.0.0.1:" + httpPort(standbyLog));
+        URI standbyHttp = URI.create("http://127.0.0.1:" + RelayProcesses.httpPort(standbyLog));
         assertThat(OpsHttp.get(standbyHttp, "/health/ready")).isEqualTo(new OpsHttp.Response(503, "STANDBY\n"));
         assertThat(OpsHttp.get(standbyHttp, "/health/live").status()).isEqualTo(200);
 
@@ -76,7 +73,7 @@ class HotStandbyIntegrationTests {
             active.destroyForcibly(); // SIGKILL
             assertThat(active.waitFor(30, TimeUnit.SECONDS)).isTrue();
             await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(20))
-                    .until(() -> logged(standby, standbyLog, "Relay state RUNNING"));
+                    .until(() -> RelayProcesses.logged(standby, standbyLog, "Relay state RUNNING"));
             long runningAt = System.nanoTime();
             await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(20)).until(() -> eventsRelayed(standbyHttp) > 0);
             long firstEventAt = System.nanoTime();
@@ -125,28 +122,6 @@ class HotStandbyIntegrationTests {
             running.set(false);
             done.get(60, TimeUnit.SECONDS);
         }
-    }
-
-    static Process startRelay(Path config, Path log) throws IOException {
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        return new ProcessBuilder(java, "-Xmx384m", "-cp", System.getProperty("java.class.path"),
-                RelayCli.class.getName(), "run", "--config", config.toString())
-                .redirectErrorStream(true)
-                .redirectOutput(log.toFile())
-                .start();
-    }
-
-    static boolean logged(Process process, Path log, String text) throws IOException {
-        if (!process.isAlive()) {
-            throw new AssertionError("relay exited with " + process.exitValue() + ":\n" + Files.readString(log));
-        }
-        return Files.readString(log).contains(text);
-    }
-
-    static int httpPort(Path log) throws IOException {
-        Matcher m = HTTP_PORT.matcher(Files.readString(log));
-        assertThat(m.find()).as("the relay logs its HTTP port").isTrue();
-        return Integer.parseInt(m.group(1));
     }
 
     static long eventsRelayed(URI base) throws IOException, InterruptedException {
