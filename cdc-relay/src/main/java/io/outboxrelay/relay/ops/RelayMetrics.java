@@ -44,6 +44,8 @@ final class RelayMetrics implements AutoCloseable {
         counter(registry, "outbox.relay.producer.replacements", "Kafka producers the relay replaced because they could not go on"
                 + " (sequence lost, fenced, or no acknowledgement within kafka.ack.timeout.ms); what they had not had acknowledged"
                 + " was sent again", RelayStats::producerReplacements);
+        counter(registry, "outbox.relay.transactions.committed", "Kafka transactions committed, one per batch"
+                + " (delivery.guarantee=exactly-once; 0 at-least-once)", RelayStats::transactions);
         Gauge.builder("outbox.relay.lag", this, m -> m.lastEvent(e -> seconds(e.commitToAck())))
                 .description("Commit-to-acknowledgement latency of the last relayed batch (NaN before the first)")
                 .baseUnit("seconds").strongReference(true).register(registry);

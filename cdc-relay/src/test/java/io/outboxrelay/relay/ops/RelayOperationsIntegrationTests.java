@@ -52,6 +52,7 @@ class RelayOperationsIntegrationTests {
 
                 String scrape = OpsHttp.get(endpoint, "/metrics").body();
                 assertThat(OpsHttp.sample(scrape, "outbox_relay_errors_total")).isZero();
+                assertThat(OpsHttp.sample(scrape, "outbox_relay_transactions_committed_total")).as("at-least-once").isZero();
                 assertThat(OpsHttp.sample(scrape, "outbox_relay_lag_seconds")).isBetween(0.0, 60.0);
                 assertThat(OpsHttp.sample(scrape, "outbox_relay_last_event_age_seconds")).isBetween(0.0, 120.0);
                 assertThat(OpsHttp.sample(scrape, "outbox_relay_slot_lag_bytes")).isGreaterThanOrEqualTo(0);

@@ -23,6 +23,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.outboxrelay.relay.Relay;
 import io.outboxrelay.relay.cli.RelayCli;
 import io.outboxrelay.relay.config.RelayConfig;
+import io.outboxrelay.relay.testsupport.OpsHttp;
 import io.outboxrelay.relay.testsupport.RelayFixture;
 import io.outboxrelay.relay.testsupport.SharedInfrastructure;
 
@@ -120,6 +121,8 @@ class RelayStatusIntegrationTests {
             assertThat(status.get("delivery_guarantee").asText()).isEqualTo("exactly-once");
             assertThat(status.get("transactional_id").asText()).isEqualTo(config.get(RelayConfig.RELAY_NAME));
             assertThat(status.get("transactions_committed").asLong()).isPositive();
+            assertThat(OpsHttp.sample(OpsHttp.get(ops.uri(), "/metrics").body(), "outbox_relay_transactions_committed_total"))
+                    .as("the metric").isEqualTo(relay.stats().transactions()).isPositive();
             assertThat(status.get("last_transaction_committed_at").isNull()).isFalse();
             assertThat(status.get("dead_letter_count").asLong()).as("the dead letter, not its transaction's marker").isEqualTo(1);
             assertThat(status(file, "--daemon", ops.uri().toString()).stdout())
