@@ -7,6 +7,7 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Deque;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -61,7 +62,7 @@ final class ConsumerConsole implements AutoCloseable {
 
     /** Relays' consoles the page shows beside the consumers, by name. */
     void relays(Map<String, URI> consoles) {
-        relays = Map.copyOf(consoles);
+        relays = Collections.unmodifiableMap(new LinkedHashMap<>(consoles)); // in the order given
     }
 
     private void sample() {

@@ -13,13 +13,15 @@ var Common = (function () {
     return e;
   }
 
-  // times: epoch ms, oldest first; values: numbers, or null where unknown. The last 15 minutes before the newest time.
+  // times: epoch ms, oldest first; values: numbers, or null where unknown. The last 15 minutes before the newest time,
+  // or less while there is less (a process that just started).
   function chart(target, times, values, format) {
     var w = 320, h = 120, pad = 4, top = 16, bottom = 18;
     while (target.firstChild) { target.removeChild(target.firstChild); }
     target.setAttribute("viewBox", "0 0 " + w + " " + h);
     var end = times.length ? times[times.length - 1] : Date.now();
-    var start = end - WINDOW_MS;
+    var start = Math.max(end - WINDOW_MS, times.length ? times[0] : end);
+    var span = Math.max(end - start, 1000);
     var max = 0, points = 0, last = null, i;
     for (i = 0; i < values.length; i++) {
       if (values[i] !== null && times[i] >= start) {
@@ -32,7 +34,7 @@ var Common = (function () {
     var d = "", pen = false;
     for (i = 0; i < values.length; i++) {
       if (values[i] === null || times[i] < start) { pen = false; continue; }
-      var x = pad + (times[i] - start) / WINDOW_MS * (w - 2 * pad);
+      var x = pad + (times[i] - start) / span * (w - 2 * pad);
       var y = h - bottom - values[i] / scale * (h - bottom - top);
       d += (pen ? "L" : "M") + x.toFixed(1) + " " + y.toFixed(1);
       pen = true;
@@ -43,10 +45,13 @@ var Common = (function () {
     target.appendChild(svg("text", {x: pad, y: top - 4, "class": "label"}, "max " + format(max)));
     target.appendChild(svg("text", {x: w - pad, y: top - 4, "class": "label end"},
         "now " + (last === null ? "unknown" : format(last))));
-    target.appendChild(svg("text", {x: pad, y: h - 4, "class": "label"}, "15 min ago"));
+    var ago = Math.round(span / 1000);
+    target.appendChild(svg("text", {x: pad, y: h - 4, "class": "label"},
+        ago >= 60 ? Math.round(ago / 60) + " min ago" : ago + " s ago"));
     target.appendChild(svg("text", {x: w - pad, y: h - 4, "class": "label end"}, "now"));
     target.setAttribute("data-points", String(points));
     target.setAttribute("data-max", String(max));
+    target.setAttribute("data-last", last === null ? "" : String(last));
   }
 
   // columns: functions of a row giving the text of each cell
