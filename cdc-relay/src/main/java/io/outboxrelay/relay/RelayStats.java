@@ -30,6 +30,7 @@ public final class RelayStats {
     private volatile LastEvent lastEvent;
     private final AtomicLong transactions = new AtomicLong();
     private volatile Instant lastTransactionAt;
+    private final RecentEvents recent = new RecentEvents();
 
     public void recordRelayed(boolean deadLetter) {
         (deadLetter ? deadLettered : relayed).incrementAndGet();
@@ -82,6 +83,11 @@ public final class RelayStats {
 
     public long errors() {
         return errors.get();
+    }
+
+    /** The last events and dead letters Kafka acknowledged, for the console. */
+    public RecentEvents recent() {
+        return recent;
     }
 
     /** @return null until the first row was acknowledged */

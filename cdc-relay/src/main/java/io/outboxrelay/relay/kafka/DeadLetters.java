@@ -81,7 +81,7 @@ final class DeadLetters {
                 throw new SendFailedException(refusal + ": the dead-letter topic is needed; check dead.letter.topic", null);
             }
             producer.send(letter).get(ackTimeoutNanos, TimeUnit.NANOSECONDS);
-            stats.recordRelayed(true);
+            Acknowledgements.record(stats, router.deadLetterTopic(), change, letter);
         }
         catch (ExecutionException e) {
             if (!sent.topic().equals(router.deadLetterTopic()) && Failure.of(e.getCause()) == Failure.ROW) {

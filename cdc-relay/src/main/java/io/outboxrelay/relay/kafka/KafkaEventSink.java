@@ -252,8 +252,8 @@ public final class KafkaEventSink implements EventSink {
     private boolean settle(InFlight head) throws InterruptedException {
         try {
             long wait = head.sentAt() + ackTimeoutNanos - System.nanoTime();
-            RecordMetadata metadata = head.ack().get(Math.max(0, wait), TimeUnit.NANOSECONDS);
-            stats.recordRelayed(metadata.topic().equals(router.deadLetterTopic()));
+            head.ack().get(Math.max(0, wait), TimeUnit.NANOSECONDS);
+            Acknowledgements.record(stats, router.deadLetterTopic(), head.event().record(), head.sent());
             if (head.generation() == producer.generation()) {
                 replacedWithoutProgress = false;
             }

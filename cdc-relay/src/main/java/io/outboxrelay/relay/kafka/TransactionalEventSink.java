@@ -246,7 +246,7 @@ public final class TransactionalEventSink implements EventSink {
         for (int i = 0; i < routed.size(); i++) {
             ProducerRecord<byte[], byte[]> record = routed.get(i);
             if (record != null) {
-                stats.recordRelayed(record.topic().equals(router.deadLetterTopic()));
+                Acknowledgements.record(stats, router.deadLetterTopic(), records.get(i).record(), record);
                 last = i;
             }
         }

@@ -18,8 +18,9 @@ import io.outboxrelay.relay.Relay;
 
 /**
  * The relay's HTTP endpoint (JDK server, no framework): {@code /metrics}, {@code /health/live},
- * {@code /health/ready} and {@code /status}. Two daemon threads serve it; every answer is computed
- * from memory, never from the database or Kafka.
+ * {@code /health/ready}, {@code /status}, and the {@link Console} page at {@code /} with the JSON it polls,
+ * {@code /console/data}. Two daemon threads serve it; every answer is computed from memory, never from the
+ * database or Kafka.
  */
 final class HttpEndpoint implements AutoCloseable {
 
@@ -29,7 +30,7 @@ final class HttpEndpoint implements AutoCloseable {
     private final ExecutorService threads;
 
     HttpEndpoint(InetSocketAddress address, Supplier<String> metrics, Supplier<Relay.State> state,
-                 Supplier<Map<String, Object>> status) throws IOException {
+                 Supplier<Map<String, Object>> status, Supplier<Map<String, Object>> console) throws IOException {
         server = HttpServer.create(address, 16);
         threads = Executors.newFixedThreadPool(2, r -> {
             Thread t = new Thread(r, "relay-http");
@@ -44,6 +45,20 @@ final class HttpEndpoint implements AutoCloseable {
         route("/health/ready", exchange -> health(exchange, state.get(), state.get() == Relay.State.RUNNING));
         route("/status", exchange -> send(exchange, 200, "application/json",
                 JSON.writerWithDefaultPrettyPrinter().writeValueAsString(status.get()) + "\n"));
+        route("/console/data", exchange -> {
+            exchange.getResponseHeaders().set("Cache-Control", "no-store");
+            send(exchange, 200, "application/json", JSON.writeValueAsString(console.get()));
+        });
+        Console.FILES.forEach((path, name) -> {
+            String body = Console.file(name);
+            route(path, exchange -> {
+                // the page's own files only: no inline script, nothing from elsewhere
+                exchange.getResponseHeaders().set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:;"
+                        + " base-uri 'none'; form-action 'none'");
+                exchange.getResponseHeaders().set("X-Content-Type-Options", "nosniff");
+                send(exchange, 200, Console.contentType(name), body);
+            });
+        });
         server.start();
     }
 

@@ -21,10 +21,11 @@ import io.outboxrelay.relay.Relay;
 import io.outboxrelay.relay.RelayStats;
 import io.outboxrelay.relay.config.RelayConfig;
 import io.outboxrelay.relay.kafka.ProducerSettings;
+import io.outboxrelay.relay.postgres.ReplicationSlot;
 import io.outboxrelay.relay.preflight.StartupException;
 
 /**
- * What operators see of a running relay: Prometheus metrics, health probes and a status document
+ * What operators see of a running relay: a console page, Prometheus metrics, health probes and a status document
  * over HTTP ({@link RelayConfig#HTTP_PORT}), fed by the relay it is given as {@link Relay.Listener}
  * and by a poll of the replication slot every few seconds. Start it before the relay, so that probes
  * answer (not ready) while the relay starts:
@@ -53,6 +54,7 @@ public final class RelayOperations implements Relay.Listener, AutoCloseable {
     private final String host;
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final EventRate rate = new EventRate();
+    private final ConsoleHistory history = new ConsoleHistory();
     private final SlotPoller slot;
     private final RelayMetrics metrics;
     private final ScheduledExecutorService scheduler;
@@ -80,7 +82,8 @@ public final class RelayOperations implements Relay.Listener, AutoCloseable {
             return;
         }
         try {
-            endpoint = new HttpEndpoint(new InetSocketAddress(host, port), registry::scrape, () -> state, this::status);
+            endpoint = new HttpEndpoint(new InetSocketAddress(host, port), registry::scrape, () -> state, this::status,
+                    () -> Console.data(status(), slot.last(), history, stats()));
         }
         catch (IOException | RuntimeException e) {
             close();
@@ -95,7 +98,7 @@ public final class RelayOperations implements Relay.Listener, AutoCloseable {
             }
         }, 0, SLOT_POLL_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
         scheduler.scheduleAtFixedRate(this::sampleRate, 0, 1, TimeUnit.SECONDS);
-        LOG.info("Metrics, health and status on http://{}:{} (/metrics, /health/live, /health/ready, /status)",
+        LOG.info("Metrics, health and status on http://{}:{} (/metrics, /health/live, /health/ready, /status; console page at /)",
                 host, endpoint.port());
     }
 
@@ -144,9 +147,15 @@ public final class RelayOperations implements Relay.Listener, AutoCloseable {
 
     private void sampleRate() {
         RelayStats s = stats();
+        long now = System.nanoTime();
         if (s != null) {
-            rate.sample(System.nanoTime(), s.relayed() + s.deadLettered());
+            rate.sample(now, s.relayed() + s.deadLettered());
         }
+        RelayStats.LastEvent last = s == null ? null : s.lastEvent();
+        ReplicationSlot polled = slot.last();
+        history.sample(System.currentTimeMillis(), now, s == null ? 0 : s.relayed() + s.deadLettered(),
+                last == null || last.commitToAck() == null ? null : round(last.commitToAck().toMillis() / 1000.0),
+                polled == null ? null : polled.walRetainedBytes(), polled == null ? null : polled.slotLagBytes());
     }
 
     /** The {@code /status} document, keyed by {@link #STATUS_KEYS} plus relay_name. */

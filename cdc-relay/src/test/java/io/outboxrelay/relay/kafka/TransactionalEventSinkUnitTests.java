@@ -1,6 +1,7 @@
 package io.outboxrelay.relay.kafka;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
@@ -25,6 +26,7 @@ import org.apache.kafka.connect.source.SourceRecord;
 import org.junit.jupiter.api.Test;
 
 import io.debezium.engine.RecordChangeEvent;
+import io.outboxrelay.relay.RecentEvents;
 import io.outboxrelay.relay.RelayStats;
 import io.outboxrelay.relay.routing.OutboxRouter;
 import io.outboxrelay.relay.routing.OutboxRows;
@@ -116,6 +118,23 @@ class TransactionalEventSinkUnitTests {
         assertThat(stats.relayed()).isEqualTo(2);
         assertThat(stats.deadLettered()).isEqualTo(1);
         assertThat(committer.marked).hasSize(3);
+    }
+
+    @Test
+    void theConsoleListsOnlyWhatATransactionCommittedWithoutPayloads() {
+        producer.refusedKey = "order-1";
+        assertThatCode(() -> sink.handleBatch(events(3, 1L), committer)).doesNotThrowAnyException();
+        producer.failCommits = 2;
+        assertThatThrownBy(() -> sink.handleBatch(events(2, 10L), committer)).isInstanceOf(SendFailedException.class);
+
+        assertThat(stats.recent().events()).as("newest first, none of the failed transaction")
+                .extracting(RecentEvents.Event::key).containsExactly("order-2", "order-0");
+        assertThat(stats.recent().events().get(0).topic()).isEqualTo("outbox.Order");
+        assertThat(stats.recent().events().get(0).committedAt()).as("the row's commit time").isNotNull();
+        assertThat(stats.recent().deadLetters()).singleElement().satisfies(d -> {
+            assertThat(d.reason()).contains("record too large");
+            assertThat(d.source()).isNotBlank();
+        });
     }
 
     @Test

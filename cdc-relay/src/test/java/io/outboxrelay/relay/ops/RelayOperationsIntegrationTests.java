@@ -65,6 +65,14 @@ class RelayOperationsIntegrationTests {
                 assertThat(status.get("dead_letters_relayed").asLong()).isEqualTo(1);
                 assertThat(status.get("last_event_id").asText()).isEqualTo(lastId);
                 assertThat(status.get("events_per_second").asDouble()).isPositive();
+
+                assertThat(OpsHttp.get(endpoint, "/").body()).contains("<script src=\"console.js\"></script>");
+                JsonNode console = new ObjectMapper().readTree(OpsHttp.get(endpoint, "/console/data").body());
+                assertThat(console.get("recent_events")).as("the last 20, newest first").hasSize(20);
+                assertThat(console.get("recent_events").get(0).get("event_id").asText()).isEqualTo(lastId);
+                assertThat(console.get("recent_dead_letters").get(0).get("reason").asText())
+                        .contains("not a legal Kafka topic name");
+                assertThat(console.get("history").get("t").size()).as("a sample a second").isPositive();
             }
             finally {
                 relay.close();

@@ -36,7 +36,8 @@ import io.outboxrelay.consumers.runtime.PartitionLag;
  *   <li>{@code /health/live}: 200 unless a consumer failed (it needs a restart), else 503;</li>
  *   <li>{@code /health/ready}: 200 when every consumer is {@code RUNNING} with at least one partition
  *       assigned, else 503 (a member without partitions, as while the group rebalances, does no work);</li>
- *   <li>{@code /status}: JSON, per consumer group its state, partitions with their lag, dead letters.</li>
+ *   <li>{@code /status}: JSON, per consumer group its state, partitions with their lag, dead letters;</li>
+ *   <li>{@code /}: the {@link ConsumerConsole} page, which polls {@code /console/data}.</li>
  * </ul>
  * The probes answer one line per consumer ({@code read-model RUNNING, 3 partitions}). Every answer
  * comes from memory: the consumers' state and lag as their poll threads last saw them.
@@ -63,6 +64,7 @@ public final class ConsumerEndpoint implements AutoCloseable {
     private final String host;
     private final HttpServer server;
     private final ExecutorService threads;
+    private final ConsumerConsole console;
 
     private ConsumerEndpoint(String host, int port, PrometheusMeterRegistry registry,
                              Supplier<? extends Collection<EventConsumer>> consumers) throws IOException {
@@ -85,6 +87,21 @@ public final class ConsumerEndpoint implements AutoCloseable {
             send(exchange, ready(v) ? 200 : 503, TEXT, describe(v));
         });
         route("/status", exchange -> send(exchange, 200, "application/json", status(views.get()) + "\n"));
+        console = new ConsumerConsole(views, registry);
+        route("/console/data", exchange -> {
+            exchange.getResponseHeaders().set("Cache-Control", "no-store");
+            send(exchange, 200, "application/json", JSON.writeValueAsString(console.data(views.get())));
+        });
+        ConsumerConsole.FILES.forEach((path, name) -> {
+            String body = ConsumerConsole.file(name);
+            route(path, exchange -> {
+                // the page's own files only: no inline script, nothing from elsewhere but the relays' pages it frames
+                exchange.getResponseHeaders().set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:;"
+                        + " frame-src http: https:; base-uri 'none'; form-action 'none'");
+                exchange.getResponseHeaders().set("X-Content-Type-Options", "nosniff");
+                send(exchange, 200, ConsumerConsole.contentType(name), body);
+            });
+        });
         server.start();
     }
 
@@ -104,6 +121,14 @@ public final class ConsumerEndpoint implements AutoCloseable {
             throw new UncheckedIOException("cannot listen on " + host + ":" + port + " for metrics and health checks ("
                     + e.getMessage() + "): choose a free port (0 picks one)", e);
         }
+    }
+
+    /**
+     * Shows these relays' console pages (by name, each at its own endpoint) beside the consumers on the page at
+     * {@code /}: the embedded pipeline's one page.
+     */
+    public void showRelays(Map<String, URI> consoles) {
+        console.relays(consoles);
     }
 
     /** The port actually bound (differs from the one asked for when that was 0). */
@@ -218,5 +243,6 @@ public final class ConsumerEndpoint implements AutoCloseable {
     public void close() {
         server.stop(0);
         threads.shutdownNow();
+        console.close();
     }
 }

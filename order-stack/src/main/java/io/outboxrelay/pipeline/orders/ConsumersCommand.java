@@ -51,7 +51,7 @@ public final class ConsumersCommand implements Callable<Integer> {
             try {
                 ConsumerEndpoint endpoint = pipeline.serve(httpHost, httpPort);
                 System.out.println("Metrics, health and status on " + endpoint.uri()
-                        + " (/metrics, /health/live, /health/ready, /status)");
+                        + " (/metrics, /health/live, /health/ready, /status; console page at /)");
             }
             catch (UncheckedIOException e) {
                 System.err.println("error: " + e.getMessage() + "; --http-port -1 disables the endpoint");

@@ -1,7 +1,9 @@
 package io.outboxrelay.pipeline.orders;
 
+import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -46,12 +48,14 @@ public final class Pipeline implements AutoCloseable {
     final Invariants invariants;
     private final Relay legacyRelay;
     private final Relay paymentsRelay;
+    /** The relays' console pages by relay name; empty when they have no HTTP endpoint. */
+    private final Map<String, URI> relayConsoles = new LinkedHashMap<>();
     /** By group, in start order; guarded by itself (the HTTP endpoint reads it from its own threads). */
     private final Map<String, EventConsumer> consumers = new LinkedHashMap<>();
     private final PaymentCharger.Settings chargerSettings;
     private PaymentCharger charger;
 
-    private Pipeline(Services services, boolean newDatabases, boolean withRelays, int clients, int customers,
+    private Pipeline(Services services, boolean newDatabases, boolean withRelays, boolean consoles, int clients, int customers,
                      double failureRate, PaymentCharger.Settings chargerSettings) throws Exception {
         this.services = services;
         this.chargerSettings = chargerSettings;
@@ -59,8 +63,8 @@ public final class Pipeline implements AutoCloseable {
         payments = services.database("payments", 2, newDatabases);
         readModel = services.database("readmodel", 2, newDatabases);
         prepare(legacy, payments, readModel, customers);
-        legacyRelay = withRelays ? services.relay("legacy") : null;
-        paymentsRelay = withRelays ? services.relay("payments") : null;
+        legacyRelay = withRelays ? services.relay("legacy", consoles ? relayConsoles : null) : null;
+        paymentsRelay = withRelays ? services.relay("payments", consoles ? relayConsoles : null) : null;
         gateway = new SimulatedGateway(failureRate, Duration.ZERO, 7);
         invariants = new Invariants(legacy, payments, readModel);
     }
@@ -78,13 +82,16 @@ public final class Pipeline implements AutoCloseable {
     /** Creates the databases, attaches the relays and starts the three consumers. */
     public static Pipeline start(PostgresInstance postgres, KafkaInstance kafka, int clients, int customers,
                                  double failureRate) throws Exception {
-        return start(postgres, kafka, clients, customers, failureRate, PaymentCharger.Settings.defaults());
+        return start(postgres, kafka, clients, customers, failureRate, PaymentCharger.Settings.defaults(), false);
     }
 
-    /** @param charger how the payment charger retries and when payments settle */
+    /**
+     * @param charger  how the payment charger retries and when payments settle
+     * @param consoles give each relay an HTTP endpoint on 127.0.0.1 (a free port), whose console {@link #serve}'s page shows
+     */
     static Pipeline start(PostgresInstance postgres, KafkaInstance kafka, int clients, int customers, double failureRate,
-                          PaymentCharger.Settings charger) throws Exception {
-        return start(new Services(postgres, kafka), true, true, clients, customers, failureRate, charger);
+                          PaymentCharger.Settings charger, boolean consoles) throws Exception {
+        return start(new Services(postgres, kafka), true, true, consoles, clients, customers, failureRate, charger);
     }
 
     /**
@@ -92,13 +99,14 @@ public final class Pipeline implements AutoCloseable {
      * own processes (as in compose.yaml).
      */
     static Pipeline consumers(PostgresInstance postgres, KafkaInstance kafka, double failureRate) throws Exception {
-        return start(new Services(postgres, kafka), false, false, 1, 0, failureRate, PaymentCharger.Settings.defaults());
+        return start(new Services(postgres, kafka), false, false, false, 1, 0, failureRate, PaymentCharger.Settings.defaults());
     }
 
-    private static Pipeline start(Services services, boolean newDatabases, boolean withRelays, int clients, int customers,
-                                  double failureRate, PaymentCharger.Settings charger) throws Exception {
+    private static Pipeline start(Services services, boolean newDatabases, boolean withRelays, boolean consoles, int clients,
+                                  int customers, double failureRate, PaymentCharger.Settings charger) throws Exception {
         try {
-            Pipeline pipeline = new Pipeline(services, newDatabases, withRelays, clients, customers, failureRate, charger);
+            Pipeline pipeline = new Pipeline(services, newDatabases, withRelays, consoles, clients, customers, failureRate,
+                    charger);
             pipeline.startConsumer(READ_MODEL);
             pipeline.startConsumer(PAYMENTS);
             pipeline.startConsumer(COMPENSATION);
@@ -158,14 +166,22 @@ public final class Pipeline implements AutoCloseable {
 
     /**
      * Serves the consumers' metrics (with the PENDING payment gauges), health and status over HTTP
-     * ({@link ConsumerEndpoint}); closed with the pipeline.
+     * ({@link ConsumerEndpoint}), and its console page at {@code /} with the relays' consoles (when started with them)
+     * beside the consumers: the pipeline's one page. Closed with the pipeline.
      *
      * @param port 0 picks a free port
      * @throws java.io.UncheckedIOException when the port cannot be bound
      */
     ConsumerEndpoint serve(String host, int port) {
         services.pendingPayments(payments);
-        return services.endpoint(host, port, this::consumers);
+        ConsumerEndpoint endpoint = services.endpoint(host, port, this::consumers);
+        endpoint.showRelays(relayConsoles);
+        return endpoint;
+    }
+
+    /** The relays' console pages by relay name, as {@link #serve}'s page shows them; empty without them. */
+    Map<String, URI> relayConsoles() {
+        return Collections.unmodifiableMap(relayConsoles);
     }
 
     /**

@@ -69,8 +69,9 @@ public final class RunCommand implements Callable<Integer> {
     String externalKafka;
 
     @Option(names = "--http-port", defaultValue = "0",
-            description = "Port on 127.0.0.1 for the consumers' /metrics, /health/live, /health/ready and /status;"
-                    + " 0 picks a free port, -1 disables the endpoint (default ${DEFAULT-VALUE}). The URL is printed.")
+            description = "Port on 127.0.0.1 for the console page (relays and consumers) and the consumers' /metrics,"
+                    + " /health/live, /health/ready and /status; 0 picks a free port, -1 disables the endpoint and the"
+                    + " relays' own (default ${DEFAULT-VALUE}). The URL is printed.")
     int httpPort;
 
     @Option(names = "--timeout", defaultValue = "PT5M", description = "How long to wait for the pipeline to settle (default ${DEFAULT-VALUE}).")
@@ -88,12 +89,12 @@ public final class RunCommand implements Callable<Integer> {
         try (PostgresInstance postgres = postgres(); KafkaInstance kafka = externalKafka == null
                 ? Infrastructure.startKafka() : ExternalInfrastructure.kafka(externalKafka);
              Pipeline pipeline = Pipeline.start(postgres, kafka, clients, customers, failureRate,
-                     PaymentCharger.Settings.defaults().withSettleAfter(settleAfter))) {
+                     PaymentCharger.Settings.defaults().withSettleAfter(settleAfter), httpPort >= 0)) {
             if (httpPort >= 0) {
                 try {
                     ConsumerEndpoint endpoint = pipeline.serve("127.0.0.1", httpPort);
-                    progress.println("Consumers' metrics, health and status on " + endpoint.uri()
-                            + " (/metrics, /health/live, /health/ready, /status)");
+                    progress.println("Console: " + endpoint.uri() + "/ (relays and consumers side by side; the consumers'"
+                            + " /metrics, /health/live, /health/ready, /status there too)");
                 }
                 catch (UncheckedIOException e) {
                     System.err.println("error: " + e.getMessage() + "; --http-port -1 disables the endpoint");

@@ -1,5 +1,6 @@
 package io.outboxrelay.pipeline.orders;
 
+import java.net.URI;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -28,7 +29,9 @@ import io.outboxrelay.legacy.LegacyDatabase;
 import io.outboxrelay.pipeline.EmbeddedRelayConfig;
 import io.outboxrelay.relay.Relay;
 import io.outboxrelay.relay.RelayFailedException;
+import io.outboxrelay.relay.config.RelayConfig;
 import io.outboxrelay.relay.error.RelayException;
+import io.outboxrelay.relay.ops.RelayOperations;
 import io.outboxrelay.testkit.KafkaInstance;
 import io.outboxrelay.testkit.PostgresInstance;
 
@@ -70,11 +73,26 @@ final class Services implements AutoCloseable {
                 consumer));
     }
 
-    /** A relay for the outbox of {@code database}; each relay has its own name, slot and offset topic. */
-    Relay relay(String database) {
-        Relay relay = track(Relay.start(EmbeddedRelayConfig.of(postgres, kafka, database, Map.of("relay.name", database + "-relay",
+    /**
+     * A relay for the outbox of {@code database}; each relay has its own name, slot and offset topic.
+     *
+     * @param consoles null: no HTTP endpoint; else the relay gets one on 127.0.0.1 (a free port) and its console's URI
+     *                 is put here under the relay's name
+     */
+    Relay relay(String database, Map<String, URI> consoles) {
+        String name = database + "-relay";
+        RelayConfig config = EmbeddedRelayConfig.of(postgres, kafka, database, Map.of("relay.name", name,
                 "slot.name", database + "_relay", "offset.topic", database + "-relay.offsets",
-                "offset.topic.replication.factor", "1"))));
+                "offset.topic.replication.factor", "1", "http.host", "127.0.0.1", "http.port", consoles == null ? "-1" : "0"));
+        Relay relay;
+        if (consoles == null) {
+            relay = track(Relay.start(config));
+        }
+        else {
+            RelayOperations ops = track(RelayOperations.start(config)); // closed after the relay
+            consoles.put(name, ops.uri());
+            relay = track(Relay.start(config, ops));
+        }
         Thread watch = new Thread(() -> {
             try {
                 relay.awaitTermination();

@@ -1,0 +1,82 @@
+package io.outboxrelay.relay.ops;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import io.outboxrelay.relay.RecentEvents;
+import io.outboxrelay.relay.RelayStats;
+import io.outboxrelay.relay.postgres.ReplicationSlot;
+
+/**
+ * The console page at {@code /} of the relay's endpoint: its files (HTML, script, style, in the jar: no CDN, works
+ * offline) and the JSON it polls, {@code /console/data}: the {@code /status} document, the slot's last reading, the
+ * charts' {@link ConsoleHistory} and the recent events and dead letters ({@link RecentEvents}). No payload, no
+ * setting of the relay (so no password or host of the database) is part of it; the page only reads.
+ */
+final class Console {
+
+    /** The page's files, by path: served as they are. */
+    static final Map<String, String> FILES = Map.of("/", "console.html", "/console.js", "console.js",
+            "/common.js", "common.js", "/common.css", "common.css");
+
+    private Console() {
+    }
+
+    /** A file of the page, from the jar. */
+    static String file(String name) {
+        try (InputStream in = Console.class.getResourceAsStream("console/" + name)) {
+            if (in == null) {
+                throw new IllegalStateException("console/" + name + " is missing from the relay's jar");
+            }
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+        catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    static String contentType(String name) {
+        return name.endsWith(".html") ? "text/html; charset=utf-8"
+                : name.endsWith(".js") ? "text/javascript; charset=utf-8" : "text/css; charset=utf-8";
+    }
+
+    static Map<String, Object> data(Map<String, Object> status, ReplicationSlot slot, ConsoleHistory history,
+                                    RelayStats stats) {
+        Map<String, Object> out = new LinkedHashMap<>(status);
+        out.put("wal_retained_bytes", slot == null ? null : slot.walRetainedBytes());
+        out.put("slot_lag_bytes", slot == null ? null : slot.slotLagBytes());
+        out.put("history", history.columns());
+        List<Map<String, Object>> events = new ArrayList<>();
+        List<Map<String, Object>> deadLetters = new ArrayList<>();
+        if (stats != null) {
+            for (RecentEvents.Event e : stats.recent().events()) {
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("topic", e.topic());
+                m.put("key", e.key());
+                m.put("event_type", e.eventType());
+                m.put("event_id", e.eventId());
+                m.put("committed_at", e.committedAt() == null ? null : e.committedAt().toString());
+                m.put("acknowledged_at", e.acknowledgedAt().toString());
+                events.add(m);
+            }
+            for (RecentEvents.DeadLetter d : stats.recent().deadLetters()) {
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("reason", d.reason());
+                m.put("source", d.source());
+                m.put("event_id", d.eventId());
+                m.put("committed_at", d.committedAt() == null ? null : d.committedAt().toString());
+                m.put("acknowledged_at", d.acknowledgedAt().toString());
+                deadLetters.add(m);
+            }
+        }
+        out.put("recent_events", events);
+        out.put("recent_dead_letters", deadLetters);
+        return out;
+    }
+}
