@@ -62,7 +62,7 @@ public final class RelayCli {
     @Command(name = "run", mixinStandardHelpOptions = true,
             description = {"Run the relay until SIGTERM or Ctrl-C; stops gracefully (sends acknowledged, position saved).",
                     "With several hosts in database.host, follows a promoted standby (stops, then starts on it).",
-                    "Serves /metrics (Prometheus), /health/live, /health/ready and /status on http.port (default 8080)."},
+                    "Serves a console page (/), /metrics (Prometheus), /health/live, /health/ready and /status on http.port (default 8080)."},
             footer = {"", "Examples:",
                     "  relay run --config relay.properties",
                     "  RELAY_HTTP_PORT=9404 RELAY_LOG_FORMAT=json relay run --config relay.properties",

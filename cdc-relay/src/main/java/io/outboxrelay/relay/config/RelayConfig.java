@@ -173,8 +173,8 @@ public final class RelayConfig {
                     + " Never set this by default: recovery.resend.since loses nothing.")
             .oneOf("true", "false");
     public static final Setting HTTP_PORT = Setting.optional("http.port", "8080",
-            "Port of the HTTP endpoint for /metrics (Prometheus), /health/live, /health/ready and /status, served by"
-                    + " 'relay run'; 0 picks a free port (logged), -1 disables the endpoint.")
+            "Port of the HTTP endpoint for the console page (/), /metrics (Prometheus), /health/live, /health/ready and"
+                    + " /status, served by 'relay run'; 0 picks a free port (logged), -1 disables the endpoint.")
             .validatedBy(v -> v.trim().matches("-1|[0-9]{1,5}") && Integer.parseInt(v.trim()) <= 65535,
                     "-1, 0 or a port number up to 65535");
     public static final Setting HTTP_HOST = Setting.optional("http.host", "0.0.0.0",

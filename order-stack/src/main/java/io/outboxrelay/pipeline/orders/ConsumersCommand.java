@@ -16,7 +16,7 @@ import picocli.CommandLine.Option;
         description = {"Run the three consumers (read-model, payments, compensation; one consumer group each) against"
                 + " databases prepared by 'setup', until SIGTERM or Ctrl-C.",
                 "The relays run as their own processes ('relay run').",
-                "Serves /metrics (Prometheus), /health/live, /health/ready and /status on --http-port."},
+                "Serves a console page (/), /metrics (Prometheus), /health/live, /health/ready and /status on --http-port."},
         footer = {"", "Examples:", "  PGPASSWORD=... outbox-pipeline consumers --postgres db:5432 --kafka kafka:9092"})
 public final class ConsumersCommand implements Callable<Integer> {
 
