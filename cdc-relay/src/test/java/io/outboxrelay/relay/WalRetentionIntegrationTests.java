@@ -36,14 +36,14 @@ import io.outboxrelay.testkit.PostgresInstance;
  * when a logical slot's {@code restart_lsn} can move (besides the bgwriter's every 15 s); so the
  * retained WAL follows the confirmed position closely and is observable within seconds.
  *
- * <p>{@code -Dwal.bound.seconds=180} runs longer (default 30: the test also waits until twice the
- * bound was written); {@code -Dwal.bound.heartbeat.ms=10000} beats at the relay's default interval (the test's
- * default is 1000).
+ * <p>{@code -Dwal.bound.seconds=180} runs longer (default 20: the test also waits until twice the
+ * bound was written, about 24 s); {@code -Dwal.bound.heartbeat.ms=10000} beats at the relay's default interval (the
+ * test's default is 500).
  */
 class WalRetentionIntegrationTests {
 
     /** Shorter than the default (10 s) so that one minute shows many beats; the bound scales with it. */
-    static final int HEARTBEAT_MS = Integer.getInteger("wal.bound.heartbeat.ms", 1_000);
+    static final int HEARTBEAT_MS = Integer.getInteger("wal.bound.heartbeat.ms", 500);
     /**
      * The bound, in seconds of the writer's WAL: PostgreSQL moves restart_lsn at most every other beat (a slot
      * has one candidate position at a time, and Debezium confirms the previous beat's position), so up to
@@ -72,7 +72,7 @@ class WalRetentionIntegrationTests {
 
     @Test
     void heartbeatsBoundTheWalAnIdleOutboxHoldsBackWhileAnotherDatabaseWrites() throws Exception {
-        long seconds = Long.getLong("wal.bound.seconds", 30);
+        long seconds = Long.getLong("wal.bound.seconds", 20);
         RelayFixture beating = new RelayFixture(postgres, SharedInfrastructure.kafka());
         RelayFixture silent = new RelayFixture(postgres, SharedInfrastructure.kafka());
         RelayConfig withHeartbeats = beating.relayConfig(Map.of("heartbeat.interval.ms", String.valueOf(HEARTBEAT_MS)));
