@@ -1,9 +1,5 @@
 package io.outboxrelay.relay.ops;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -14,36 +10,14 @@ import io.outboxrelay.relay.RelayStats;
 import io.outboxrelay.relay.postgres.ReplicationSlot;
 
 /**
- * The console page at {@code /} of the relay's endpoint: its files (HTML, script, style, in the jar: no CDN, works
- * offline) and the JSON it polls, {@code /console/data}: the {@code /status} document, the slot's last reading, the
+ * The console page at {@code /} of the relay's endpoint: its own files (console/ beside this class; the shared ones and
+ * serving them are {@link io.outboxrelay.console.ConsolePage}) and the JSON it polls, {@code /console/data}: the {@code /status} document, the slot's last reading, the
  * charts' {@link ConsoleHistory} and the recent events and dead letters ({@link RecentEvents}). No payload, no
  * setting of the relay (so no password or host of the database) is part of it; the page only reads.
  */
 final class Console {
 
-    /** The page's files, by path: served as they are. */
-    static final Map<String, String> FILES = Map.of("/", "console.html", "/console.js", "console.js",
-            "/common.js", "common.js", "/common.css", "common.css");
-
     private Console() {
-    }
-
-    /** A file of the page, from the jar. */
-    static String file(String name) {
-        try (InputStream in = Console.class.getResourceAsStream("console/" + name)) {
-            if (in == null) {
-                throw new IllegalStateException("console/" + name + " is missing from the relay's jar");
-            }
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        }
-        catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    static String contentType(String name) {
-        return name.endsWith(".html") ? "text/html; charset=utf-8"
-                : name.endsWith(".js") ? "text/javascript; charset=utf-8" : "text/css; charset=utf-8";
     }
 
     static Map<String, Object> data(Map<String, Object> status, ReplicationSlot slot, ConsoleHistory history,

@@ -14,6 +14,7 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
 import com.sun.net.httpserver.HttpServer;
 
+import io.outboxrelay.console.ConsolePage;
 import io.outboxrelay.relay.Relay;
 
 /**
@@ -49,16 +50,12 @@ final class HttpEndpoint implements AutoCloseable {
             exchange.getResponseHeaders().set("Cache-Control", "no-store");
             send(exchange, 200, "application/json", JSON.writeValueAsString(console.get()));
         });
-        Console.FILES.forEach((path, name) -> {
-            String body = Console.file(name);
-            route(path, exchange -> {
-                // the page's own files only: no inline script, nothing from elsewhere
-                exchange.getResponseHeaders().set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:;"
-                        + " base-uri 'none'; form-action 'none'");
-                exchange.getResponseHeaders().set("X-Content-Type-Options", "nosniff");
-                send(exchange, 200, Console.contentType(name), body);
-            });
-        });
+        ConsolePage.of(Console.class).forEach((path, file) -> route(path, exchange -> {
+            // the page's own files only: no inline script, nothing from elsewhere
+            exchange.getResponseHeaders().set("Content-Security-Policy", ConsolePage.SECURITY_POLICY);
+            exchange.getResponseHeaders().set("X-Content-Type-Options", "nosniff");
+            send(exchange, 200, file.contentType(), file.body());
+        }));
         server.start();
     }
 

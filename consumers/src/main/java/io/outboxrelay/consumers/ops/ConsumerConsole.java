@@ -1,10 +1,7 @@
 package io.outboxrelay.consumers.ops;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -33,9 +30,6 @@ import io.outboxrelay.consumers.runtime.PartitionLag;
  */
 final class ConsumerConsole implements AutoCloseable {
 
-    /** The page's files, by path: served as they are. */
-    static final Map<String, String> FILES = Map.of("/", "console.html", "/console.js", "console.js",
-            "/common.js", "common.js", "/common.css", "common.css");
     static final int SAMPLES = 900;
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -133,24 +127,6 @@ final class ConsumerConsole implements AutoCloseable {
     private Double gauge(String name) {
         Gauge g = registry.find(name).gauge();
         return g == null || Double.isNaN(g.value()) ? null : g.value();
-    }
-
-    /** A file of the page, from the jar. */
-    static String file(String name) {
-        try (InputStream in = ConsumerConsole.class.getResourceAsStream("console/" + name)) {
-            if (in == null) {
-                throw new IllegalStateException("console/" + name + " is missing from the consumers' jar");
-            }
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        }
-        catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    static String contentType(String name) {
-        return name.endsWith(".html") ? "text/html; charset=utf-8"
-                : name.endsWith(".js") ? "text/javascript; charset=utf-8" : "text/css; charset=utf-8";
     }
 
     @Override

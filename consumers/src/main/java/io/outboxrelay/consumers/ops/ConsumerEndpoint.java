@@ -24,6 +24,7 @@ import com.sun.net.httpserver.HttpServer;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.outboxrelay.console.ConsolePage;
 import io.outboxrelay.consumers.runtime.ConsumerMetrics;
 import io.outboxrelay.consumers.runtime.EventConsumer;
 import io.outboxrelay.consumers.runtime.PartitionLag;
@@ -92,16 +93,12 @@ public final class ConsumerEndpoint implements AutoCloseable {
             exchange.getResponseHeaders().set("Cache-Control", "no-store");
             send(exchange, 200, "application/json", JSON.writeValueAsString(console.data(views.get())));
         });
-        ConsumerConsole.FILES.forEach((path, name) -> {
-            String body = ConsumerConsole.file(name);
-            route(path, exchange -> {
-                // the page's own files only: no inline script, nothing from elsewhere but the relays' pages it frames
-                exchange.getResponseHeaders().set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:;"
-                        + " frame-src http: https:; base-uri 'none'; form-action 'none'");
-                exchange.getResponseHeaders().set("X-Content-Type-Options", "nosniff");
-                send(exchange, 200, ConsumerConsole.contentType(name), body);
-            });
-        });
+        ConsolePage.of(ConsumerConsole.class).forEach((path, file) -> route(path, exchange -> {
+            // the page's own files only: no inline script, nothing from elsewhere but the relays' pages it frames
+            exchange.getResponseHeaders().set("Content-Security-Policy", ConsolePage.SECURITY_POLICY + "; frame-src http: https:");
+            exchange.getResponseHeaders().set("X-Content-Type-Options", "nosniff");
+            send(exchange, 200, file.contentType(), file.body());
+        }));
         server.start();
     }
 
