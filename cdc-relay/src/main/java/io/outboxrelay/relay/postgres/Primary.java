@@ -102,21 +102,10 @@ public final class Primary {
         }
     }
 
-    /** Asks {@code host} whether it is in recovery. */
+    /** Asks {@code host} whether it is in recovery, on a connection of its own. */
     public static Probe probe(RelayConfig config, DatabaseHosts.Host host, String user, String password) {
-        Properties props = new Properties();
-        props.setProperty("user", user);
-        props.setProperty("password", password);
-        props.setProperty("connectTimeout", String.valueOf(PROBE_TIMEOUT_SECONDS));
-        props.setProperty("loginTimeout", String.valueOf(PROBE_TIMEOUT_SECONDS));
-        props.setProperty("socketTimeout", String.valueOf(PROBE_TIMEOUT_SECONDS * 2));
-        props.setProperty("ApplicationName", config.get(RelayConfig.RELAY_NAME) + "-primary-probe");
-        String url = new DatabaseHosts(List.of(host)).jdbcUrl(config.get(RelayConfig.DATABASE_NAME));
-        try (Connection c = DriverManager.getConnection(url, props);
-             Statement st = c.createStatement();
-             ResultSet rs = st.executeQuery("SELECT pg_is_in_recovery()")) {
-            rs.next();
-            return new Probe(host, rs.getBoolean(1) ? Role.STANDBY : Role.PRIMARY, null);
+        try (Connection c = connect(config, host, user, password)) {
+            return ask(c, host);
         }
         catch (SQLException e) {
             String state = e.getSQLState() == null ? "" : e.getSQLState();
@@ -124,5 +113,25 @@ public final class Primary {
             boolean unreachable = state.isEmpty() || state.startsWith("08") || state.startsWith("57P");
             return new Probe(host, unreachable ? Role.UNREACHABLE : Role.REFUSED, Causes.firstLine(e));
         }
+    }
+
+    /** Asks, on {@code connection} to {@code host}, whether it is in recovery. */
+    static Probe ask(Connection connection, DatabaseHosts.Host host) throws SQLException {
+        try (Statement st = connection.createStatement(); ResultSet rs = st.executeQuery("SELECT pg_is_in_recovery()")) {
+            rs.next();
+            return new Probe(host, rs.getBoolean(1) ? Role.STANDBY : Role.PRIMARY, null);
+        }
+    }
+
+    /** A connection to {@code host} alone for asking it, with short timeouts: a host that is gone must not hold others up. */
+    static Connection connect(RelayConfig config, DatabaseHosts.Host host, String user, String password) throws SQLException {
+        Properties props = new Properties();
+        props.setProperty("user", user);
+        props.setProperty("password", password);
+        props.setProperty("connectTimeout", String.valueOf(PROBE_TIMEOUT_SECONDS));
+        props.setProperty("loginTimeout", String.valueOf(PROBE_TIMEOUT_SECONDS));
+        props.setProperty("socketTimeout", String.valueOf(PROBE_TIMEOUT_SECONDS * 2));
+        props.setProperty("ApplicationName", config.get(RelayConfig.RELAY_NAME) + "-primary-probe");
+        return DriverManager.getConnection(new DatabaseHosts(List.of(host)).jdbcUrl(config.get(RelayConfig.DATABASE_NAME)), props);
     }
 }
