@@ -5,11 +5,13 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
+import java.util.function.Supplier;
 
 /**
  * The last events and dead letters Kafka acknowledged (committed, exactly-once), for the console: a few of each, newest
  * first, without payloads. Recorded by the sinks only after Kafka has them, so the page never shows what may still be
- * sent again.
+ * sent again. The sinks hand over how to describe each record, not its description: the text is made (and cut) only
+ * when the console asks, not for every record on the sinks' path.
  */
 public final class RecentEvents {
 
@@ -35,27 +37,37 @@ public final class RecentEvents {
     public record DeadLetter(String reason, String source, String eventId, Instant committedAt, Instant acknowledgedAt) {
     }
 
-    private final Deque<Event> events = new ArrayDeque<>(CAPACITY);
-    private final Deque<DeadLetter> deadLetters = new ArrayDeque<>(CAPACITY);
+    private final Deque<Supplier<Event>> events = new ArrayDeque<>(CAPACITY);
+    private final Deque<Supplier<DeadLetter>> deadLetters = new ArrayDeque<>(CAPACITY);
 
-    public synchronized void add(Event event) {
-        keep(events, new Event(cut(event.topic()), cut(event.key()), cut(event.eventType()), cut(event.eventId()),
-                event.committedAt(), event.acknowledgedAt()));
+    /** An acknowledged event; {@code event} must hold no payload (it is kept until 20 newer ones push it out). */
+    public synchronized void addEvent(Supplier<Event> event) {
+        keep(events, event);
     }
 
-    public synchronized void add(DeadLetter letter) {
-        keep(deadLetters, new DeadLetter(cut(letter.reason()), cut(letter.source()), cut(letter.eventId()),
-                letter.committedAt(), letter.acknowledgedAt()));
-    }
-
-    /** Newest first. */
-    public synchronized List<Event> events() {
-        return new ArrayList<>(events);
+    /** An acknowledged dead letter; {@code letter} must hold no payload. */
+    public synchronized void addDeadLetter(Supplier<DeadLetter> letter) {
+        keep(deadLetters, letter);
     }
 
     /** Newest first. */
-    public synchronized List<DeadLetter> deadLetters() {
-        return new ArrayList<>(deadLetters);
+    public List<Event> events() {
+        List<Supplier<Event>> kept;
+        synchronized (this) {
+            kept = new ArrayList<>(events);
+        }
+        return kept.stream().map(Supplier::get).map(e -> new Event(cut(e.topic()), cut(e.key()), cut(e.eventType()),
+                cut(e.eventId()), e.committedAt(), e.acknowledgedAt())).toList();
+    }
+
+    /** Newest first. */
+    public List<DeadLetter> deadLetters() {
+        List<Supplier<DeadLetter>> kept;
+        synchronized (this) {
+            kept = new ArrayList<>(deadLetters);
+        }
+        return kept.stream().map(Supplier::get).map(d -> new DeadLetter(cut(d.reason()), cut(d.source()), cut(d.eventId()),
+                d.committedAt(), d.acknowledgedAt())).toList();
     }
 
     private static <T> void keep(Deque<T> ring, T item) {

@@ -12,9 +12,10 @@ class RecentEventsUnitTests {
     void keepsTheNewestEventsAndDeadLettersNewestFirst() {
         RecentEvents recent = new RecentEvents();
         for (int i = 0; i < RecentEvents.CAPACITY + 5; i++) {
-            recent.add(new RecentEvents.Event("outbox.Order", "o-" + i, "OrderPlaced", "id-" + i, null, Instant.now()));
+            String key = "o-" + i;
+            recent.addEvent(() -> new RecentEvents.Event("outbox.Order", key, "OrderPlaced", "id-" + key, null, Instant.now()));
         }
-        recent.add(new RecentEvents.DeadLetter("aggregate_id is null or empty", "outbox.event", "bad", null, Instant.now()));
+        recent.addDeadLetter(() -> new RecentEvents.DeadLetter("aggregate_id is null or empty", "outbox.event", "bad", null, Instant.now()));
 
         assertThat(recent.events()).hasSize(RecentEvents.CAPACITY);
         assertThat(recent.events().get(0).key()).isEqualTo("o-" + (RecentEvents.CAPACITY + 4));
@@ -25,7 +26,7 @@ class RecentEventsUnitTests {
     @Test
     void cutsLongKeysAndReasonsSoThatAHostileRowCannotFillThePage() {
         RecentEvents recent = new RecentEvents();
-        recent.add(new RecentEvents.DeadLetter("r".repeat(100_000), "outbox.event", "k".repeat(5_000), null, Instant.now()));
+        recent.addDeadLetter(() -> new RecentEvents.DeadLetter("r".repeat(100_000), "outbox.event", "k".repeat(5_000), null, Instant.now()));
 
         RecentEvents.DeadLetter kept = recent.deadLetters().get(0);
         assertThat(kept.reason()).hasSize(RecentEvents.MAX_CHARS + 3).endsWith("...");

@@ -5,6 +5,7 @@ import java.time.Instant;
 
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.connect.source.SourceRecord;
 
 import io.outboxrelay.relay.RecentEvents;
@@ -24,22 +25,26 @@ final class Acknowledgements {
     static void record(RelayStats stats, String deadLetterTopic, SourceRecord change, ProducerRecord<byte[], byte[]> sent) {
         boolean deadLetter = sent.topic().equals(deadLetterTopic);
         stats.recordRelayed(deadLetter);
-        Instant committedAt = KafkaEventSink.lastEvent(change, sent).committedAt();
-        Instant now = Instant.now();
-        String eventId = header(sent, OutboxHeaders.EVENT_ID);
+        // what the console may show later, without the record's value: decoded only when it asks
+        String topic = sent.topic();
+        byte[] key = sent.key();
+        Headers headers = sent.headers();
+        Instant committedAt = KafkaEventSink.committedAt(change);
+        long acknowledgedAt = System.currentTimeMillis();
         if (deadLetter) {
-            stats.recent().add(new RecentEvents.DeadLetter(header(sent, OutboxHeaders.DLQ_REASON),
-                    header(sent, OutboxHeaders.DLQ_SOURCE_TABLE), eventId, committedAt, now));
+            stats.recent().addDeadLetter(() -> new RecentEvents.DeadLetter(header(headers, OutboxHeaders.DLQ_REASON),
+                    header(headers, OutboxHeaders.DLQ_SOURCE_TABLE), header(headers, OutboxHeaders.EVENT_ID), committedAt,
+                    Instant.ofEpochMilli(acknowledgedAt)));
         }
         else {
-            stats.recent().add(new RecentEvents.Event(sent.topic(), sent.key() == null ? null
-                    : new String(sent.key(), StandardCharsets.UTF_8), header(sent, OutboxHeaders.EVENT_TYPE), eventId,
-                    committedAt, now));
+            stats.recent().addEvent(() -> new RecentEvents.Event(topic, key == null ? null : new String(key, StandardCharsets.UTF_8),
+                    header(headers, OutboxHeaders.EVENT_TYPE), header(headers, OutboxHeaders.EVENT_ID), committedAt,
+                    Instant.ofEpochMilli(acknowledgedAt)));
         }
     }
 
-    private static String header(ProducerRecord<byte[], byte[]> record, String name) {
-        Header h = record.headers().lastHeader(name);
+    private static String header(Headers headers, String name) {
+        Header h = headers.lastHeader(name);
         return h == null || h.value() == null ? null : new String(h.value(), StandardCharsets.UTF_8);
     }
 }

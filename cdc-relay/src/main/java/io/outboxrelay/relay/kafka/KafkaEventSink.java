@@ -323,17 +323,21 @@ public final class KafkaEventSink implements EventSink {
 
     /** The event's id (from the record sent, table row or message alike) and its transaction's commit time. */
     static RelayStats.LastEvent lastEvent(SourceRecord change, ProducerRecord<byte[], byte[]> sent) {
-        Struct envelope = (Struct) change.value();
         Header eventId = sent.headers().lastHeader(OutboxHeaders.EVENT_ID);
-        Instant committedAt = null;
+        return new RelayStats.LastEvent(eventId == null ? null : new String(eventId.value(), StandardCharsets.UTF_8),
+                committedAt(change), Instant.now());
+    }
+
+    /** When the change's transaction committed in PostgreSQL (Debezium's source.ts_ms); null if unknown. */
+    static Instant committedAt(SourceRecord change) {
+        Struct envelope = (Struct) change.value();
         if (envelope.schema().field("source") != null) {
             Struct source = envelope.getStruct("source");
             if (source != null && source.schema().field("ts_ms") != null && source.get("ts_ms") != null) {
-                committedAt = Instant.ofEpochMilli(source.getInt64("ts_ms"));
+                return Instant.ofEpochMilli(source.getInt64("ts_ms"));
             }
         }
-        return new RelayStats.LastEvent(eventId == null ? null : new String(eventId.value(), StandardCharsets.UTF_8),
-                committedAt, Instant.now());
+        return null;
     }
 
     /**
