@@ -5,6 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import io.outboxrelay.console.History;
 import io.outboxrelay.relay.RecentEvents;
 import io.outboxrelay.relay.RelayStats;
 import io.outboxrelay.relay.postgres.ReplicationSlot;
@@ -12,7 +13,7 @@ import io.outboxrelay.relay.postgres.ReplicationSlot;
 /**
  * The console page at {@code /} of the relay's endpoint: its own files (console/ beside this class; the shared ones and
  * serving them are {@link io.outboxrelay.console.ConsolePage}) and the JSON it polls, {@code /console/data}: the {@code /status} document, the slot's last reading, the
- * charts' {@link ConsoleHistory} and the recent events and dead letters ({@link RecentEvents}). No payload, no
+ * charts' {@link History} and the recent events and dead letters ({@link RecentEvents}). No payload, no
  * setting of the relay (so no password or host of the database) is part of it; the page only reads.
  */
 final class Console {
@@ -20,7 +21,7 @@ final class Console {
     private Console() {
     }
 
-    static Map<String, Object> data(Map<String, Object> status, ReplicationSlot slot, ConsoleHistory history,
+    static Map<String, Object> data(Map<String, Object> status, ReplicationSlot slot, History history,
                                     RelayStats stats) {
         Map<String, Object> out = new LinkedHashMap<>(status);
         out.put("wal_retained_bytes", slot == null ? null : slot.walRetainedBytes());

@@ -17,6 +17,7 @@ import org.slf4j.LoggerFactory;
 
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.outboxrelay.console.History;
 import io.outboxrelay.relay.Relay;
 import io.outboxrelay.relay.RelayStats;
 import io.outboxrelay.relay.config.RelayConfig;
@@ -54,7 +55,7 @@ public final class RelayOperations implements Relay.Listener, AutoCloseable {
     private final String host;
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final EventRate rate = new EventRate();
-    private final ConsoleHistory history = new ConsoleHistory();
+    private final History history = new History("lag_seconds", "wal_retained_bytes", "slot_lag_bytes");
     private final SlotPoller slot;
     private final RelayMetrics metrics;
     private final ScheduledExecutorService scheduler;
@@ -148,14 +149,18 @@ public final class RelayOperations implements Relay.Listener, AutoCloseable {
     private void sampleRate() {
         RelayStats s = stats();
         long now = System.nanoTime();
+        long acknowledged = s == null ? 0 : s.relayed() + s.deadLettered();
         if (s != null) {
-            rate.sample(now, s.relayed() + s.deadLettered());
+            rate.sample(now, acknowledged);
         }
-        RelayStats.LastEvent last = s == null ? null : s.lastEvent();
         ReplicationSlot polled = slot.last();
-        history.sample(System.currentTimeMillis(), now, s == null ? 0 : s.relayed() + s.deadLettered(),
-                last == null || last.commitToAck() == null ? null : round(last.commitToAck().toMillis() / 1000.0),
+        history.sample(System.currentTimeMillis(), now, acknowledged, lagSeconds(s == null ? null : s.lastEvent()),
                 polled == null ? null : polled.walRetainedBytes(), polled == null ? null : polled.slotLagBytes());
+    }
+
+    /** Commit-to-acknowledgement of the last event in seconds; null when unknown. */
+    private static Double lagSeconds(RelayStats.LastEvent last) {
+        return last == null || last.commitToAck() == null ? null : round(last.commitToAck().toMillis() / 1000.0);
     }
 
     /** The {@code /status} document, keyed by {@link #STATUS_KEYS} plus relay_name. */
@@ -171,7 +176,7 @@ public final class RelayOperations implements Relay.Listener, AutoCloseable {
         out.put("last_event_committed_at", last == null || last.committedAt() == null ? null : last.committedAt().toString());
         out.put("last_event_age_seconds", last == null || last.committedAt() == null ? null
                 : round(Duration.between(last.committedAt(), Instant.now()).toMillis() / 1000.0));
-        out.put("lag_seconds", last == null || last.commitToAck() == null ? null : round(last.commitToAck().toMillis() / 1000.0));
+        out.put("lag_seconds", lagSeconds(last));
         out.put("events_relayed", s == null ? 0 : s.relayed());
         out.put("dead_letters_relayed", s == null ? 0 : s.deadLettered());
         out.put("errors", s == null ? 0 : s.errors());

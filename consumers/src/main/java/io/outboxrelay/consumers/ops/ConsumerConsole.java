@@ -2,10 +2,8 @@ package io.outboxrelay.consumers.ops;
 
 import java.io.IOException;
 import java.net.URI;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.Deque;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -19,6 +17,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.outboxrelay.console.History;
 import io.outboxrelay.consumers.payment.PendingPayments;
 import io.outboxrelay.consumers.runtime.PartitionLag;
 
@@ -30,23 +29,17 @@ import io.outboxrelay.consumers.runtime.PartitionLag;
  */
 final class ConsumerConsole implements AutoCloseable {
 
-    static final int SAMPLES = 900;
     private static final ObjectMapper JSON = new ObjectMapper();
-
-    private record Sample(long epochMillis, double eventsPerSecond, Long lagEvents, double lagSeconds) {
-    }
 
     private final Supplier<List<ConsumerEndpoint.View>> views;
     private final MeterRegistry registry;
-    private final Deque<Sample> samples = new ArrayDeque<>(SAMPLES);
+    private final History history = new History("lag_events", "lag_seconds");
     private final ScheduledExecutorService sampler = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "consumers-console-sample");
         t.setDaemon(true);
         return t;
     });
     private volatile Map<String, URI> relays = Map.of();
-    private long lastNanos;
-    private double lastEvents = -1;
 
     ConsumerConsole(Supplier<List<ConsumerEndpoint.View>> views, MeterRegistry registry) {
         this.views = views;
@@ -68,8 +61,7 @@ final class ConsumerConsole implements AutoCloseable {
         }
     }
 
-    private synchronized void sample(List<ConsumerEndpoint.View> now) {
-        long nanos = System.nanoTime();
+    private void sample(List<ConsumerEndpoint.View> now) {
         double events = 0;
         long lagEvents = 0;
         boolean known = true;
@@ -82,15 +74,8 @@ final class ConsumerConsole implements AutoCloseable {
                 lagSeconds = Math.max(lagSeconds, p.seconds());
             }
         }
-        double rate = lastEvents < 0 || events < lastEvents || nanos <= lastNanos ? 0
-                : (events - lastEvents) * 1e9 / (nanos - lastNanos);
-        lastNanos = nanos;
-        lastEvents = events;
-        if (samples.size() == SAMPLES) {
-            samples.removeFirst();
-        }
-        samples.addLast(new Sample(System.currentTimeMillis(), Math.round(rate * 10) / 10.0, known ? lagEvents : null,
-                Math.round(lagSeconds * 1000) / 1000.0));
+        history.sample(System.currentTimeMillis(), System.nanoTime(), events, known ? lagEvents : null,
+                Math.round(lagSeconds * 1000) / 1000.0);
     }
 
     Map<String, Object> data(List<ConsumerEndpoint.View> now) throws IOException {
@@ -100,26 +85,7 @@ final class ConsumerConsole implements AutoCloseable {
         List<Map<String, Object>> consoles = new ArrayList<>();
         relays.forEach((name, uri) -> consoles.add(Map.of("name", name, "url", uri.toString())));
         out.put("relays", consoles);
-        out.put("history", columns());
-        return out;
-    }
-
-    private synchronized Map<String, Object> columns() {
-        List<Long> t = new ArrayList<>(samples.size());
-        List<Double> rate = new ArrayList<>(samples.size());
-        List<Long> lagEvents = new ArrayList<>(samples.size());
-        List<Double> lagSeconds = new ArrayList<>(samples.size());
-        for (Sample s : samples) {
-            t.add(s.epochMillis());
-            rate.add(s.eventsPerSecond());
-            lagEvents.add(s.lagEvents());
-            lagSeconds.add(s.lagSeconds());
-        }
-        Map<String, Object> out = new LinkedHashMap<>();
-        out.put("t", t);
-        out.put("events_per_second", rate);
-        out.put("lag_events", lagEvents);
-        out.put("lag_seconds", lagSeconds);
+        out.put("history", history.columns());
         return out;
     }
 

@@ -1,4 +1,4 @@
-package io.outboxrelay.relay.ops;
+package io.outboxrelay.console;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -7,13 +7,13 @@ import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 
-class ConsoleHistoryUnitTests {
+class HistoryUnitTests {
 
     private static final long SECOND = 1_000_000_000L;
 
     @Test
     void chartsEventsPerSecondSinceThePreviousSampleAndStartsAgainWhenTheCountDoes() {
-        ConsoleHistory history = new ConsoleHistory();
+        History history = new History("lag_seconds", "wal_retained_bytes", "slot_lag_bytes");
         history.sample(1_000, 0, 100, null, null, null);
         history.sample(2_000, SECOND, 150, 0.02, 4096L, 0L);
         history.sample(4_000, 3 * SECOND, 250, 0.03, 8192L, 512L);
@@ -28,11 +28,19 @@ class ConsoleHistoryUnitTests {
 
     @Test
     void keepsFifteenMinutesOfSamples() {
-        ConsoleHistory history = new ConsoleHistory();
-        for (int i = 0; i < ConsoleHistory.SAMPLES + 10; i++) {
+        History history = new History("lag_seconds", "wal_retained_bytes", "slot_lag_bytes");
+        for (int i = 0; i < History.SAMPLES + 10; i++) {
             history.sample(i * 1_000L, i * SECOND, i, null, null, null);
         }
         List<?> t = (List<?>) history.columns().get("t");
         assertThat(t).hasSize(15 * 60).first().isEqualTo(10_000L);
+    }
+
+    @Test
+    void aSampleWithoutAValueForEverySeriesIsRefused() {
+        History history = new History("lag_events", "lag_seconds");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> history.sample(1_000, 0, 1, 0.5))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("a sample of [lag_events, lag_seconds] needs 2 values, not 1");
     }
 }
