@@ -4,6 +4,7 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Properties;
 import java.util.regex.Matcher;
@@ -37,26 +38,30 @@ public record DatabaseHosts(List<Host> hosts) {
 
     /** Whether {@code value} is a legal {@link RelayConfig#DATABASE_HOST}. */
     static boolean isLegal(String value) {
-        for (String entry : value.split(",", -1)) {
-            Matcher m = ENTRY.matcher(entry.trim());
-            if (!m.matches() || m.group("port") != null && Integer.parseInt(m.group("port")) > 65535) {
-                return false;
-            }
-        }
-        return true;
+        return Arrays.stream(value.split(",", -1)).allMatch(entry -> entry(entry, 1) != null); // any default port will do
     }
 
     /** Parses a value {@link #isLegal(String)} accepted; entries without a port get {@code defaultPort}. */
     static DatabaseHosts parse(String value, int defaultPort) {
         List<Host> out = new ArrayList<>();
         for (String entry : value.split(",")) {
-            Matcher m = ENTRY.matcher(entry.trim());
-            if (!m.matches()) {
+            Host host = entry(entry, defaultPort);
+            if (host == null) {
                 throw new IllegalArgumentException("not a host[:port]: " + entry);
             }
-            out.add(new Host(m.group("name"), m.group("port") == null ? defaultPort : Integer.parseInt(m.group("port"))));
+            out.add(host);
         }
         return new DatabaseHosts(out);
+    }
+
+    /** One entry of the list; null when it is not a legal host[:port]. */
+    private static Host entry(String entry, int defaultPort) {
+        Matcher m = ENTRY.matcher(entry.trim());
+        if (!m.matches()) {
+            return null;
+        }
+        int port = m.group("port") == null ? defaultPort : Integer.parseInt(m.group("port"));
+        return port > 65535 ? null : new Host(m.group("name"), port);
     }
 
     /** More than one host: a primary and standbys to follow. */
@@ -72,9 +77,11 @@ public record DatabaseHosts(List<Host> hosts) {
     /**
      * A JDBC connection to {@code database}: on the one host, or on the writable one of several; giving up after
      * {@code timeoutSeconds}, named {@code applicationName} in pg_stat_activity.
+     *
+     * @param socketTimeoutSeconds how long a read may wait for the server; 0: as long as it takes
      */
-    Connection connect(String database, String user, String password, int timeoutSeconds, String applicationName)
-            throws SQLException {
+    public Connection connect(String database, String user, String password, int timeoutSeconds, int socketTimeoutSeconds,
+                              String applicationName) throws SQLException {
         Properties props = new Properties();
         if (several()) {
             props.setProperty("targetServerType", "primary");
@@ -83,6 +90,7 @@ public record DatabaseHosts(List<Host> hosts) {
         props.setProperty("password", password);
         props.setProperty("connectTimeout", String.valueOf(timeoutSeconds));
         props.setProperty("loginTimeout", String.valueOf(timeoutSeconds));
+        props.setProperty("socketTimeout", String.valueOf(socketTimeoutSeconds));
         props.setProperty("ApplicationName", applicationName);
         return DriverManager.getConnection(jdbcUrl(database), props);
     }

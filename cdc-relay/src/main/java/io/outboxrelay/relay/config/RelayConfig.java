@@ -322,7 +322,7 @@ public final class RelayConfig {
 
     /** As {@link #connectToDatabase(String)}, but as another role (an administrator installing what the relay needs). */
     public java.sql.Connection connectToDatabase(String purpose, String user, String password) throws java.sql.SQLException {
-        return databaseHosts().connect(get(DATABASE_NAME), user, password, Math.max(1, getInt(STARTUP_TIMEOUT_MS) / 1000),
+        return databaseHosts().connect(get(DATABASE_NAME), user, password, Math.max(1, getInt(STARTUP_TIMEOUT_MS) / 1000), 0,
                 get(RELAY_NAME) + "-" + purpose);
     }
 

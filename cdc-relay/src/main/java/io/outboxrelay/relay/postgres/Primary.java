@@ -1,14 +1,12 @@
 package io.outboxrelay.relay.postgres;
 
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Properties;
 import java.util.stream.Collectors;
 
 import io.outboxrelay.relay.config.DatabaseHosts;
@@ -125,13 +123,7 @@ public final class Primary {
 
     /** A connection to {@code host} alone for asking it, with short timeouts: a host that is gone must not hold others up. */
     static Connection connect(RelayConfig config, DatabaseHosts.Host host, String user, String password) throws SQLException {
-        Properties props = new Properties();
-        props.setProperty("user", user);
-        props.setProperty("password", password);
-        props.setProperty("connectTimeout", String.valueOf(PROBE_TIMEOUT_SECONDS));
-        props.setProperty("loginTimeout", String.valueOf(PROBE_TIMEOUT_SECONDS));
-        props.setProperty("socketTimeout", String.valueOf(PROBE_TIMEOUT_SECONDS * 2));
-        props.setProperty("ApplicationName", config.get(RelayConfig.RELAY_NAME) + "-primary-probe");
-        return DriverManager.getConnection(new DatabaseHosts(List.of(host)).jdbcUrl(config.get(RelayConfig.DATABASE_NAME)), props);
+        return new DatabaseHosts(List.of(host)).connect(config.get(RelayConfig.DATABASE_NAME), user, password,
+                PROBE_TIMEOUT_SECONDS, PROBE_TIMEOUT_SECONDS * 2, config.get(RelayConfig.RELAY_NAME) + "-primary-probe");
     }
 }

@@ -38,19 +38,25 @@ class PrimaryUnitTests {
         assertThat(Primary.find(config("127.0.0.1:" + port))).isEqualTo(new DatabaseHosts.Host("127.0.0.1", port));
     }
 
-    private static int freePort() throws IOException {
+    static int freePort() throws IOException {
         try (ServerSocket socket = new ServerSocket(0)) {
             return socket.getLocalPort();
         }
     }
 
-    private static RelayConfig config(String hosts) {
+    static RelayConfig config(String hosts) {
+        return config(hosts, Map.of());
+    }
+
+    /** A configuration naming {@code hosts}, with password "secret" (never to be shown), and {@code more}. */
+    static RelayConfig config(String hosts, Map<String, String> more) {
         Properties p = new Properties();
         p.setProperty("database.host", hosts);
         p.setProperty("database.name", "orders");
         p.setProperty("database.user", "relay");
         p.setProperty("database.password", "secret");
         p.setProperty("kafka.bootstrap.servers", "localhost:9092");
+        p.putAll(more);
         return RelayConfig.from(p, Map.of());
     }
 }

@@ -2,10 +2,7 @@ package io.outboxrelay.relay.postgres;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.IOException;
-import java.net.ServerSocket;
 import java.util.Map;
-import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -18,9 +15,10 @@ class PrimaryWatchUnitTests {
 
     @Test
     void aPrimaryGoneWithNoHostWritableWithinTheStartupTimeoutIsLostNamingEveryHost() throws Exception {
-        int first = freePort();
-        int second = freePort();
-        RelayConfig config = config("127.0.0.1:" + first + ",127.0.0.1:" + second, "1500");
+        int first = PrimaryUnitTests.freePort();
+        int second = PrimaryUnitTests.freePort();
+        RelayConfig config = PrimaryUnitTests.config("127.0.0.1:" + first + ",127.0.0.1:" + second,
+                Map.of("startup.timeout.ms", "1500"));
         CompletableFuture<String> lost = new CompletableFuture<>();
         CompletableFuture<DatabaseHosts.Host> moved = new CompletableFuture<>();
         long started = System.nanoTime();
@@ -34,22 +32,5 @@ class PrimaryWatchUnitTests {
                     .doesNotContain("secret");
             assertThat(moved).isNotDone();
         }
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
-    }
-
-    private static RelayConfig config(String hosts, String startupTimeoutMs) {
-        Properties p = new Properties();
-        p.setProperty("database.host", hosts);
-        p.setProperty("database.name", "orders");
-        p.setProperty("database.user", "relay");
-        p.setProperty("database.password", "secret");
-        p.setProperty("kafka.bootstrap.servers", "localhost:9092");
-        p.setProperty("startup.timeout.ms", startupTimeoutMs);
-        return RelayConfig.from(p, Map.of());
     }
 }
