@@ -2,6 +2,8 @@ package io.outboxrelay.relay.preflight;
 
 import java.sql.SQLException;
 
+import io.outboxrelay.relay.postgres.FailoverSlots;
+
 /** The server as a whole: a version Debezium supports, and logical decoding switched on. */
 final class ServerChecks {
 
@@ -19,8 +21,7 @@ final class ServerChecks {
 
     /** @return the server's major version */
     int checkVersion() throws SQLException {
-        // server_version_num is major * 10000 + minor since PostgreSQL 10 (90624 for 9.6.24)
-        int major = db.number("SELECT current_setting('server_version_num')::int / 10000");
+        int major = FailoverSlots.majorVersion(db.connection());
         if (major < MINIMUM_MAJOR_VERSION) {
             String version = db.text("SELECT split_part(current_setting('server_version'), ' ', 1)");
             throw new StartupException("PostgreSQL " + version + " at " + db.where() + " is not supported (the relay needs "
