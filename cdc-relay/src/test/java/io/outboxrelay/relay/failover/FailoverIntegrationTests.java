@@ -278,18 +278,9 @@ class FailoverIntegrationTests {
     }
 
     private int attach(RelayFixture fixture, String hosts, Map<String, String> extra, StringWriter out) throws IOException {
-        Path config = dir.resolve("attach.properties");
-        Map<String, String> overrides = new java.util.HashMap<>(extra);
-        overrides.put("database.host", hosts);
-        Properties settings = fixture.relayProperties(overrides);
-        settings.remove("database.port");
-        try (Writer w = Files.newBufferedWriter(config)) {
-            settings.store(w, null);
-        }
-        picocli.CommandLine cli = RelayCli.commandLine(Map.of("RELAY_ROLE_PASSWORD", ROLE_PASSWORD));
-        cli.setOut(new java.io.PrintWriter(out));
-        cli.setErr(new java.io.PrintWriter(out));
-        return cli.execute("attach", "--config", config.toString(), "--create-role", ROLE);
+        Map<String, String> settings = new java.util.HashMap<>(extra);
+        settings.put("database.host", hosts);
+        return fixture.attach(dir, settings, Map.of("RELAY_ROLE_PASSWORD", ROLE_PASSWORD), out, "--create-role", ROLE);
     }
 
     /** An application writing small transactions through both hosts, on whichever is the primary, until told to stop. */

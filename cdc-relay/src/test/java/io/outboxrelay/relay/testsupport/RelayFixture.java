@@ -88,14 +88,25 @@ public final class RelayFixture {
      * @return attach's exit code
      */
     public int attach(java.nio.file.Path dir, Map<String, String> settings, java.io.Writer out) throws java.io.IOException {
+        return attach(dir, settings, Map.of(), out);
+    }
+
+    /**
+     * As {@link #attach(java.nio.file.Path, Map, java.io.Writer)}, with {@code environment} as attach's environment
+     * (RELAY_ROLE_PASSWORD, ...) and {@code options} after the configuration file (--create-role NAME, ...).
+     */
+    public int attach(java.nio.file.Path dir, Map<String, String> settings, Map<String, String> environment, java.io.Writer out,
+                      String... options) throws java.io.IOException {
         java.nio.file.Path config = dir.resolve(topicPrefix + "-attach.properties");
         try (java.io.Writer w = java.nio.file.Files.newBufferedWriter(config)) {
             relayProperties(settings).store(w, null);
         }
-        picocli.CommandLine cli = io.outboxrelay.relay.cli.RelayCli.commandLine(Map.of());
+        picocli.CommandLine cli = io.outboxrelay.relay.cli.RelayCli.commandLine(environment);
         cli.setOut(new java.io.PrintWriter(out));
         cli.setErr(new java.io.PrintWriter(out));
-        return cli.execute("attach", "--config", config.toString());
+        List<String> args = new ArrayList<>(List.of("attach", "--config", config.toString()));
+        args.addAll(List.of(options));
+        return cli.execute(args.toArray(String[]::new));
     }
 
     public RelayConfig relayConfig(Map<String, String> overrides) {
